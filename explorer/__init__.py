@@ -1,0 +1,45 @@
+"""explorer: active-inference agents in a grid world, and honest measurements of their cost.
+
+``import explorer`` loads nothing heavy: every public name is imported on first access
+(PEP 562), so numpy, pymdp, jax, matplotlib and pandas arrive only when something needs them.
+"""
+
+__version__ = "0.1.0"
+
+# name -> submodule that defines it
+_EXPORTS = {
+    "ACTIONS": "explorer.world",
+    "GridWorld": "explorer.world",
+    "GenerativeModel": "explorer.model",
+    "build_model": "explorer.model",
+    "ExplorerAgent": "explorer.agents",
+    "create_agent": "explorer.agents",
+    "EagerExplorerAgent": "explorer.eager",
+    "Trajectory": "explorer.episode",
+    "run_episode": "explorer.episode",
+}
+
+__all__ = sorted(_EXPORTS)
+
+TYPE_CHECKING = False  # importing typing costs ~20 ms here, twice a bare interpreter's start-up
+if TYPE_CHECKING:
+    from explorer.agents import ExplorerAgent, create_agent
+    from explorer.eager import EagerExplorerAgent
+    from explorer.episode import Trajectory, run_episode
+    from explorer.model import GenerativeModel, build_model
+    from explorer.world import ACTIONS, GridWorld
+
+
+def __getattr__(name: str):
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'explorer' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,46 @@
+"""Command line: ``python -m explorer {demo,bench,report}``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, one sub-command per job."""
+    parser = argparse.ArgumentParser(prog="python -m explorer", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="run one episode and compare eager and lazy spawn")
+    demo.add_argument("--agents", type=_positive_int, default=1000, help="agents spawned per repeat")
+    demo.set_defaults(run=_run_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` and run the chosen command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    return args.run(args) or 0
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from explorer.demo import spawn_comparison, walk
+
+    print(walk())
+    print()
+    print(spawn_comparison(args.agents))
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+if __name__ == "__main__":
+    sys.exit(main())

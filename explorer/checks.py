@@ -1,0 +1,43 @@
+"""Argument checks shared by the public API: each raises before any work starts.
+
+Messages name the argument, the value given and what was expected.
+"""
+
+from __future__ import annotations
+
+
+def check_int(name: str, value: object, *, low: int | None = None, high: int | None = None) -> int:
+    """Return ``value`` if it is an int (not a bool) in ``[low, high)``, else raise."""
+    if value.__class__ is not int:
+        if isinstance(value, bool) or not _is_integer(value):
+            raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
+        value = int(value)  # numpy integers are accepted as the ints they are
+    if (low is not None and value < low) or (high is not None and value >= high):
+        raise ValueError(f"{name} must be {_range_text(low, high)}, got {value!r}")
+    return value
+
+
+def check_choice(name: str, value: object, choices: tuple) -> object:
+    """Return ``value`` if it is one of ``choices``, else raise naming them."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices!r}, got {value!r}")
+    return value
+
+
+def check_instance(name: str, value: object, cls: type, expected: str) -> None:
+    """Raise a TypeError unless ``value`` is an instance of ``cls``."""
+    if not isinstance(value, cls):
+        raise TypeError(f"{name} must be {expected}, got {value!r} ({type(value).__name__})")
+
+
+def _is_integer(value: object) -> bool:
+    # numpy's integer scalars implement __index__; floats and strings do not.
+    return hasattr(type(value), "__index__")
+
+
+def _range_text(low: int | None, high: int | None) -> str:
+    if low is not None and high is not None:
+        return f"an int in [{low}, {high - 1}]"
+    if low is not None:
+        return f"an int >= {low}"
+    return f"an int < {high}"

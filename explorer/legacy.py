@@ -1,0 +1,44 @@
+"""The bridge to pymdp's numpy agent (``pymdp.legacy``): importing this module imports pymdp.
+
+Both explorer agents run their inference through these functions, so eager and lazy compute
+exactly what pymdp computes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pymdp.legacy.agent import Agent
+
+from explorer.model import GenerativeModel
+
+
+def build_legacy_agent(model: GenerativeModel) -> Agent:
+    """A pymdp legacy ``Agent`` over ``model``'s shared arrays: one-step policies, argmax actions."""
+    return Agent(A=model.A, B=model.B, C=model.C, D=model.D, policy_len=1, action_selection="deterministic")
+
+
+def legacy_step(agent: Agent, observation: int) -> int:
+    """One perception-action cycle: infer states, infer policies, select the action index."""
+    agent.infer_states([observation])
+    agent.infer_policies()
+    return int(agent.sample_action()[0])
+
+
+def legacy_reset(agent: Agent) -> None:
+    """Return ``agent`` to its state before its first observation."""
+    agent.reset()
+    # pymdp's reset keeps the last action, so the next prior would be B[:, :, a] @ uniform
+    # instead of D; a freshly built agent has no action.
+    agent.action = None
+    agent.prev_actions = None
+
+
+def legacy_beliefs(agent: Agent) -> np.ndarray:
+    """A copy of the agent's posterior over states, shape ``(states,)``."""
+    return np.array(agent.qs[0], dtype=float)
+
+
+def legacy_policy_posterior(agent: Agent) -> np.ndarray:
+    """A copy of the posterior over policies; the prior ``E`` before the first step."""
+    q_pi = getattr(agent, "q_pi", None)
+    return np.array(agent.E if q_pi is None else q_pi, dtype=float)

@@ -1,0 +1,61 @@
+"""Lazy loading, checked in fresh interpreters: `import explorer` loads nothing heavy."""
+
+import subprocess
+import sys
+
+HEAVY = ("numpy", "pymdp", "jax", "scipy", "seaborn", "matplotlib", "pandas")
+
+
+def loaded_after(code: str) -> set[str]:
+    """Top-level packages among HEAVY that a fresh interpreter has loaded after running ``code``."""
+    probe = f"{code}\nimport sys\nprint(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return set(result.stdout.split()) & set(HEAVY)
+
+
+def test_import_explorer_loads_no_heavy_package():
+    assert loaded_after("import explorer") == set()
+
+
+def test_import_explorer_does_not_import_typing():
+    # typing costs about twice a bare interpreter's start-up here
+    result = subprocess.run(
+        [sys.executable, "-c", "import explorer, sys; print('typing' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == "False"
+
+
+def test_spawning_a_lazy_agent_loads_no_heavy_package():
+    assert (
+        loaded_after("import explorer\nexplorer.create_agent(1, 'a')\nexplorer.ExplorerAgent(2, 'b')")
+        == set()
+    )
+
+
+def test_first_step_loads_pymdp():
+    assert {"numpy", "pymdp"} <= loaded_after("import explorer\nexplorer.create_agent(1, 'a').step(0)")
+
+
+def test_eager_module_imports_pymdp_at_import():
+    assert {"numpy", "pymdp"} <= loaded_after("import explorer.eager")
+
+
+def test_dir_lists_every_public_name_and_each_resolves():
+    code = (
+        "import explorer\nnames = [n for n in dir(explorer) if not n.startswith('_')]\n"
+        "assert set(explorer.__all__) <= set(names), names\n"
+        "for n in explorer.__all__: getattr(explorer, n)\nprint('ok')"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_unknown_attribute_raises_attribute_error():
+    result = subprocess.run(
+        [sys.executable, "-c", "import explorer; explorer.nope"], capture_output=True, text=True
+    )
+    assert "AttributeError: module 'explorer' has no attribute 'nope'" in result.stderr
