@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -14,6 +15,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run one episode and compare eager and lazy spawn")
     demo.add_argument("--agents", type=_positive_int, default=1000, help="agents spawned per repeat")
     demo.set_defaults(run=_run_demo)
+
+    report = commands.add_parser("report", help="execute the notebooks and export them as HTML pages")
+    report.add_argument("--quick", action="store_true", help="the quick measurement profile (as CI runs it)")
+    report.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: reports/ in the checkout)"
+    )
+    report.set_defaults(run=_run_report)
     return parser
 
 
@@ -29,6 +37,20 @@ def _run_demo(args: argparse.Namespace) -> int:
     print(walk())
     print()
     print(spawn_comparison(args.agents))
+    return 0
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from explorer.paths import REPORTS_DIR
+    from explorer.report import NotebookError, build_report
+
+    out = args.out or REPORTS_DIR
+    try:
+        written = build_report(out, profile="quick" if args.quick else "full")
+    except NotebookError as error:
+        print(f"report failed: {error}\nThe previous report in {out} is unchanged.", file=sys.stderr)
+        return 1
+    print(f"wrote {len(written)} pages; open {written[-1]}")
     return 0
 
 

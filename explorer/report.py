@@ -1,0 +1,217 @@
+"""The report: execute the curated notebooks headless and export each to a self-contained HTML page.
+
+Pages embed their images and load no script, stylesheet, font or MathJax from the network. The
+report is built in a temporary folder and swapped in only when every notebook ran, so a failed
+run leaves the previous report untouched.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from explorer.checks import check_choice
+from explorer.paths import NOTEBOOKS_DIR, REPORTS_DIR
+
+if TYPE_CHECKING:
+    import nbformat
+
+#: The measurement profiles a notebook accepts in its ``parameters`` cell.
+PROFILES = ("quick", "full")
+#: Seconds one cell may run before the report gives up on it.
+CELL_TIMEOUT_S = 1800
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+class NotebookError(RuntimeError):
+    """A notebook failed while the report executed it: names the notebook and the cell."""
+
+    def __init__(self, notebook: Path, cell: tuple[int, str] | None, detail: str) -> None:
+        where = f"code cell {cell[0]} ({cell[1]!r})" if cell is not None else "before its first cell"
+        super().__init__(f"{notebook.name} failed in {where}: {detail}")
+        self.notebook = notebook
+        self.cell_index = None if cell is None else cell[0]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One exported notebook: its HTML file name, title and one-line summary."""
+
+    file_name: str
+    title: str
+    summary: str
+
+
+def curated_notebooks(folder: Path = NOTEBOOKS_DIR) -> list[Path]:
+    """The notebooks of the report, in reading order (``NN_name.ipynb``)."""
+    return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+
+
+def inject_profile(notebook: nbformat.NotebookNode, profile: str) -> None:
+    """Add a cell setting ``profile`` right after the ``parameters``-tagged cell, as papermill does."""
+    import nbformat
+
+    for index, cell in enumerate(notebook.cells):
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            injected = nbformat.v4.new_code_cell(f"profile = {profile!r}")
+            injected.metadata["tags"] = ["injected-parameters"]
+            notebook.cells.insert(index + 1, injected)
+            return
+    raise ValueError("notebook has no cell tagged 'parameters' to inject the profile after")
+
+
+def execute_notebook(path: Path, profile: str = "quick") -> nbformat.NotebookNode:
+    """Run every cell of ``path`` in a fresh kernel started in the notebook's folder."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    check_choice("profile", profile, PROFILES)
+    notebook = nbformat.read(path, as_version=4)
+    try:
+        inject_profile(notebook, profile)
+    except ValueError as error:
+        raise NotebookError(path, None, str(error)) from None
+    client = NotebookClient(
+        notebook,
+        timeout=CELL_TIMEOUT_S,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
+        raise NotebookError(path, _failed_cell(notebook), _first_line(error)) from error
+    return notebook
+
+
+def export_html(notebook: nbformat.NotebookNode, title: str) -> str:
+    """The notebook as one offline HTML page: lab look, images embedded, no CDN scripts."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="offline", extra_template_basedirs=[str(_TEMPLATES)], embed_images=True
+    )
+    notebook.metadata["title"] = title
+    body, _ = exporter.from_notebook_node(notebook)
+    return body
+
+
+def page_heading(notebook: nbformat.NotebookNode, fallback: str) -> tuple[str, str]:
+    """Title and one-line summary: the first Markdown heading and the sentence after it."""
+    for cell in notebook.cells:
+        if cell.cell_type != "markdown":
+            continue
+        lines = [line.strip() for line in cell.source.splitlines() if line.strip()]
+        title = next((line.lstrip("#").strip() for line in lines if line.startswith("#")), fallback)
+        prose = " ".join(line for line in lines if not line.startswith("#"))
+        summary = re.split(r"(?<=[.!?])\s", prose, maxsplit=1)[0] if prose else ""
+        return title, summary
+    return fallback, ""
+
+
+def index_html(pages: list[Page], profile: str) -> str:
+    """The report's front page: a link and a one-line summary per notebook."""
+    items = "\n".join(
+        f'  <li><a href="{html.escape(p.file_name)}">{html.escape(p.title)}</a><br>'
+        f"<span>{html.escape(p.summary)}</span></li>"
+        for p in pages
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>explorer report</title>
+<style>
+  body {{ font-family: system-ui, sans-serif; max-width: 46rem; margin: 3rem auto; line-height: 1.5; }}
+  li {{ margin-bottom: 1rem; }}
+  span {{ color: #444; }}
+</style>
+</head>
+<body>
+<h1>explorer report</h1>
+<p>Each page is a notebook executed headless with the <code>{html.escape(profile)}</code> measurement
+profile; figures were measured on the machine named in each page.</p>
+<ol>
+{items}
+</ol>
+</body>
+</html>
+"""
+
+
+def build_report(
+    out_dir: Path = REPORTS_DIR,
+    *,
+    profile: str = "full",
+    notebooks: list[Path] | None = None,
+    progress: bool = True,
+) -> list[Path]:
+    """Execute ``notebooks`` (all curated ones by default), export them and index them in ``out_dir``.
+
+    Written to a temporary folder beside ``out_dir`` and swapped in at the end: if any notebook
+    fails, :class:`NotebookError` is raised and ``out_dir`` keeps its previous content.
+    """
+    from tqdm.auto import tqdm
+
+    from explorer.files import write_atomic
+
+    check_choice("profile", profile, PROFILES)
+    out_dir = Path(out_dir)
+    paths = curated_notebooks() if notebooks is None else [Path(p) for p in notebooks]
+    if not paths:
+        raise ValueError(f"notebooks must name at least one .ipynb file, found none in {NOTEBOOKS_DIR}")
+    for path in paths:
+        if path.suffix != ".ipynb" or not path.is_file():
+            raise ValueError(f"notebooks must be existing .ipynb files, got {str(path)!r}")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        pages = []
+        for path in tqdm(paths, desc="notebooks", unit="nb", disable=not progress):
+            executed = execute_notebook(path, profile)
+            title, summary = page_heading(executed, path.stem)
+            page = Page(path.with_suffix(".html").name, title, summary)
+            write_atomic(staging / page.file_name, export_html(executed, title))
+            pages.append(page)
+        write_atomic(staging / "index.html", index_html(pages, profile))
+        _swap_in(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return [out_dir / page.file_name for page in pages] + [out_dir / "index.html"]
+
+
+def _swap_in(staging: Path, out_dir: Path) -> None:
+    # Two renames: the old report is moved aside, never deleted before the new one is in place.
+    retired = None
+    if out_dir.exists():
+        retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))
+        out_dir.rename(retired / out_dir.name)
+    staging.rename(out_dir)
+    if retired is not None:
+        shutil.rmtree(retired, ignore_errors=True)
+
+
+def _failed_cell(notebook: nbformat.NotebookNode) -> tuple[int, str] | None:
+    """The failing cell's number among the notebook's own code cells (from 1) and its first line."""
+    number = 0
+    for cell in notebook.cells:
+        if cell.cell_type != "code" or "injected-parameters" in cell.metadata.get("tags", []):
+            continue
+        number += 1
+        if any(output.get("output_type") == "error" for output in cell.get("outputs", [])):
+            return number, cell.source.strip().splitlines()[0] if cell.source.strip() else ""
+    return None
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    lines = [line for line in text.splitlines() if line.strip()]
+    # nbclient's message ends with "ErrorName: message"; that line says what went wrong.
+    return lines[-1] if lines else type(error).__name__

@@ -1,0 +1,105 @@
+"""The HTML report: real kernels execute real notebooks; pages are offline; failures keep the old report."""
+
+import gzip
+import re
+
+import nbformat
+import pytest
+
+from explorer.report import NotebookError, build_report, curated_notebooks, page_heading
+
+
+def write_notebook(path, *cells, parameters=True):
+    """A small notebook: a title, a parameters cell, then ``cells`` (code)."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells.append(nbformat.v4.new_markdown_cell("# A tiny page\n\nIt draws one figure. Then more."))
+    if parameters:
+        first = nbformat.v4.new_code_cell('profile = "quick"')
+        first.metadata["tags"] = ["parameters"]
+        notebook.cells.append(first)
+    notebook.cells.extend(nbformat.v4.new_code_cell(source) for source in cells)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, path)
+    return path
+
+
+PLOT = (
+    "import matplotlib.pyplot as plt\n"
+    "fig, ax = plt.subplots()\n"
+    "_ = ax.plot([1, 10, 100], [3, 2, 1])\n"
+    "_ = ax.set_xlabel('agents')"
+)
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("nb")
+    good = write_notebook(folder / "01_tiny.ipynb", "print('profile is', profile)", PLOT)
+    out = folder / "reports"
+    written = build_report(out, profile="full", notebooks=[good], progress=False)
+    return out, written
+
+
+def test_report_writes_a_page_per_notebook_and_an_index(report):
+    out, written = report
+    assert sorted(p.name for p in out.iterdir()) == ["01_tiny.html", "index.html"]
+    assert [p.name for p in written] == ["01_tiny.html", "index.html"]
+    index = (out / "index.html").read_text()
+    assert 'href="01_tiny.html"' in index
+    assert "A tiny page" in index and "It draws one figure." in index
+
+
+def test_the_profile_is_injected_after_the_parameters_cell(report):
+    page = (report[0] / "01_tiny.html").read_text()
+    assert "profile is full" in page
+
+
+def test_pages_are_self_contained_and_small(report):
+    page = (report[0] / "01_tiny.html").read_text()
+    assert "data:image/png;base64," in page
+    requests = re.findall(r"""<(?:script|link|img|iframe)[^>]*(?:src|href)=["']?(?:https?:)?//""", page)
+    assert requests == []
+    assert re.findall(r"@import|url\(\s*['\"]?(?:https?:)?//", page) == []
+    assert len(gzip.compress(page.encode())) <= 200_000
+
+
+def test_failing_notebook_names_notebook_and_cell_and_keeps_old_report(report, tmp_path):
+    out, _ = report
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    broken = write_notebook(tmp_path / "02_broken.ipynb", "x = 1", "raise RuntimeError('measurement broke')")
+    with pytest.raises(NotebookError, match=r"02_broken.ipynb failed in code cell 3 .*measurement broke"):
+        build_report(out, notebooks=[broken], progress=False)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_notebook_without_parameters_cell_is_rejected(tmp_path):
+    bare = write_notebook(tmp_path / "03_bare.ipynb", "1 + 1", parameters=False)
+    with pytest.raises(NotebookError, match=r"03_bare.ipynb .*tagged 'parameters'"):
+        build_report(tmp_path / "out", notebooks=[bare], progress=False)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"profile": "slow"}, ValueError, "profile must be one of"),
+        ({"notebooks": []}, ValueError, "at least one"),
+        ({"notebooks": ["missing.ipynb"]}, ValueError, "existing .ipynb files"),
+    ],
+)
+def test_bad_arguments_raise_before_any_work(tmp_path, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        build_report(tmp_path / "out", progress=False, **kwargs)
+    assert not (tmp_path / "out").exists()
+
+
+def test_curated_notebooks_are_numbered_in_reading_order():
+    names = [p.name for p in curated_notebooks()]
+    assert names == sorted(names)
+    assert all(re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", n) for n in names)
+
+
+def test_page_heading_takes_title_and_first_sentence():
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells.append(nbformat.v4.new_markdown_cell("# Spawn time\n\nLazy is cheap. Eager is not."))
+    assert page_heading(notebook, "x") == ("Spawn time", "Lazy is cheap.")
