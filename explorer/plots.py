@@ -1,0 +1,99 @@
+"""Figures of measured results: each function takes a tidy results DataFrame and returns a Figure.
+
+Plots only draw what was measured (median as the mark, min-max as the whisker or band); they
+never measure. Units are converted for reading (s -> ms or us, B -> KiB) and named on the axis.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+#: One colour per variant, the same in every figure.
+COLOURS = {
+    "eager": "#c0392b",
+    "lazy": "#2471a3",
+    "floor": "#7f8c8d",
+    "lazy_after_first_step": "#85c1e9",
+    "population": "#1e8449",
+    "population_numpy": "#1e8449",
+    "population_jax": "#b9770e",
+    "bare_interpreter": "#7f8c8d",
+}
+_TIME_UNITS = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"))
+_BYTE_UNITS = ((2.0**30, "GiB"), (2.0**20, "MiB"), (2.0**10, "KiB"), (1.0, "B"))
+
+
+def display_unit(unit: str, values: pd.Series) -> tuple[float, str]:
+    """The divisor and label that show ``values`` (in ``unit``) with 1-3 digits before the point."""
+    scales = {"s": _TIME_UNITS, "B": _BYTE_UNITS}.get(unit)
+    if scales is None:
+        return 1.0, unit
+    typical = float(values.abs().median()) if len(values) else 0.0
+    for factor, label in scales:
+        if typical >= factor:
+            return factor, label
+    return scales[-1]
+
+
+def bars(results: pd.DataFrame, metric: str, *, title: str | None = None, log: bool = False) -> Figure:
+    """One bar per variant (median) with a min-max whisker, for a metric measured at one size."""
+    import matplotlib.pyplot as plt
+
+    rows = _rows(results, metric)
+    factor, label = display_unit(rows["unit"].iloc[0], rows["median"])
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    positions = range(len(rows))
+    medians = rows["median"] / factor
+    whiskers = [medians - rows["min"] / factor, rows["max"] / factor - medians]
+    colours = [COLOURS.get(v, "#555555") for v in rows["variant"]]
+    ax.bar(positions, medians, yerr=whiskers, color=colours, capsize=4)
+    ax.set_xticks(list(positions), list(rows["variant"]), rotation=20, ha="right")
+    ax.set_ylabel(f"{_words(metric)} ({label}), median, whisker min-max")
+    if log:
+        ax.set_yscale("log")
+    for x, value in zip(positions, medians, strict=True):
+        ax.annotate(
+            f"{value:.3g}", (x, value), textcoords="offset points", xytext=(0, 3), ha="center", fontsize=8
+        )
+    ax.set_title(title or _words(metric))
+    fig.tight_layout()
+    return fig
+
+
+def scaling(results: pd.DataFrame, metric: str, *, title: str | None = None, per: str = "agent") -> Figure:
+    """Median against ``n`` on log-log axes, one line per variant, min-max as a shaded band."""
+    import matplotlib.pyplot as plt
+
+    rows = _rows(results, metric)
+    factor, label = display_unit(rows["unit"].iloc[0], rows["median"])
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    for variant, group in rows.groupby("variant", sort=False):
+        group = group.sort_values("n")
+        colour = COLOURS.get(variant)
+        ax.plot(group["n"], group["median"] / factor, marker="o", ms=3, label=variant, color=colour)
+        ax.fill_between(group["n"], group["min"] / factor, group["max"] / factor, alpha=0.2, color=colour)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("n (agents)")
+    ax.set_ylabel(f"{_words(metric)} ({label} per {per})")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend()
+    ax.set_title(title or _words(metric))
+    fig.tight_layout()
+    return fig
+
+
+def _rows(results: pd.DataFrame, metric: str) -> pd.DataFrame:
+    rows = results[results["metric"] == metric]
+    if rows.empty:
+        found = sorted(results["metric"].unique())
+        raise ValueError(f"metric must be one of the measured metrics {found}, got {metric!r}")
+    return rows.reset_index(drop=True)
+
+
+def _words(metric: str) -> str:
+    return metric.replace("_", " ")

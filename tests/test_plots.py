@@ -1,0 +1,70 @@
+"""Plots draw what the results hold: medians, min-max spread, units on labelled axes."""
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+from explorer import plots
+
+matplotlib.use("Agg")
+
+
+def results(metric="spawn_time", unit="s"):
+    rows = []
+    for variant, base in (("eager", 4e-4), ("lazy", 3e-7), ("floor", 2e-7)):
+        for n in (1, 10, 100):
+            rows.append(
+                {
+                    "metric": metric,
+                    "variant": variant,
+                    "n": n,
+                    "median": base,
+                    "min": base * 0.9,
+                    "max": base * 1.2,
+                    "unit": unit,
+                    "repeats": 5,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_scaling_plots_medians_on_log_log_axes_with_units():
+    fig = plots.scaling(results(), "spawn_time")
+    ax = fig.axes[0]
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+    assert ax.get_xlabel() == "n (agents)"
+    assert "ns per agent" in ax.get_ylabel()
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == {"eager", "lazy", "floor"}
+    assert np.allclose(lines["lazy"].get_ydata(), 300)
+
+
+def test_bars_show_each_variant_with_its_median():
+    frame = results("memory_per_agent", "B").query("n == 1")
+    fig = plots.bars(frame, "memory_per_agent")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["eager", "lazy", "floor"]
+    assert "KiB" in ax.get_ylabel() or "B" in ax.get_ylabel()
+    heights = [patch.get_height() for patch in ax.patches]
+    assert heights == pytest.approx([4e-4, 3e-7, 2e-7])
+
+
+@pytest.mark.parametrize(
+    ("unit", "values", "expected"),
+    [
+        ("s", [2e-3], "ms"),
+        ("s", [5e-7], "ns"),
+        ("s", [5e-6], "µs"),
+        ("B", [3000], "KiB"),
+        ("B", [50], "B"),
+        ("x", [1], "x"),
+    ],
+)
+def test_display_unit(unit, values, expected):
+    assert plots.display_unit(unit, pd.Series(values))[1] == expected
+
+
+def test_unknown_metric_is_a_clear_error():
+    with pytest.raises(ValueError, match="metric must be one of the measured metrics"):
+        plots.bars(results(), "step_time")
