@@ -159,7 +159,7 @@ def build_report(
     """
     from tqdm.auto import tqdm
 
-    from explorer.files import write_atomic
+    from explorer.files import current_umask, write_atomic
 
     check_choice("profile", profile, PROFILES)
     out_dir = Path(out_dir)
@@ -172,6 +172,7 @@ def build_report(
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
+        staging.chmod(0o777 & ~current_umask())  # mkdtemp makes 0700; the report is for reading
         pages = []
         for path in tqdm(paths, desc="notebooks", unit="nb", disable=not progress):
             executed = execute_notebook(path, profile)

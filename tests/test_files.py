@@ -25,3 +25,15 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch
         write_atomic(target, "new")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["results.csv"]
+
+
+def test_new_files_get_the_umask_mode_and_old_files_keep_theirs(tmp_path):
+    from explorer.files import current_umask
+
+    fresh = write_atomic(tmp_path / "new.txt", "x")
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~current_umask()
+    kept = tmp_path / "kept.txt"
+    kept.write_text("old")
+    kept.chmod(0o640)
+    write_atomic(kept, "new")
+    assert kept.stat().st_mode & 0o777 == 0o640
