@@ -23,6 +23,7 @@ COLOURS = {
     "population_jax": "#b9770e",
     "bare_interpreter": "#7f8c8d",
 }
+_SECONDARY = ("after_first_step", "process_wall")
 _TIME_UNITS = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"))
 _BYTE_UNITS = ((2.0**30, "GiB"), (2.0**20, "MiB"), (2.0**10, "KiB"), (1.0, "B"))
 
@@ -51,7 +52,7 @@ def bars(results: pd.DataFrame, metric: str, *, title: str | None = None, log: b
     whiskers = [medians - rows["min"] / factor, rows["max"] / factor - medians]
     colours = [COLOURS.get(v, "#555555") for v in rows["variant"]]
     ax.bar(positions, medians, yerr=whiskers, color=colours, capsize=4)
-    ax.set_xticks(list(positions), list(rows["variant"]), rotation=20, ha="right")
+    ax.set_xticks(list(positions), labels(rows), rotation=20, ha="right")
     ax.set_ylabel(f"{_words(metric)} ({label}), median, whisker min-max")
     if log:
         ax.set_yscale("log")
@@ -71,10 +72,12 @@ def scaling(results: pd.DataFrame, metric: str, *, title: str | None = None, per
     rows = _rows(results, metric)
     factor, label = display_unit(rows["unit"].iloc[0], rows["median"])
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
-    for variant, group in rows.groupby("variant", sort=False):
+    rows = rows.assign(label=labels(rows))
+    for name, group in rows.groupby("label", sort=False):
         group = group.sort_values("n")
-        colour = COLOURS.get(variant)
-        ax.plot(group["n"], group["median"] / factor, marker="o", ms=3, label=variant, color=colour)
+        colour = COLOURS.get(group["variant"].iloc[0])
+        style = "--" if name.endswith(_SECONDARY) else "-"
+        ax.plot(group["n"], group["median"] / factor, style, marker="o", ms=3, label=name, color=colour)
         ax.fill_between(group["n"], group["min"] / factor, group["max"] / factor, alpha=0.2, color=colour)
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -85,6 +88,14 @@ def scaling(results: pd.DataFrame, metric: str, *, title: str | None = None, per
     ax.set_title(title or _words(metric))
     fig.tight_layout()
     return fig
+
+
+def labels(rows: pd.DataFrame) -> list[str]:
+    """A name per row: the variant, plus the stage or method where those differ between rows."""
+    parts = [c for c in ("stage", "method") if c in rows.columns and rows[c].nunique() > 1]
+    return [
+        " · ".join([row["variant"], *(str(row[c]) for c in parts if row[c])]) for _, row in rows.iterrows()
+    ]
 
 
 def _rows(results: pd.DataFrame, metric: str) -> pd.DataFrame:

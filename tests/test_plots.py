@@ -68,3 +68,10 @@ def test_display_unit(unit, values, expected):
 def test_unknown_metric_is_a_clear_error():
     with pytest.raises(ValueError, match="metric must be one of the measured metrics"):
         plots.bars(results(), "step_time")
+
+
+def test_labels_add_the_stage_only_where_it_varies():
+    frame = results().query("n == 1").assign(stage=["spawned", "spawned", "spawned"])
+    assert plots.labels(frame) == ["eager", "lazy", "floor"]
+    frame = frame.assign(stage=["spawned", "after_first_step", "spawned"])
+    assert plots.labels(frame) == ["eager · spawned", "lazy · after_first_step", "floor · spawned"]
