@@ -15,6 +15,7 @@ _EXPORTS = {
     "ExplorerAgent": "explorer.agents",
     "create_agent": "explorer.agents",
     "EagerExplorerAgent": "explorer.eager",
+    "Population": "explorer.population",
     "Trajectory": "explorer.episode",
     "run_episode": "explorer.episode",
 }
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from explorer.eager import EagerExplorerAgent
     from explorer.episode import Trajectory, run_episode
     from explorer.model import GenerativeModel, build_model
+    from explorer.population import Population
     from explorer.world import ACTIONS, GridWorld
 
 

@@ -1,0 +1,129 @@
+"""Vectorized active inference in numpy: pymdp's legacy one-step equations over an agent axis.
+
+The maths is that of pymdp's legacy ``Agent(policy_len=1, action_selection="deterministic")``
+with one state factor and one modality, written for ``n`` agents at once: state inference
+``softmax(ln(A[o] + 1e-16) + ln(prior + 1e-16))``, expected free energy (utility plus state
+information gain, as ``spm_MDP_G``), ``softmax(16 G + ln E)`` and argmax actions whose exact ties
+are broken at random. Only numpy is imported, so a fresh process acts without paying for pymdp.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from explorer.model import GenerativeModel
+
+#: pymdp legacy's ``EPS_VAL``, added inside every ``log`` (``spm_log_single``).
+LOG_EPS = 1e-16
+#: ``spm_MDP_G`` only counts states with ``q(s) > exp(-16)`` and uses ``log(p + exp(-16))``.
+INFO_GAIN_EPS = float(np.exp(-16))
+#: pymdp legacy's default policy precision (``gamma``).
+POLICY_PRECISION = 16.0
+#: Action marginals this close to the maximum count as tied (pymdp legacy ``select_highest``).
+TIE_TOLERANCE = 1e-8
+#: Agents per block: temporaries (~5 KiB per agent) stay in cache, and each matrix product stays
+#: below OpenBLAS's threading threshold (its threads made steps 3-10x slower and erratic on 2 shared cores).
+CHUNK = 128
+
+
+class NumpyBackend:
+    """Beliefs of ``n`` agents sharing one model, and the arrays derived once from that model.
+
+    Per agent it holds the posterior over states, the policy posterior and the prior for the next
+    observation (``B[:, :, a] @ qs`` after acting, ``D`` after a reset): 56 float64 per agent on a
+    5x5 grid, 448 bytes.
+    """
+
+    def __init__(self, model: GenerativeModel, n: int) -> None:
+        n_states, n_actions = model.n_states, model.n_actions
+        self.n_states = n_states
+        self.n_actions = n_actions
+        self.D = model.D
+        # rows indexed by observation: A[o, :] + eps, as pymdp's dot_likelihood before spm_log_single
+        self.likelihood = model.A + LOG_EPS
+        # predictive states of every action at once: (qs @ transitions)[u * S + i] = (B[:, :, u] @ qs)[i]
+        self.transitions = np.ascontiguousarray(
+            model.B.transpose(1, 2, 0).reshape(n_states, n_actions * n_states)
+        )
+        self.A_T = np.ascontiguousarray(model.A.T)
+        log_preference = np.log(_softmax(model.C) + LOG_EPS)
+        # expected utility qo . lnC with qo = A @ qs_pi, folded into one weight per state
+        self.utility_weights = log_preference @ model.A
+        # sum_o A[o, s] ln(A[o, s] + exp(-16)): the negative ambiguity of each state
+        self.neg_ambiguity = np.einsum("os,os->s", model.A, np.log(model.A + INFO_GAIN_EPS))
+        self.log_policy_prior = np.log(np.full(n_actions, 1.0 / n_actions) + LOG_EPS)
+        self.qs = np.empty((n, n_states))
+        self.q_pi = np.empty((n, n_actions))
+        self.prior = np.empty((n, n_states))
+        self.reset()
+
+    def reset(self) -> None:
+        """Beliefs back to before the first observation: uniform posteriors, prior ``D``."""
+        self.qs[:] = 1.0 / self.n_states
+        self.q_pi[:] = 1.0 / self.n_actions
+        self.prior[:] = self.D
+
+    def beliefs(self) -> np.ndarray:
+        """A copy of every agent's posterior over states, ``(n, states)``."""
+        return self.qs.copy()
+
+    def policy_posterior(self) -> np.ndarray:
+        """A copy of every agent's posterior over policies, ``(n, actions)``."""
+        return self.q_pi.copy()
+
+    def step(self, observations: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Infer states and policies for every agent, select actions, and store the next priors."""
+        n = len(observations)
+        actions = np.empty(n, dtype=np.intp)
+        for start in range(0, n, CHUNK):
+            block = slice(start, min(start + CHUNK, n))
+            actions[block] = self._step_block(observations[block], block, rng)
+        return actions
+
+    def _step_block(self, observations: np.ndarray, block: slice, rng: np.random.Generator) -> np.ndarray:
+        # softmax(ln(A[o] + eps) + ln(prior + eps)) is the normalized product, without logs and exps
+        qs = self.likelihood[observations] * (self.prior[block] + LOG_EPS)
+        qs /= qs.sum(axis=1, keepdims=True)
+        n, n_states, n_actions = len(qs), self.n_states, self.n_actions
+        qs_pi = (qs @ self.transitions).reshape(n * n_actions, n_states)
+        G = qs_pi @ self.utility_weights
+        counted = qs_pi * (qs_pi > INFO_GAIN_EPS)
+        G += counted @ self.neg_ambiguity
+        qo = counted @ self.A_T
+        # observations predicted with probability 0 add 0 * ln(eps): skip their logs
+        log_qo = np.log(qo + LOG_EPS, out=np.zeros_like(qo), where=qo > 0.0)
+        G -= np.einsum("ko,ko->k", qo, log_qo)
+        q_pi = _softmax_rows(POLICY_PRECISION * G.reshape(n, n_actions) + self.log_policy_prior)
+        actions = select_actions(q_pi, rng)
+        self.qs[block] = qs
+        self.q_pi[block] = q_pi
+        self.prior[block] = qs_pi.reshape(n, n_actions, n_states)[np.arange(n), actions]
+        return actions
+
+
+def select_actions(q_pi: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Each row's most probable action; near-ties (within 1e-8) broken uniformly at random, as pymdp.
+
+    With one-step policies the action marginals are ``q_pi`` normalized (pymdp legacy
+    ``sample_action`` with ``sampling_mode="marginal"``).
+    """
+    marginals = q_pi / q_pi.sum(axis=1, keepdims=True)
+    tied = np.abs(marginals - marginals.max(axis=1, keepdims=True)) <= TIE_TOLERANCE
+    actions = marginals.argmax(axis=1)
+    rows = np.flatnonzero(tied.sum(axis=1) > 1)
+    if rows.size:
+        keys = np.where(tied[rows], rng.random((rows.size, q_pi.shape[1])), -1.0)
+        actions[rows] = keys.argmax(axis=1)
+    return actions
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max())
+    return e / e.sum()
+
+
+def _softmax_rows(x: np.ndarray) -> np.ndarray:
+    x -= x.max(axis=-1, keepdims=True)
+    np.exp(x, out=x)
+    x /= x.sum(axis=-1, keepdims=True)
+    return x

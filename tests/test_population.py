@@ -1,0 +1,213 @@
+"""The population: per agent, the same beliefs, policy posteriors and actions as pymdp's legacy Agent."""
+
+import random
+import subprocess
+import sys
+import tracemalloc
+
+import numpy as np
+import pytest
+from pymdp.legacy.agent import Agent
+
+from explorer import GridWorld, Population, build_model
+
+WORLDS = [
+    GridWorld(),
+    GridWorld(side=4, walls=[5, 6, 9], start=0, goal=15),
+    GridWorld(obs_noise=0.2),
+    GridWorld(side=6, walls=[7, 8, 14, 20, 26], start=3, goal=30, obs_noise=0.35),
+]
+TIE = 1e-8  # pymdp legacy select_highest: marginals this close to the maximum are tied
+
+
+def legacy_agent(world):
+    """pymdp's legacy Agent, built from copies of the model as a user of pymdp would."""
+    model = build_model(world)
+    return Agent(
+        A=model.A.copy(),
+        B=model.B.copy(),
+        C=model.C.copy(),
+        D=model.D.copy(),
+        policy_len=1,
+        action_selection="deterministic",
+    )
+
+
+def compare_with_legacy(population, steps, tolerance, *, seed, random_observations=False):
+    """Run ``population`` and one legacy Agent per agent on the same observations; return tie count.
+
+    Observations come from each agent's true state in the world (moved by the population's
+    actions), or uniformly at random. Where a legacy agent had a tie, its action is set to the
+    population's (asserted to be one of the tied ones) so both go on from the same prior.
+    """
+    world, n = population.world, len(population)
+    references = [legacy_agent(world) for _ in range(n)]
+    rng = random.Random(seed)
+    np.random.seed(seed)  # pymdp breaks ties with the global RNG
+    states = [world.start] * n
+    ties = 0
+    for _ in range(steps):
+        if random_observations:
+            observations = np.array([rng.randrange(world.n_states) for _ in range(n)])
+        else:
+            observations = np.array([world.observe(s, rng) for s in states])
+        actions = population.step(observations)
+        beliefs, q_pi = population.beliefs, population.policy_posterior
+        for i, reference in enumerate(references):
+            reference.infer_states([int(observations[i])])
+            reference_q_pi, _ = reference.infer_policies()
+            reference_action = int(reference.sample_action()[0])
+            np.testing.assert_allclose(beliefs[i], reference.qs[0], rtol=0, atol=tolerance)
+            np.testing.assert_allclose(q_pi[i], reference_q_pi, rtol=0, atol=tolerance)
+            marginals = reference_q_pi / reference_q_pi.sum()
+            tied = np.flatnonzero(np.abs(marginals - marginals.max()) <= TIE)
+            if len(tied) > 1:
+                ties += 1
+                assert actions[i] in tied
+                reference.action = np.array([float(actions[i])])
+            else:
+                assert actions[i] == reference_action
+        states = [world.move(s, int(a)) for s, a in zip(states, actions, strict=True)]
+    return ties
+
+
+@pytest.mark.parametrize("world", WORLDS, ids=repr)
+@pytest.mark.parametrize("n", [1, 6, 150])
+def test_numpy_population_matches_pymdp_legacy_agents(world, n):
+    steps = 12 if n < 150 else 4  # 150 spans two blocks of the numpy backend
+    compare_with_legacy(Population(world, n, seed=n), steps, 1e-8, seed=n)
+
+
+@pytest.mark.parametrize("world", [WORLDS[1], WORLDS[3]], ids=repr)
+def test_numpy_population_matches_on_surprising_observations(world):
+    compare_with_legacy(Population(world, 8, seed=1), 10, 1e-8, seed=2, random_observations=True)
+
+
+def test_ties_occur_and_are_broken_at_random():
+    # From the corner of an open grid, "down" and "right" are equally good: an exact tie.
+    population = Population(GridWorld(), 400, seed=3)
+    actions = population.step(np.zeros(400, dtype=int))
+    assert set(actions) == {1, 3}
+    assert 150 < np.count_nonzero(actions == 1) < 250
+
+
+def test_the_seed_makes_tie_breaking_reproducible():
+    observations = np.zeros(50, dtype=int)
+    first = Population(GridWorld(), 50, seed=7).step(observations)
+    again = Population(GridWorld(), 50, seed=7).step(observations)
+    other = Population(GridWorld(), 50, seed=8).step(observations)
+    assert np.array_equal(first, again)
+    assert not np.array_equal(first, other)
+
+
+def test_before_the_first_step_beliefs_are_uniform_and_len_is_n():
+    population = Population(GridWorld(side=3), 4)
+    assert len(population) == 4
+    assert np.array_equal(population.beliefs, np.full((4, 9), 1 / 9))
+    assert np.array_equal(population.policy_posterior, np.full((4, 5), 1 / 5))
+
+
+def test_beliefs_are_copies():
+    population = Population(GridWorld(), 3)
+    population.step(np.zeros(3, dtype=int))
+    population.beliefs[:] = 0
+    population.policy_posterior[:] = 0
+    assert np.allclose(population.beliefs.sum(axis=1), 1)
+    assert np.allclose(population.policy_posterior.sum(axis=1), 1)
+
+
+def test_reset_makes_the_population_behave_like_a_new_one():
+    world = WORLDS[3]
+    rng = np.random.default_rng(0)
+    episode = [rng.integers(0, world.n_states, size=5) for _ in range(6)]
+    population = Population(world, 5, seed=1)
+    for observations in episode[::-1]:
+        population.step(observations)
+    population.reset()
+    assert np.array_equal(population.beliefs, np.full((5, world.n_states), 1 / world.n_states))
+    fresh = Population(world, 5)
+    fresh._rng.bit_generator.state = population._rng.bit_generator.state
+    for observations in episode:
+        assert np.array_equal(population.step(observations), fresh.step(observations))
+        assert np.array_equal(population.beliefs, fresh.beliefs)
+        assert np.array_equal(population.policy_posterior, fresh.policy_posterior)
+
+
+@pytest.mark.parametrize(
+    ("observations", "error", "message"),
+    [
+        (
+            np.zeros(3, dtype=int),
+            ValueError,
+            r"observations must have shape \(4,\), one per agent, got shape \(3,\)",
+        ),
+        (np.zeros((4, 1), dtype=int), ValueError, r"shape \(4,\)"),
+        (np.array([0, 1, 25, 2]), ValueError, r"observations must be in \[0, 24\], got 25 at index 2"),
+        (np.array([0, -1, 0, 0]), ValueError, "got -1 at index 1"),
+        (np.zeros(4), TypeError, "observations must be integers .* got dtype float64"),
+        (np.zeros(4, dtype=bool), TypeError, "got dtype bool"),
+        (["a", "b", "c", "d"], TypeError, "observations must be integers"),
+        (3, ValueError, r"shape \(4,\)"),
+    ],
+)
+def test_bad_observations_raise_and_change_nothing(observations, error, message):
+    population = Population(GridWorld(), 4)
+    population.step(np.array([0, 1, 5, 6]))
+    before = (population.beliefs, population.policy_posterior, population._rng.bit_generator.state)
+    with pytest.raises(error, match=message):
+        population.step(observations)
+    assert np.array_equal(population.beliefs, before[0])
+    assert np.array_equal(population.policy_posterior, before[1])
+    assert population._rng.bit_generator.state == before[2]
+
+
+def test_observations_may_be_a_list_or_unsigned():
+    population = Population(GridWorld(), 2)
+    assert population.step([0, 1]).shape == (2,)
+    assert population.step(np.array([1, 2], dtype=np.uint8)).shape == (2,)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "message"),
+    [
+        ((GridWorld(), 0), {}, ValueError, "n must be an int >= 1, got 0"),
+        ((GridWorld(), 2.0), {}, TypeError, "n must be an int, got 2.0"),
+        ((GridWorld(), 2), {"backend": "torch"}, ValueError, r"backend must be one of \('numpy', 'jax'\)"),
+        (("5x5", 2), {}, TypeError, "world must be a GridWorld"),
+        ((GridWorld(), 2), {"seed": -1}, ValueError, "seed must be an int >= 0"),
+    ],
+)
+def test_bad_spawn_arguments(args, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        Population(*args, **kwargs)
+
+
+def test_spawn_allocates_arrays_not_per_agent_objects():
+    world = GridWorld()
+    Population(world, 1)  # build and cache the model first
+
+    def traced(n):
+        tracemalloc.start()
+        population = Population(world, n)
+        snapshot = tracemalloc.take_snapshot()
+        tracemalloc.stop()
+        stats = snapshot.statistics("filename")
+        return population, sum(s.count for s in stats), sum(s.size for s in stats)
+
+    _, few_blocks, few_bytes = traced(10)
+    _, many_blocks, many_bytes = traced(20_010)
+    assert many_blocks - few_blocks < 20  # a handful of arrays, not one object per agent
+    assert (many_bytes - few_bytes) / 20_000 <= 1024
+
+
+def test_numpy_backend_imports_neither_pymdp_nor_jax():
+    code = (
+        "import numpy as np, sys, explorer\n"
+        "p = explorer.Population(explorer.GridWorld(), 10)\n"
+        "p.step(np.zeros(10, dtype=int))\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(result.stdout.split())
+    assert "numpy" in loaded
+    assert loaded.isdisjoint({"pymdp", "jax", "scipy", "pandas", "matplotlib", "seaborn"})
