@@ -18,12 +18,14 @@ _EXPORTS = {
     "Population": "explorer.population",
     "Trajectory": "explorer.episode",
     "run_episode": "explorer.episode",
+    "measure": "explorer.measure",
 }
 
 __all__ = sorted(_EXPORTS)
 
 TYPE_CHECKING = False  # importing typing costs ~20 ms here, twice a bare interpreter's start-up
 if TYPE_CHECKING:
+    from explorer import measure
     from explorer.agents import ExplorerAgent, create_agent
     from explorer.eager import EagerExplorerAgent
     from explorer.episode import Trajectory, run_episode
@@ -38,7 +40,8 @@ def __getattr__(name: str):
         raise AttributeError(f"module 'explorer' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(module_name), name)
+    module = importlib.import_module(module_name)
+    value = module if module_name == f"{__name__}.{name}" else getattr(module, name)  # a subpackage
     globals()[name] = value  # later lookups skip this function
     return value
 

@@ -1,0 +1,42 @@
+"""explorer's instruments: import, spawn, memory, first-action and step figures as DataFrames.
+
+Each function returns a tidy DataFrame (one row per metric x variant x size; the columns are
+listed in :data:`explorer.measure.stats.COLUMNS`) with the machine's metadata in ``df.attrs``.
+Names load on first access (PEP 562), so a measuring child process can import a submodule cheaply.
+"""
+
+# name -> submodule that defines it
+_EXPORTS = {
+    "COLUMNS": "explorer.measure.stats",
+    "summarize": "explorer.measure.stats",
+    "machine_metadata": "explorer.measure.metadata",
+    "save_results": "explorer.measure.results",
+    "load_results": "explorer.measure.results",
+    "to_json_dict": "explorer.measure.results",
+    "Floor": "explorer.measure.floor",
+    "Variant": "explorer.measure.variants",
+    "VARIANTS": "explorer.measure.variants",
+    "register_variant": "explorer.measure.variants",
+    "import_time": "explorer.measure.imports",
+    "import_breakdown": "explorer.measure.imports",
+    "spawn_time": "explorer.measure.spawn",
+    "memory_per_agent": "explorer.measure.memory",
+    "first_action_time": "explorer.measure.first_action",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'explorer.measure' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,85 @@
+"""The context every result carries: versions, CPU, git commit and time (MEASURING.md rule 11).
+
+Versions come from installed package metadata, so reading them imports neither jax nor pymdp.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import subprocess
+import sys
+from importlib import metadata as importlib_metadata
+
+from explorer.paths import ROOT
+
+#: Distributions whose versions are recorded, keyed by the name used in the metadata.
+DISTRIBUTIONS = {
+    "numpy": "numpy",
+    "pymdp": "inferactively-pymdp",
+    "jax": "jax",
+    "jaxlib": "jaxlib",
+    "pandas": "pandas",
+    "explorer": "explorer",
+}
+
+
+def machine_metadata() -> dict:
+    """Python, numpy, pymdp, jax versions, CPU model and count, git commit and UTC time, as a dict."""
+    info: dict = {
+        "python": platform.python_version(),
+        "python_implementation": platform.python_implementation(),
+        "executable": sys.executable,
+    }
+    for key, dist in DISTRIBUTIONS.items():
+        info[key] = _version(dist)
+    info |= {
+        "cpu_model": cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "git_commit": git_commit(),
+        "git_dirty": git_dirty(),
+        "utc_time": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
+    return info
+
+
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo, else ``platform.processor()``, else "unknown"."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def git_commit() -> str | None:
+    """The checked-out commit of the repository explorer runs from, or None outside a git checkout."""
+    return _git("rev-parse", "HEAD")
+
+
+def git_dirty() -> bool | None:
+    """Whether the checkout has uncommitted changes (None outside a git checkout)."""
+    status = _git("status", "--porcelain", "--untracked-files=no")
+    return None if status is None else bool(status)
+
+
+def _git(*args: str) -> str | None:
+    try:
+        result = subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return importlib_metadata.version(dist)
+    except importlib_metadata.PackageNotFoundError:
+        return None

@@ -1,0 +1,122 @@
+"""The variants compared by every measurement, in one registry so that adding one is one call.
+
+A variant says how to spawn ``n`` agents in a world (timed and weighed in process), how to step
+them, and which statement binds its agent class in a fresh process (cold starts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from explorer.world import GridWorld
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way of making agents: ``spawn(n, world)`` returns a handle on ``n`` agents.
+
+    ``step(handle, observation)`` steps every agent once (None for the floor, which cannot act);
+    ``cold_import`` is a statement that binds ``Agent`` (called as ``Agent(agent_id, name, world)``)
+    in a fresh interpreter; ``label`` says what the variant is, for tables.
+    """
+
+    name: str
+    spawn: Callable[[int, GridWorld], object]
+    step: Callable[[object, int], list] | None
+    cold_import: str
+    label: str
+
+
+def agents_of(load_class: Callable[[], type]) -> Callable[[int, GridWorld], list]:
+    """A spawn function building ``n`` instances ``cls(i, "agent", world)`` in a list."""
+
+    def spawn(n: int, world: GridWorld) -> list:
+        cls = load_class()  # resolved before the loop, so the loop times the constructor alone
+        return [cls(i, "agent", world) for i in range(n)]
+
+    return spawn
+
+
+def step_each(agents: list, observation: int) -> list:
+    """Step every agent in ``agents`` once on ``observation``; returns their actions."""
+    return [agent.step(observation) for agent in agents]
+
+
+def _eager_class() -> type:
+    from explorer.eager import EagerExplorerAgent
+
+    return EagerExplorerAgent
+
+
+def _lazy_class() -> type:
+    from explorer.agents import ExplorerAgent
+
+    return ExplorerAgent
+
+
+def _floor_class() -> type:
+    from explorer.measure.floor import Floor
+
+    return Floor
+
+
+#: name -> variant; :func:`register_variant` adds one (e.g. the population).
+VARIANTS: dict[str, Variant] = {}
+
+
+def register_variant(variant: Variant) -> Variant:
+    """Add ``variant`` to ``VARIANTS`` (replacing one of the same name) and return it."""
+    if not isinstance(variant, Variant):
+        raise TypeError(f"variant must be a Variant, got {variant!r} ({type(variant).__name__})")
+    VARIANTS[variant.name] = variant
+    return variant
+
+
+def get_variant(name: str) -> Variant:
+    """The registered variant called ``name``; raises naming the known ones."""
+    try:
+        return VARIANTS[name]
+    except KeyError:
+        raise ValueError(f"variant must be one of {tuple(VARIANTS)}, got {name!r}") from None
+
+
+def check_variants(names: object) -> tuple[str, ...]:
+    """``names`` as a tuple of registered variant names; raises on anything else."""
+    if isinstance(names, str) or not hasattr(names, "__iter__"):
+        raise TypeError(f"variants must be a tuple of variant names, got {names!r}")
+    names = tuple(names)
+    if not names:
+        raise ValueError("variants must name at least one variant, got none")
+    for name in names:
+        get_variant(name)
+    return names
+
+
+register_variant(
+    Variant(
+        "eager",
+        agents_of(_eager_class),
+        step_each,
+        "from explorer.eager import EagerExplorerAgent as Agent",
+        "EagerExplorerAgent: builds the model and pymdp's Agent at spawn (before)",
+    )
+)
+register_variant(
+    Variant(
+        "lazy",
+        agents_of(_lazy_class),
+        step_each,
+        "from explorer import ExplorerAgent as Agent",
+        "ExplorerAgent: stores its fields at spawn, builds at its first step (after)",
+    )
+)
+register_variant(
+    Variant(
+        "floor",
+        agents_of(_floor_class),
+        None,
+        "from explorer.measure.floor import Floor as Agent",
+        "bare __slots__ object with the same three fields (the physical floor)",
+    )
+)
