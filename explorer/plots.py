@@ -65,7 +65,14 @@ def bars(results: pd.DataFrame, metric: str, *, title: str | None = None, log: b
     return fig
 
 
-def scaling(results: pd.DataFrame, metric: str, *, title: str | None = None, per: str = "agent") -> Figure:
+def scaling(
+    results: pd.DataFrame,
+    metric: str,
+    *,
+    title: str | None = None,
+    per: str | None = "agent",
+    xlabel: str = "n (agents)",
+) -> Figure:
     """Median against ``n`` on log-log axes, one line per variant, min-max as a shaded band."""
     import matplotlib.pyplot as plt
 
@@ -81,11 +88,40 @@ def scaling(results: pd.DataFrame, metric: str, *, title: str | None = None, per
         ax.fill_between(group["n"], group["min"] / factor, group["max"] / factor, alpha=0.2, color=colour)
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("n (agents)")
-    ax.set_ylabel(f"{_words(metric)} ({label} per {per})")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(f"{_words(metric)} ({label} per {per})" if per else f"{_words(metric)} ({label})")
     ax.grid(True, which="major", alpha=0.3)
     ax.legend()
     ax.set_title(title or _words(metric))
+    fig.tight_layout()
+    return fig
+
+
+def import_breakdown(breakdown: pd.DataFrame, *, top: int = 12, title: str | None = None) -> Figure:
+    """The heaviest modules of an import (``-X importtime``): cumulative time, horizontal bars."""
+    import matplotlib.pyplot as plt
+
+    rows = breakdown.sort_values("cumulative_s", ascending=False).head(top).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(6.4, 0.28 * len(rows) + 1.2))
+    colours = ["#c0392b" if depth == 0 else "#e6b0aa" for depth in rows["depth"]]
+    ax.barh(rows["module"], rows["cumulative_s"] * 1e3, color=colours)
+    ax.set_xlabel("cumulative import time (ms, median of fresh processes; dark: imported directly)")
+    ax.set_title(title or breakdown.attrs.get("statement", "import breakdown"))
+    fig.tight_layout()
+    return fig
+
+
+def rss_timeline(
+    samples: pd.DataFrame, *, title: str = "resident memory while agents spawn and step"
+) -> Figure:
+    """RSS over time, as memory_profiler sampled it."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 3.2))
+    ax.plot(samples["t_s"], samples["rss_MiB"], marker=".", ms=3)
+    ax.set_xlabel("time since sampling started (s)")
+    ax.set_ylabel("RSS (MiB)")
+    ax.set_title(title)
     fig.tight_layout()
     return fig
 

@@ -10,6 +10,14 @@ from explorer import plots
 matplotlib.use("Agg")
 
 
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")  # pyplot warns past 20 open figures, and warnings are errors here
+
+
 def results(metric="spawn_time", unit="s"):
     rows = []
     for variant, base in (("eager", 4e-4), ("lazy", 3e-7), ("floor", 2e-7)):
@@ -75,3 +83,26 @@ def test_labels_add_the_stage_only_where_it_varies():
     assert plots.labels(frame) == ["eager", "lazy", "floor"]
     frame = frame.assign(stage=["spawned", "after_first_step", "spawned"])
     assert plots.labels(frame) == ["eager · spawned", "lazy · after_first_step", "floor · spawned"]
+
+
+def test_scaling_takes_another_x_axis_and_no_per():
+    frame = results("cumulative_cost")
+    ax = plots.scaling(frame, "cumulative_cost", per=None, xlabel="K (steps)").axes[0]
+    assert ax.get_xlabel() == "K (steps)"
+    assert ax.get_ylabel() == "cumulative cost (ns)"
+
+
+def test_import_breakdown_draws_the_heaviest_modules_in_ms():
+    breakdown = pd.DataFrame(
+        {"module": ["pymdp", "numpy", "seaborn"], "cumulative_s": [1.5, 0.1, 0.6], "depth": [0, 1, 1]}
+    )
+    ax = plots.import_breakdown(breakdown, top=2).axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["seaborn", "pymdp"]
+    assert [p.get_width() for p in ax.patches] == pytest.approx([600, 1500])
+
+
+def test_rss_timeline_plots_the_samples():
+    samples = pd.DataFrame({"t_s": [0.0, 0.1, 0.2], "rss_MiB": [50.0, 60.0, 61.0]})
+    ax = plots.rss_timeline(samples).axes[0]
+    assert list(ax.get_lines()[0].get_ydata()) == [50.0, 60.0, 61.0]
+    assert ax.get_ylabel() == "RSS (MiB)"
