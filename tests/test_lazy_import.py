@@ -3,14 +3,12 @@
 import subprocess
 import sys
 
-HEAVY = ("numpy", "pymdp", "jax", "scipy", "seaborn", "matplotlib", "pandas")
+from explorer.measure.modules import packages_loaded
 
 
 def loaded_after(code: str) -> set[str]:
-    """Top-level packages among HEAVY that a fresh interpreter has loaded after running ``code``."""
-    probe = f"{code}\nimport sys\nprint(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    return set(result.stdout.split()) & set(HEAVY)
+    """Top-level heavy packages that a fresh interpreter has loaded after running ``code``."""
+    return set(packages_loaded(code))
 
 
 def test_import_explorer_loads_no_heavy_package():
