@@ -22,6 +22,13 @@ _EXPORTS = {
     "spawn_time": "explorer.measure.spawn",
     "memory_per_agent": "explorer.measure.memory",
     "first_action_time": "explorer.measure.first_action",
+    "step_time": "explorer.measure.steps",
+    "cumulative_cost": "explorer.measure.steps",
+    "observations_for": "explorer.measure.steps",
+    "line_profile": "explorer.measure.hotspots",
+    "function_profile": "explorer.measure.hotspots",
+    "memory_samples": "explorer.measure.hotspots",
+    "step_path_functions": "explorer.measure.hotspots",
 }
 
 __all__ = sorted(_EXPORTS)
