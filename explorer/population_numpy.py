@@ -15,8 +15,10 @@ from explorer.model import GenerativeModel
 
 #: pymdp legacy's ``EPS_VAL``, added inside every ``log`` (``spm_log_single``).
 LOG_EPS = 1e-16
-#: ``spm_MDP_G`` only counts states with ``q(s) > exp(-16)`` and uses ``log(p + exp(-16))``.
+#: ``spm_MDP_G`` uses ``log(p + exp(-16))`` for the ambiguity of each state...
 INFO_GAIN_EPS = float(np.exp(-16))
+#: ...and only counts predicted states with ``q(s) > exp(-16)`` (pymdp's batched agent counts all).
+INFO_GAIN_THRESHOLD = INFO_GAIN_EPS
 #: pymdp legacy's default policy precision (``gamma``).
 POLICY_PRECISION = 16.0
 #: Action marginals this close to the maximum count as tied (pymdp legacy ``select_highest``).
@@ -87,7 +89,7 @@ class NumpyBackend:
         n, n_states, n_actions = len(qs), self.n_states, self.n_actions
         qs_pi = (qs @ self.transitions).reshape(n * n_actions, n_states)
         G = qs_pi @ self.utility_weights
-        counted = qs_pi * (qs_pi > INFO_GAIN_EPS)
+        counted = qs_pi * (qs_pi > INFO_GAIN_THRESHOLD)
         G += counted @ self.neg_ambiguity
         qo = counted @ self.A_T
         # observations predicted with probability 0 add 0 * ln(eps): skip their logs
