@@ -66,6 +66,11 @@ class Population:
         """Posterior over the one-step policies, shape ``(n, actions)``; uniform before the first step."""
         return self._engine.policy_posterior()
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the arrays held: beliefs, policy posteriors, priors (for jax also its model copies)."""
+        return self._engine.nbytes()
+
     def reset(self) -> None:
         """Forget the episode for every agent: back to uniform beliefs and the prior ``D``."""
         self._engine.reset()

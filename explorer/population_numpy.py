@@ -32,8 +32,8 @@ class NumpyBackend:
     """Beliefs of ``n`` agents sharing one model, and the arrays derived once from that model.
 
     Per agent it holds the posterior over states, the policy posterior and the prior for the next
-    observation (``B[:, :, a] @ qs`` after acting, ``D`` after a reset): 56 float64 per agent on a
-    5x5 grid, 448 bytes.
+    observation (``B[:, :, a] @ qs`` after acting, ``D`` after a reset): 55 float64 per agent on a
+    5x5 grid, 440 bytes.
     """
 
     def __init__(self, model: GenerativeModel, n: int) -> None:
@@ -72,6 +72,10 @@ class NumpyBackend:
     def policy_posterior(self) -> np.ndarray:
         """A copy of every agent's posterior over policies, ``(n, actions)``."""
         return self.q_pi.copy()
+
+    def nbytes(self) -> int:
+        """Bytes of the per-agent arrays: posteriors, policy posteriors and next priors."""
+        return self.qs.nbytes + self.q_pi.nbytes + self.prior.nbytes
 
     def step(self, observations: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Infer states and policies for every agent, select actions, and store the next priors."""

@@ -120,3 +120,33 @@ register_variant(
         "bare __slots__ object with the same three fields (the physical floor)",
     )
 )
+
+
+def _spawn_population(n: int, world: GridWorld) -> object:
+    from explorer.population import Population
+
+    return Population(world, n)
+
+
+def _step_population(population, observation: int) -> list:
+    import numpy as np
+
+    return population.step(np.full(len(population), observation)).tolist()
+
+
+register_variant(
+    Variant(
+        "population",
+        _spawn_population,
+        _step_population,
+        # one agent as a population of one: import + spawn + first step of the numpy backend
+        "from explorer.population import Population\n"
+        "from explorer.world import GridWorld\n"
+        "class Agent:\n"
+        "    def __init__(self, agent_id, name, world):\n"
+        "        self.population = Population(world or GridWorld(), 1)\n"
+        "    def step(self, observation):\n"
+        "        return int(self.population.step([observation])[0])",
+        "Population (numpy backend): n agents as arrays, stepped at once",
+    )
+)
