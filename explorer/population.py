@@ -19,17 +19,29 @@ class Population:
     """``n`` active-inference agents sharing ``world``'s model; ``step`` takes one observation each.
 
     Spawning allocates a few ``(n, states)`` arrays and no Python object per agent. Exact ties
-    between best actions are broken with the population's own generator, seeded by ``seed``.
+    between best actions are broken with the population's own generator, seeded by ``seed``; with
+    ``legacy_ties=True`` with numpy's global RNG instead, drawing exactly what ``n`` pymdp legacy
+    agents stepped in order would draw, so that their actions can be reproduced one for one.
     """
 
     __slots__ = ("world", "backend", "_n", "_rng", "_engine")
 
-    def __init__(self, world: GridWorld, n: int, *, backend: str = "numpy", seed: int | None = 0) -> None:
+    def __init__(
+        self,
+        world: GridWorld,
+        n: int,
+        *,
+        backend: str = "numpy",
+        seed: int | None = 0,
+        legacy_ties: bool = False,
+    ) -> None:
         check_instance("world", world, GridWorld, "a GridWorld")
         n = check_int("n", n, low=1)
         check_choice("backend", backend, BACKENDS)
         if seed is not None:
             seed = check_int("seed", seed, low=0)
+        if legacy_ties.__class__ is not bool:
+            raise TypeError(f"legacy_ties must be a bool, got {legacy_ties!r} ({type(legacy_ties).__name__})")
         model = build_model(world)
         if backend == "numpy":
             from explorer.population_numpy import NumpyBackend
@@ -42,7 +54,7 @@ class Population:
         self.world = world
         self.backend = backend
         self._n = n
-        self._rng = np.random.default_rng(seed)
+        self._rng = None if legacy_ties else np.random.default_rng(seed)
         self._engine = engine
 
     def __len__(self) -> int:

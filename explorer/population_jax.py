@@ -81,7 +81,7 @@ class JaxBackend:
         """Every agent's posterior over policies as float64 numpy, ``(n, actions)``."""
         return np.asarray(self.q_pi, dtype=np.float64)
 
-    def step(self, observations: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def step(self, observations: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
         """One jitted inference step for all agents, then host-side action selection."""
         obs = jnp.asarray(observations, dtype=jnp.int32)
         qs, q_pi = _infer_jit(self.agent, obs, self.qs, self.actions, self.first)

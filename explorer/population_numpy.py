@@ -77,7 +77,7 @@ class NumpyBackend:
         """Bytes of the per-agent arrays: posteriors, policy posteriors and next priors."""
         return self.qs.nbytes + self.q_pi.nbytes + self.prior.nbytes
 
-    def step(self, observations: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def step(self, observations: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
         """Infer states and policies for every agent, select actions, and store the next priors."""
         n = len(observations)
         actions = np.empty(n, dtype=np.intp)
@@ -86,7 +86,9 @@ class NumpyBackend:
             actions[block] = self._step_block(observations[block], block, rng)
         return actions
 
-    def _step_block(self, observations: np.ndarray, block: slice, rng: np.random.Generator) -> np.ndarray:
+    def _step_block(
+        self, observations: np.ndarray, block: slice, rng: np.random.Generator | None
+    ) -> np.ndarray:
         # softmax(ln(A[o] + eps) + ln(prior + eps)) is the normalized product, without logs and exps
         qs = self.likelihood[observations] * (self.prior[block] + LOG_EPS)
         qs /= qs.sum(axis=1, keepdims=True)
@@ -107,19 +109,28 @@ class NumpyBackend:
         return actions
 
 
-def select_actions(q_pi: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def select_actions(q_pi: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
     """Each row's most probable action; near-ties (within 1e-8) broken uniformly at random, as pymdp.
 
     With one-step policies the action marginals are ``q_pi`` normalized (pymdp legacy
-    ``sample_action`` with ``sampling_mode="marginal"``).
+    ``sample_action`` with ``sampling_mode="marginal"``). With ``rng=None`` the draws come from
+    numpy's global RNG, one ``randint(0, ties)`` per tied row in row order: exactly the draws of
+    pymdp's ``np.random.choice(ties)`` when legacy agents step in that order.
     """
     marginals = q_pi / q_pi.sum(axis=1, keepdims=True)
     tied = np.abs(marginals - marginals.max(axis=1, keepdims=True)) <= TIE_TOLERANCE
     actions = marginals.argmax(axis=1)
-    rows = np.flatnonzero(tied.sum(axis=1) > 1)
+    counts = tied.sum(axis=1)
+    rows = np.flatnonzero(counts > 1)
     if rows.size:
-        keys = np.where(tied[rows], rng.random((rows.size, q_pi.shape[1])), -1.0)
-        actions[rows] = keys.argmax(axis=1)
+        if rng is None:
+            draws = np.random.randint(0, counts[rows])
+            # column of the draws-th tied action in each row (tied ones first, in index order)
+            tied_first = np.argsort(~tied[rows], axis=1, kind="stable")
+            actions[rows] = tied_first[np.arange(rows.size), draws]
+        else:
+            keys = np.where(tied[rows], rng.random((rows.size, q_pi.shape[1])), -1.0)
+            actions[rows] = keys.argmax(axis=1)
     return actions
 
 

@@ -87,6 +87,30 @@ def test_numpy_population_matches_on_surprising_observations(world):
     compare_with_legacy(Population(world, 8, seed=1), 10, 1e-8, seed=2, random_observations=True)
 
 
+@pytest.mark.parametrize("world", [WORLDS[0], WORLDS[3]], ids=repr)
+def test_legacy_ties_reproduce_every_action_of_legacy_agents_stepped_in_order(world):
+    n, steps, rng = 30, 10, random.Random(0)
+    population = Population(world, n, legacy_ties=True)
+    np.random.seed(5)
+    states, episode, chosen = [world.start] * n, [], []
+    for _ in range(steps):
+        episode.append(np.array([world.observe(s, rng) for s in states]))
+        chosen.append(population.step(episode[-1]))
+        states = [world.move(s, int(a)) for s, a in zip(states, chosen[-1], strict=True)]
+    after_population = np.random.random()
+    references = [legacy_agent(world) for _ in range(n)]
+    np.random.seed(5)
+    ties = 0
+    for observations, actions in zip(episode, chosen, strict=True):
+        for reference, obs, action in zip(references, observations, actions, strict=True):
+            reference.infer_states([int(obs)])
+            q_pi, _ = reference.infer_policies()
+            ties += np.count_nonzero(np.abs(q_pi / q_pi.sum() - (q_pi / q_pi.sum()).max()) <= TIE) > 1
+            assert int(reference.sample_action()[0]) == action
+    assert ties > 0
+    assert np.random.random() == after_population  # the same draws from the global RNG, no more
+
+
 def test_ties_occur_and_are_broken_at_random():
     # From the corner of an open grid, "down" and "right" are equally good: an exact tie.
     population = Population(GridWorld(), 400, seed=3)
@@ -179,6 +203,7 @@ def test_observations_may_be_a_list_or_unsigned():
         ((GridWorld(), 2), {"backend": "torch"}, ValueError, r"backend must be one of \('numpy', 'jax'\)"),
         (("5x5", 2), {}, TypeError, "world must be a GridWorld"),
         ((GridWorld(), 2), {"seed": -1}, ValueError, "seed must be an int >= 0"),
+        ((GridWorld(), 2), {"legacy_ties": 1}, TypeError, "legacy_ties must be a bool, got 1"),
     ],
 )
 def test_bad_spawn_arguments(args, kwargs, error, message):

@@ -125,7 +125,8 @@ register_variant(
 def _spawn_population(n: int, world: GridWorld) -> object:
     from explorer.population import Population
 
-    return Population(world, n)
+    # ties drawn from numpy's global RNG as legacy agents draw them: the same actions as theirs
+    return Population(world, n, legacy_ties=True)
 
 
 def _step_population(population, observation: int) -> list:
@@ -144,7 +145,7 @@ register_variant(
         "from explorer.world import GridWorld\n"
         "class Agent:\n"
         "    def __init__(self, agent_id, name, world):\n"
-        "        self.population = Population(world or GridWorld(), 1)\n"
+        "        self.population = Population(world or GridWorld(), 1, legacy_ties=True)\n"
         "    def step(self, observation):\n"
         "        return int(self.population.step([observation])[0])",
         "Population (numpy backend): n agents as arrays, stepped at once",
