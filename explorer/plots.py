@@ -97,6 +97,19 @@ def scaling(
     return fig
 
 
+def throughput(results: pd.DataFrame, metric: str, *, title: str | None = None) -> Figure:
+    """Agent-steps per second (1 / seconds per agent-step) against ``n``, log-log, per variant."""
+    rows = _rows(results, metric)
+    if set(rows["unit"]) != {"s"}:
+        raise ValueError(
+            f"results for {metric!r} must be in seconds to invert, got units {sorted(set(rows['unit']))}"
+        )
+    inverted = rows.assign(median=1 / rows["median"], min=1 / rows["max"], max=1 / rows["min"], unit="")
+    fig = scaling(inverted, metric, title=title, per=None)
+    fig.axes[0].set_ylabel("agent-steps per second (median, band min-max)")
+    return fig
+
+
 def import_breakdown(breakdown: pd.DataFrame, *, top: int = 12, title: str | None = None) -> Figure:
     """The heaviest modules of an import (``-X importtime``): cumulative time, horizontal bars."""
     import matplotlib.pyplot as plt

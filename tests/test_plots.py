@@ -106,3 +106,13 @@ def test_rss_timeline_plots_the_samples():
     ax = plots.rss_timeline(samples).axes[0]
     assert list(ax.get_lines()[0].get_ydata()) == [50.0, 60.0, 61.0]
     assert ax.get_ylabel() == "RSS (MiB)"
+
+
+def test_throughput_inverts_seconds_per_agent_step():
+    frame = results("agent_step_time")
+    ax = plots.throughput(frame, "agent_step_time").axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert np.allclose(lines["floor"].get_ydata(), 1 / 2e-7)
+    assert ax.get_ylabel().startswith("agent-steps per second")
+    with pytest.raises(ValueError, match="must be in seconds"):
+        plots.throughput(results("agent_step_time", unit="B"), "agent_step_time")
