@@ -6,6 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+#: The metrics ``bench --only`` accepts (explorer.measure.suite.MEASUREMENTS, without importing it).
+BENCH_METRICS = ("import_time", "spawn_time", "memory_per_agent", "first_action_time", "step_time")
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, one sub-command per job."""
@@ -15,6 +18,20 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run one episode and compare eager and lazy spawn")
     demo.add_argument("--agents", type=_positive_int, default=1000, help="agents spawned per repeat")
     demo.set_defaults(run=_run_demo)
+
+    bench = commands.add_parser("bench", help="measure import, spawn, memory, first action and steps")
+    bench.add_argument("--quick", action="store_true", help="the quick profile (about a minute)")
+    bench.add_argument("--json", type=Path, metavar="PATH", help="results JSON (default: data/results/)")
+    bench.add_argument("--csv", type=Path, metavar="PATH", help="results CSV (default: data/results/)")
+    bench.add_argument(
+        "--only",
+        action="append",
+        choices=BENCH_METRICS,
+        metavar="METRIC",
+        help="run only METRIC (repeatable)",
+    )
+    bench.add_argument("--no-progress", action="store_true", help="no progress bar")
+    bench.set_defaults(run=_run_bench)
 
     report = commands.add_parser("report", help="execute the notebooks and export them as HTML pages")
     report.add_argument("--quick", action="store_true", help="the quick measurement profile (as CI runs it)")
@@ -29,6 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the chosen command; returns the exit code."""
     args = build_parser().parse_args(argv)
     return args.run(args) or 0
+
+
+def _run_bench(args: argparse.Namespace) -> int:
+    from explorer.measure.bench import run_bench
+
+    return run_bench(args)
 
 
 def _run_demo(args: argparse.Namespace) -> int:

@@ -37,7 +37,8 @@ def test_frame_puts_the_standard_columns_first_and_keeps_attrs():
 
 
 @pytest.mark.parametrize(
-    ("shift", "expected"), [(0, ("a", "b", "c")), (1, ("b", "c", "a")), (5, ("c", "a", "b"))]
+    ("shift", "expected"),
+    [(0, ("a", "b", "c")), (1, ("b", "c", "a")), (3, ("c", "b", "a")), (5, ("b", "a", "c"))],
 )
-def test_rotated_changes_which_variant_goes_first(shift, expected):
+def test_rotated_changes_which_variant_goes_first_and_which_follows(shift, expected):
     assert rotated(("a", "b", "c"), shift) == expected

@@ -29,6 +29,11 @@ _EXPORTS = {
     "function_profile": "explorer.measure.hotspots",
     "memory_samples": "explorer.measure.hotspots",
     "step_path_functions": "explorer.measure.hotspots",
+    "PROFILES": "explorer.measure.suite",
+    "MEASUREMENTS": "explorer.measure.suite",
+    "run_suite": "explorer.measure.suite",
+    "scorecard": "explorer.measure.comparison",
+    "targets": "explorer.measure.comparison",
 }
 
 __all__ = sorted(_EXPORTS)

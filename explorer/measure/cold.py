@@ -1,7 +1,7 @@
 """Fresh interpreter processes: the only honest way to time a cold start (MEASURING.md rule 2).
 
-Each child is ``sys.executable -c CODE`` run from the repository root; it prints one JSON line
-with what it timed inside, and the parent times the whole process from outside.
+Each child is ``sys.executable -c CODE`` run from the repository root; it prints JSON lines with
+what it timed inside, and the parent times it from outside.
 """
 
 from __future__ import annotations
@@ -9,7 +9,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+from dataclasses import dataclass
 
 from explorer.paths import ROOT
 
@@ -25,7 +28,9 @@ _t1 = time.perf_counter()
 print('{{"import": %r}}' % (_t1 - _t0))
 """
 
-#: Import + spawn + first step in a fresh process, each timed inside; optionally RSS per agent.
+#: Import + spawn + first step in a fresh process, each timed inside, reported on the first line
+#: (the parent notes when it arrives); then, optionally, RSS per agent on a second line. The child
+#: leaves with os._exit: interpreter teardown is not part of what it measures.
 FIRST_ACTION_CHILD = """\
 import time
 _t0 = time.perf_counter()
@@ -35,13 +40,18 @@ agent = Agent(0, "agent", None)
 _t2 = time.perf_counter()
 action = {first_step}
 _t3 = time.perf_counter()
-result = {{"import": _t1 - _t0, "spawn": _t2 - _t1, "first_step": _t3 - _t2, "action": action}}
+import json
+import os
+import sys
+print(json.dumps({{"import": _t1 - _t0, "spawn": _t2 - _t1, "first_step": _t3 - _t2, "action": action}}))
+sys.stdout.flush()
 if {rss_agents}:
     import gc
     import psutil
     from explorer.world import GridWorld
     world = GridWorld()
     process = psutil.Process()
+    result = {{}}
     gc.collect()
     rss0 = process.memory_info().rss
     agents = [Agent(i, "agent", world) for i in range(1, {rss_agents} + 1)]
@@ -54,8 +64,9 @@ if {rss_agents}:
         gc.collect()
         rss2 = process.memory_info().rss
         result["rss_after_first_step"] = result["rss_spawned"] + (rss2 - rss1) / {rss_built_agents}
-import json
-print(json.dumps(result))
+    print(json.dumps(result))
+    sys.stdout.flush()
+os._exit(0)
 """
 
 
@@ -63,28 +74,53 @@ class ChildFailed(RuntimeError):
     """A measuring child process exited with an error (its stderr's last line is the message)."""
 
 
-def run_child(code: str, *, timeout: float = 300.0, args: tuple[str, ...] = ()) -> tuple[dict, float, str]:
-    """Run ``code`` in a fresh interpreter: its last stdout line as JSON, wall seconds, and stderr."""
-    start = time.perf_counter()
-    try:
-        result = subprocess.run(
-            [sys.executable, *args, "-c", code],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
+@dataclass(frozen=True)
+class ChildRun:
+    """What one child process gave: its JSON output, and two wall times taken by the parent.
+
+    ``data``: the one JSON line printed, or the JSON objects of several lines merged;
+    ``reported_s``: launch until the child's first stdout line arrived; ``exited_s``: until it exited.
+    Unpacks as ``data, exited_s, stderr``, as callers of the first version of ``run_child`` expect.
+    """
+
+    data: object
+    reported_s: float
+    exited_s: float
+    stderr: str
+
+    def __iter__(self):
+        return iter((self.data, self.exited_s, self.stderr))
+
+
+def run_child(code: str, *, timeout: float = 300.0, args: tuple[str, ...] = ()) -> ChildRun:
+    """Run ``code`` in a fresh interpreter (``sys.executable``), timing it from outside."""
+    with tempfile.TemporaryFile(mode="w+") as err:  # a file, not a pipe: a chatty stderr cannot block
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, *args, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True
         )
-    except subprocess.TimeoutExpired as exc:
-        raise ChildFailed(f"child timed out after {timeout} s") from exc
-    wall = time.perf_counter() - start
-    if result.returncode != 0:
-        lines = result.stderr.strip().splitlines() or [f"exit code {result.returncode}"]
-        raise ChildFailed(lines[-1])
-    lines = result.stdout.strip().splitlines()
+        timer = threading.Timer(timeout, process.kill)
+        timer.start()
+        try:
+            first = process.stdout.readline()
+            reported = time.perf_counter()
+            rest = process.stdout.read()
+            process.wait()
+            exited = time.perf_counter()
+        finally:
+            timer.cancel()
+            process.stdout.close()
+        err.seek(0)
+        stderr = err.read()
+    if process.returncode != 0:
+        lines = stderr.strip().splitlines() or [f"exit code {process.returncode}"]
+        raise ChildFailed(lines[-1] if process.returncode > 0 else f"killed after {timeout} s or by a signal")
+    lines = [line for line in (first + rest).splitlines() if line.strip()]
     if not lines:
         raise ChildFailed("child printed nothing")
-    return json.loads(lines[-1]), wall, result.stderr
+    values = [json.loads(line) for line in lines]
+    data = values[0] if len(values) == 1 else {k: v for value in values for k, v in value.items()}
+    return ChildRun(data, reported - start, exited - start, stderr)
 
 
 def first_action_code(
@@ -99,3 +135,11 @@ def first_action_code(
         can_step=bool(can_step),
         observation=int(observation),
     )
+
+
+def warmup_code(cold_imports: list[tuple[str, bool]]) -> str:
+    """One child that imports (and steps) every variant once: compiles their .pyc files, discarded."""
+    lines = []
+    for cold_import, can_step in cold_imports:
+        lines += [cold_import, "agent = Agent(0, 'agent', None)"] + (["agent.step(0)"] if can_step else [])
+    return "\n".join([*lines, "print('{}')"])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pandas as pd
 
 from explorer.checks import check_int
-from explorer.measure.cold import BARE, IMPORT_CHILD, ChildFailed, first_action_code, run_child
+from explorer.measure.cold import BARE, IMPORT_CHILD, ChildFailed, first_action_code, run_child, warmup_code
 from explorer.measure.memory import rss_rows, rss_spawn_count
 from explorer.measure.metadata import machine_metadata
 from explorer.measure.stats import error_text, failed, frame, rotated, summarize
@@ -18,7 +20,7 @@ def first_action_time(
     variants: tuple[str, ...] = ("eager", "lazy", "floor"),
     repeats: int = 7,
     warmup: int = 1,
-    observation: int = 0,
+    observation: int = 23,
     rss_agents: int = 0,
     rss_built_agents: int = 0,
 ) -> pd.DataFrame:
@@ -26,10 +28,14 @@ def first_action_time(
 
     Rows (metric ``first_action_time``): ``method`` ``in_process`` with ``stage`` ``import``,
     ``spawn``, ``first_step`` and ``total`` (their sum), timed inside the child; ``process_wall``
-    (stage ``total``, the whole process timed outside) and ``process_wall_above_floor`` (minus the
-    bare ``python -c pass`` of the same round); the bare interpreter itself is variant ``floor``,
-    stage ``bare_interpreter``. Variants that cannot step (the floor object) are run only to weigh
-    RSS: with ``rss_agents`` > 0 the same processes also give ``memory_per_agent`` RSS rows.
+    (stage ``total``: from launch until the child reports its first action, timed by the parent;
+    teardown not counted) and ``process_wall_above_floor`` (minus the bare interpreter's launch to
+    report in the same round); the bare interpreter itself is variant ``floor``, stage
+    ``bare_interpreter``. ``warmup`` processes importing every variant run first, discarded (.pyc
+    compilation). Variants that cannot step (the floor object) run only to weigh RSS: with
+    ``rss_agents`` > 0 the same processes also give ``memory_per_agent`` RSS rows.
+    The default ``observation`` (23, beside the default world's goal) has one best action, so every
+    variant must choose it without seeding numpy's RNG (which would import numpy outside the timing).
     """
     variants = check_variants(variants)
     repeats = check_int("repeats", repeats, low=1)
@@ -51,22 +57,24 @@ def first_action_time(
     children: dict[str, list[dict]] = {name: [] for name in codes}
     walls: dict[str, list[float]] = {name: [] for name in codes}
     errors: dict[str, str] = {}
-    for round_ in range(warmup + repeats):
-        for name in rotated(tuple(codes), round_):
+    warm = warmup_code([(get_variant(v).cold_import, get_variant(v).step is not None) for v in run])
+    for _ in range(warmup):
+        with contextlib.suppress(ChildFailed, ValueError):  # each variant's own child records errors
+            run_child(warm)
+    for repeat in range(repeats):
+        for name in rotated(tuple(codes), repeat):
             if name in errors:
                 continue
             try:
-                data, wall, _ = run_child(codes[name])
+                child = run_child(codes[name])
             except (ChildFailed, ValueError) as exc:
                 errors[name] = error_text(exc)
                 continue
-            if round_ >= warmup:
-                children[name].append(data)
-                walls[name].append(wall)
-    actions = {name: {child["action"] for child in children[name]} for name in stepping}
-    if len(set().union(*actions.values()) if actions else set()) > 1:
-        for name in stepping:
-            errors.setdefault(name, f"first actions differ between variants or runs: {actions}")
+            children[name].append(child.data)
+            walls[name].append(child.reported_s)
+    actions = {name: sorted({child["action"] for child in children[name]}) for name in stepping}
+    differ = len({a for chosen in actions.values() for a in chosen}) > 1
+    action_error = f"first actions differ between variants or runs: {actions}" if differ else ""
     rows = []
     bare = {"metric": "first_action_time", "variant": "floor", "n": 1, "unit": "s"}
     bare |= {"method": "process_wall", "stage": "bare_interpreter", "note": "python -c pass"}
@@ -81,7 +89,7 @@ def first_action_time(
             ("process_wall", "total"),
             ("process_wall_above_floor", "total"),
         ]:
-            error = errors.get(name) or (errors.get(BARE) if method.endswith("floor") else None)
+            error = errors.get(name) or (errors.get(BARE) if method.endswith("floor") else action_error)
             if error:
                 rows.append(failed(**common, method=method, stage=stage, repeats=repeats, error=error))
                 continue

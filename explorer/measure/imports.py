@@ -48,13 +48,13 @@ def import_time(statements: dict[str, str] | None = None, repeats: int = 7, warm
             if name in errors:
                 continue
             try:
-                data, seconds, _ = run_child(IMPORT_CHILD.format(statement=statements[name]))
+                child = run_child(IMPORT_CHILD.format(statement=statements[name]))
             except (ChildFailed, ValueError) as exc:
                 errors[name] = error_text(exc)
                 continue
             if round_ >= warmup:
-                inside[name].append(float(data["import"]))
-                wall[name].append(seconds)
+                inside[name].append(float(child.data["import"]))
+                wall[name].append(child.exited_s)
     rows = []
     for name in names:
         common = {"metric": "import_time", "variant": name, "n": 1, "unit": "s", "note": statements[name]}
@@ -92,7 +92,7 @@ def import_breakdown(
     top = check_int("top", top, low=1)
     runs: list[dict[str, tuple[int, int, int]]] = []
     for round_ in range(warmup + repeats):
-        _, _, stderr = run_child(f"{statement}\nprint('{{}}')", args=("-X", "importtime"))
+        stderr = run_child(f"{statement}\nprint('{{}}')", args=("-X", "importtime")).stderr
         if round_ < warmup:
             continue
         parsed = {}

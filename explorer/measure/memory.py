@@ -124,7 +124,7 @@ def rss_rows(
                     rss_built_agents=rss_built_agents,
                 )
                 try:
-                    children[name].append(run_child(code)[0])
+                    children[name].append(run_child(code).data)
                 except (ChildFailed, ValueError) as exc:
                     errors[name] = error_text(exc)
     errors = errors or {}

@@ -115,11 +115,13 @@ def frame(rows: Iterable[dict], attrs: dict | None = None) -> pd.DataFrame:
 
 
 def rotated(items: tuple, shift: int) -> tuple:
-    """``items`` rotated left by ``shift``: each repeat starts with a different variant."""
+    """``items`` rotated left by ``shift``, reversed every other cycle: over ``2 * len(items)``
+    repeats each variant goes first, and each follows each other, equally often."""
     if not items:
         return items
     k = shift % len(items)
-    return items[k:] + items[:k]
+    order = items[k:] + items[:k]
+    return order[::-1] if (shift // len(items)) % 2 else order
 
 
 def error_text(exc: BaseException) -> str:

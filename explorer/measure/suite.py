@@ -1,0 +1,121 @@
+"""The whole benchmark: every measurement for every variant, under a named profile, in one run.
+
+``PROFILES[profile][name]`` are the keyword arguments of measurement ``name``, so a notebook can
+run one piece exactly as the bench does: ``spawn_time(**PROFILES["quick"]["spawn_time"])``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+
+import pandas as pd
+
+from explorer.checks import check_choice
+from explorer.measure.first_action import first_action_time
+from explorer.measure.imports import STATEMENTS, import_time
+from explorer.measure.memory import memory_per_agent
+from explorer.measure.metadata import machine_metadata
+from explorer.measure.spawn import spawn_time
+from explorer.measure.stats import error_text, failed, frame
+from explorer.measure.steps import cumulative_cost, step_time
+from explorer.measure.variants import check_variants
+
+#: metric name -> the function measuring it; run in this order. Each takes ``variants`` except
+#: import_time (it times statements).
+MEASUREMENTS: dict[str, Callable[..., pd.DataFrame]] = {
+    "import_time": import_time,
+    "spawn_time": spawn_time,
+    "memory_per_agent": memory_per_agent,
+    "first_action_time": first_action_time,
+    "step_time": step_time,
+}
+
+#: The unit each metric is stored in (base units) and why lower is better.
+UNITS = {"import_time": "s", "spawn_time": "s", "memory_per_agent": "B", "first_action_time": "s"}
+UNITS |= {"step_time": "s", "cumulative_cost": "s"}
+
+_LIGHT_IMPORTS = {name: STATEMENTS[name] for name in ("floor", "lazy", "numpy")}
+
+#: Keyword arguments per measurement. "quick" fits in about a minute on 2 cores: it times the eager
+#: import inside the first-action processes (stage ``import``) instead of in import_time's own, and
+#: weighs RSS in those same processes. "full" repeats more, goes to N = 10,000 and times every import.
+PROFILES: dict[str, dict[str, dict]] = {
+    "quick": {
+        "import_time": {"statements": _LIGHT_IMPORTS, "repeats": 7, "warmup": 1},
+        "spawn_time": {"ns": (1, 10, 100, 300), "repeats": 5},
+        "memory_per_agent": {"ns": (250, 500, 1000), "built_ns": (5, 10, 20), "repeats": 5},
+        "first_action_time": {"repeats": 7, "warmup": 1, "rss_agents": 2000, "rss_built_agents": 50},
+        "step_time": {"steps": 50, "repeats": 5, "warmup": 10},
+    },
+    "full": {
+        "import_time": {"statements": dict(STATEMENTS), "repeats": 11, "warmup": 1},
+        "spawn_time": {"ns": (1, 10, 100, 1000, 10000), "repeats": 7},
+        "memory_per_agent": {
+            "ns": (1000, 2000, 5000, 10000),
+            "built_ns": (50, 100, 200, 400),
+            "repeats": 5,
+            "after_first_step": ("eager", "lazy"),
+            "rss_agents": 20000,
+            "rss_built_agents": 500,
+            "rss_repeats": 7,
+        },
+        "first_action_time": {"repeats": 11, "warmup": 1},
+        "step_time": {"steps": 500, "repeats": 9, "warmup": 50},
+    },
+}
+
+
+def run_suite(
+    profile: str = "quick",
+    variants: tuple[str, ...] = ("eager", "lazy", "floor"),
+    only: tuple[str, ...] | None = None,
+    overrides: dict[str, dict] | None = None,
+    progress: bool = True,
+    ks: tuple[int, ...] = (1, 10, 100, 1000, 10000),
+) -> pd.DataFrame:
+    """Run the measurements of ``profile`` (all, or ``only`` those named) for ``variants``.
+
+    ``overrides`` updates a measurement's keyword arguments (``{"spawn_time": {"repeats": 3}}``).
+    A measurement that raises becomes a row with NaN and the error. Rows from every measurement,
+    plus ``cumulative_cost`` derived from them, with metadata, the profile and the duration in attrs.
+    """
+    check_choice("profile", profile, tuple(PROFILES))
+    variants = check_variants(variants)
+    names = tuple(MEASUREMENTS) if only is None else tuple(only)
+    for name in names:
+        check_choice("only[...]", name, tuple(MEASUREMENTS))
+    overrides = dict(overrides or {})
+    for name in overrides:
+        check_choice("overrides key", name, tuple(MEASUREMENTS))
+    from tqdm.auto import tqdm
+
+    started = time.perf_counter()
+    frames = []
+    bar = tqdm(names, desc="bench", unit="metric", disable=not progress, file=sys.stderr)
+    for name in bar:
+        bar.set_postfix_str(name)
+        kwargs = PROFILES[profile][name] | overrides.get(name, {})
+        if name != "import_time":
+            kwargs = {"variants": _applicable(name, variants)} | kwargs
+        try:
+            frames.append(MEASUREMENTS[name](**kwargs))
+        except Exception as exc:
+            row = failed(metric=name, variant="", n=0, unit=UNITS[name], repeats=0, error=error_text(exc))
+            frames.append(frame([row]))
+    df = pd.concat(frames, ignore_index=True) if frames else frame([])
+    if "step_time" in names:
+        df = pd.concat([df, cumulative_cost(df, ks)], ignore_index=True)
+    attrs = machine_metadata() | {"profile": profile, "variants": list(variants)}
+    attrs["duration_s"] = round(time.perf_counter() - started, 3)
+    return frame(df.to_dict(orient="records"), attrs)
+
+
+def _applicable(name: str, variants: tuple[str, ...]) -> tuple[str, ...]:
+    """The variants a measurement can take: stepping ones only for step time."""
+    if name == "step_time":
+        from explorer.measure.variants import get_variant
+
+        return tuple(v for v in variants if get_variant(v).step is not None)
+    return variants

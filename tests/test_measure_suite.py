@@ -1,0 +1,77 @@
+"""The suite: every measurement under a profile, cumulative cost derived, scorecard and targets."""
+
+import math
+
+import pytest
+
+from explorer.measure import PROFILES, run_suite, scorecard
+from explorer.measure.comparison import format_value, render, targets
+from explorer.measure.suite import MEASUREMENTS
+
+TINY = {
+    "import_time": {"statements": {"lazy": "import explorer"}, "repeats": 1, "warmup": 0},
+    "spawn_time": {"ns": (1, 4), "repeats": 1},
+    "memory_per_agent": {"ns": (10, 20), "built_ns": (1, 2), "repeats": 1},
+    "first_action_time": {"repeats": 1, "warmup": 0, "rss_agents": 100, "rss_built_agents": 1},
+    "step_time": {"steps": 3, "repeats": 1, "warmup": 0},
+}
+
+
+@pytest.fixture(scope="module")
+def results():
+    return run_suite("quick", variants=("lazy", "floor"), overrides=TINY, progress=False, ks=(1, 10))
+
+
+def test_profiles_give_arguments_for_every_measurement():
+    for profile in ("quick", "full"):
+        assert set(PROFILES[profile]) == set(MEASUREMENTS)
+    assert PROFILES["quick"]["first_action_time"]["repeats"] >= 7  # cold starts: 7 at least
+    assert all(PROFILES["quick"][m]["repeats"] >= 5 for m in ("spawn_time", "memory_per_agent", "step_time"))
+    assert max(PROFILES["full"]["spawn_time"]["ns"]) == 10000
+
+
+def test_suite_runs_every_metric_and_derives_cumulative_cost(results):
+    assert set(results["metric"]) == {*MEASUREMENTS, "cumulative_cost"}
+    assert results["error"].eq("").all(), results.loc[results["error"] != "", ["metric", "error"]]
+    assert results.attrs["profile"] == "quick" and results.attrs["duration_s"] > 0
+    assert "git_commit" in results.attrs and "cpu_model" in results.attrs
+
+
+def test_a_measurement_that_raises_becomes_a_nan_row():
+    df = run_suite("quick", only=("spawn_time",), overrides={"spawn_time": {"ns": (0,)}}, progress=False)
+    assert len(df) == 1 and math.isnan(df["median"].iloc[0]) and "ns[...]" in df["error"].iloc[0]
+
+
+def test_scorecard_puts_variants_side_by_side_with_ratios(results):
+    card = scorecard(results)
+    spawn = card[card["metric"] == "spawn_time"].iloc[0]
+    assert spawn["n"] == "4" and spawn["direction"] == "lower"
+    assert math.isclose(spawn["lazy/floor"], spawn["lazy"] / spawn["floor"])
+    assert {"lazy_min", "lazy_max", "lazy_spread", "eager/lazy", "lazy-floor"} <= set(card.columns)
+
+
+def test_targets_and_the_rendered_table(results):
+    table = targets(results)
+    assert list(table.columns) == ["target", "value", "limit", "unit", "met"]
+    assert table["value"].notna().all()
+    text = render(results)
+    assert "lazy/floor" in text and "target: lazy spawn / floor spawn" in text
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [
+        (2.5e-3, "s", "2.5 ms"),
+        (4.2e-7, "s", "420 ns"),
+        (3.0, "s", "3 s"),
+        (5120.0, "B", "5 KiB"),
+        (96.0, "B", "96 B"),
+    ],
+)
+def test_values_are_shown_in_readable_units(value, unit, text):
+    assert format_value(value, unit) == text
+
+
+def test_unknown_profile_is_rejected():
+    with pytest.raises(ValueError, match="profile"):
+        run_suite("slow")
