@@ -19,6 +19,12 @@ _EXPORTS = {
     "Trajectory": "explorer.episode",
     "run_episode": "explorer.episode",
     "measure": "explorer.measure",
+    "performance_monitor": "explorer.monitor",
+    "call_durations": "explorer.monitor",
+    "lifecycle_events": "explorer.monitor",
+    "enable_lifecycle_events": "explorer.monitor",
+    "disable_lifecycle_events": "explorer.monitor",
+    "clear_monitor": "explorer.monitor",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -30,6 +36,14 @@ if TYPE_CHECKING:
     from explorer.eager import EagerExplorerAgent
     from explorer.episode import Trajectory, run_episode
     from explorer.model import GenerativeModel, build_model
+    from explorer.monitor import (
+        call_durations,
+        clear_monitor,
+        disable_lifecycle_events,
+        enable_lifecycle_events,
+        lifecycle_events,
+        performance_monitor,
+    )
     from explorer.population import Population
     from explorer.world import ACTIONS, GridWorld
 

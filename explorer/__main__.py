@@ -7,7 +7,14 @@ import sys
 from pathlib import Path
 
 #: The metrics ``bench --only`` accepts (explorer.measure.suite.MEASUREMENTS, without importing it).
-BENCH_METRICS = ("import_time", "spawn_time", "memory_per_agent", "first_action_time", "step_time")
+BENCH_METRICS = (
+    "import_time",
+    "spawn_time",
+    "memory_per_agent",
+    "first_action_time",
+    "step_time",
+    "monitor_overhead",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

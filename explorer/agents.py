@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 #: The world an agent explores when none is given: a 5x5 open grid, start 0, goal 24.
 DEFAULT_WORLD = GridWorld()
 
+#: Lifecycle recorder set by explorer.monitor.enable_lifecycle_events (None: disabled, one check).
+_lifecycle = None
+
 
 class ExplorerAgent:
     """An active-inference agent in a grid world that defers every cost to its first step.
@@ -38,6 +41,8 @@ class ExplorerAgent:
         self.name = name
         self.world = world
         self._pymdp = None
+        if _lifecycle is not None:
+            _lifecycle("spawned", self)
 
     def __repr__(self) -> str:
         state = "ready" if self.is_ready else "not built"
@@ -92,6 +97,8 @@ class ExplorerAgent:
             from explorer.legacy import legacy_reset
 
             legacy_reset(self._pymdp)
+        if _lifecycle is not None:
+            _lifecycle("reset", self)
 
     def _ready_agent(self):
         if self._pymdp is None:
@@ -99,6 +106,8 @@ class ExplorerAgent:
             from explorer.model import build_model
 
             self._pymdp = build_legacy_agent(build_model(self.world))
+            if _lifecycle is not None:
+                _lifecycle("first_step", self)
         return self._pymdp
 
 

@@ -14,6 +14,7 @@ TINY = {
     "memory_per_agent": {"ns": (10, 20), "built_ns": (1, 2), "repeats": 1},
     "first_action_time": {"repeats": 1, "warmup": 0, "rss_agents": 100, "rss_built_agents": 1},
     "step_time": {"steps": 3, "repeats": 1, "warmup": 0},
+    "monitor_overhead": {"n": 10, "repeats": 1},
 }
 
 

@@ -34,6 +34,8 @@ _EXPORTS = {
     "run_suite": "explorer.measure.suite",
     "scorecard": "explorer.measure.comparison",
     "targets": "explorer.measure.comparison",
+    "monitor_overhead": "explorer.measure.overhead",
+    "hook_free_agent_class": "explorer.measure.overhead",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -111,6 +111,8 @@ def format_value(value: float, unit: str) -> str:
 
 def render(results: pd.DataFrame) -> str:
     """The scorecard as plain text: median [min-max] per variant, ratios, then the targets."""
+    overhead = results[results["metric"] == "monitor_overhead"]
+    results = results[results["metric"] != "monitor_overhead"]
     card = scorecard(results)
     variants = [
         v for v in (*_ORDER, *sorted(set(card.columns) & set(results["variant"]) - set(_ORDER))) if v in card
@@ -140,6 +142,13 @@ def render(results: pd.DataFrame) -> str:
         for cells in [header, ["-" * w for w in widths], *lines]
     ]
     text.append("median [min-max] over repeats; ! = noisy (max - min > median); lower is better for all")
+    paired = overhead[overhead["variant"] == "disabled_minus_hook_free"]
+    if len(paired) and not math.isnan(paired["median"].iloc[0]):
+        row = paired.iloc[0]
+        text.append(
+            f"lifecycle hooks, events disabled, per spawn: {format_value(row['median'], 's')} "
+            f"[{format_value(row['min'], 's')} to {format_value(row['max'], 's')}] beside a hook-free copy"
+        )
     text.append("")
     for _, target in targets(results).iterrows():
         value = (

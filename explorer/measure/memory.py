@@ -15,7 +15,7 @@ import pandas as pd
 from explorer.checks import check_int
 from explorer.measure.cold import ChildFailed, first_action_code, run_child
 from explorer.measure.metadata import machine_metadata
-from explorer.measure.spawn import _check_ns
+from explorer.measure.spawn import _check_ns, frozen_heap
 from explorer.measure.stats import error_text, failed, frame, rotated, summarize
 from explorer.measure.variants import check_variants, get_variant
 from explorer.world import GridWorld
@@ -61,19 +61,20 @@ def memory_per_agent(
             _traced_bytes(*case, 2, world, trace=False)
         except Exception as exc:
             errors[case] = error_text(exc)
-    for repeat in range(repeats):
-        for case in rotated(tuple(cases), repeat):
-            if case in errors:
-                continue
-            sizes = built_ns if _builds(*case) else ns
-            try:
-                weights = [_traced_bytes(*case, n, world) for n in sizes]
-                slope, intercept = np.polyfit(np.array(sizes, float), np.array(weights, float), 1)
-            except Exception as exc:
-                errors[case] = error_text(exc)
-                continue
-            slopes[case].append(float(slope))
-            intercepts[case].append(float(intercept))
+    with frozen_heap():
+        for repeat in range(repeats):
+            for case in rotated(tuple(cases), repeat):
+                if case in errors:
+                    continue
+                sizes = built_ns if _builds(*case) else ns
+                try:
+                    weights = [_traced_bytes(*case, n, world) for n in sizes]
+                    slope, intercept = np.polyfit(np.array(sizes, float), np.array(weights, float), 1)
+                except Exception as exc:
+                    errors[case] = error_text(exc)
+                    continue
+                slopes[case].append(float(slope))
+                intercepts[case].append(float(intercept))
     rows = []
     for case in cases:
         name, stage = case

@@ -17,6 +17,7 @@ from explorer.measure.first_action import first_action_time
 from explorer.measure.imports import STATEMENTS, import_time
 from explorer.measure.memory import memory_per_agent
 from explorer.measure.metadata import machine_metadata
+from explorer.measure.overhead import monitor_overhead
 from explorer.measure.spawn import spawn_time
 from explorer.measure.stats import error_text, failed, frame
 from explorer.measure.steps import cumulative_cost, step_time
@@ -30,11 +31,12 @@ MEASUREMENTS: dict[str, Callable[..., pd.DataFrame]] = {
     "memory_per_agent": memory_per_agent,
     "first_action_time": first_action_time,
     "step_time": step_time,
+    "monitor_overhead": monitor_overhead,
 }
 
 #: The unit each metric is stored in (base units) and why lower is better.
 UNITS = {"import_time": "s", "spawn_time": "s", "memory_per_agent": "B", "first_action_time": "s"}
-UNITS |= {"step_time": "s", "cumulative_cost": "s"}
+UNITS |= {"step_time": "s", "cumulative_cost": "s", "monitor_overhead": "s"}
 
 _LIGHT_IMPORTS = {name: STATEMENTS[name] for name in ("floor", "lazy", "numpy")}
 
@@ -48,6 +50,7 @@ PROFILES: dict[str, dict[str, dict]] = {
         "memory_per_agent": {"ns": (250, 500, 1000), "built_ns": (5, 10, 20), "repeats": 5},
         "first_action_time": {"repeats": 7, "warmup": 1, "rss_agents": 2000, "rss_built_agents": 50},
         "step_time": {"steps": 50, "repeats": 5, "warmup": 10},
+        "monitor_overhead": {"n": 1000, "repeats": 7},
     },
     "full": {
         "import_time": {"statements": dict(STATEMENTS), "repeats": 11, "warmup": 1},
@@ -63,6 +66,7 @@ PROFILES: dict[str, dict[str, dict]] = {
         },
         "first_action_time": {"repeats": 11, "warmup": 1},
         "step_time": {"steps": 500, "repeats": 9, "warmup": 50},
+        "monitor_overhead": {"n": 10000, "repeats": 11},
     },
 }
 
@@ -92,23 +96,26 @@ def run_suite(
     from tqdm.auto import tqdm
 
     started = time.perf_counter()
-    frames = []
+    frames, durations = [], {}
     bar = tqdm(names, desc="bench", unit="metric", disable=not progress, file=sys.stderr)
     for name in bar:
         bar.set_postfix_str(name)
         kwargs = PROFILES[profile][name] | overrides.get(name, {})
         if name != "import_time":
             kwargs = {"variants": _applicable(name, variants)} | kwargs
+        began = time.perf_counter()
         try:
             frames.append(MEASUREMENTS[name](**kwargs))
         except Exception as exc:
             row = failed(metric=name, variant="", n=0, unit=UNITS[name], repeats=0, error=error_text(exc))
             frames.append(frame([row]))
+        durations[name] = round(time.perf_counter() - began, 3)
     df = pd.concat(frames, ignore_index=True) if frames else frame([])
     if "step_time" in names:
         df = pd.concat([df, cumulative_cost(df, ks)], ignore_index=True)
     attrs = machine_metadata() | {"profile": profile, "variants": list(variants)}
     attrs["duration_s"] = round(time.perf_counter() - started, 3)
+    attrs["durations_s"] = durations
     return frame(df.to_dict(orient="records"), attrs)
 
 
