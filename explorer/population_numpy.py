@@ -9,9 +9,13 @@ are broken at random. Only numpy is imported, so a fresh process acts without pa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
+
 import numpy as np
 
-from explorer.model import GenerativeModel
+from explorer.model import MODEL_CACHE_SIZE, GenerativeModel, build_model
+from explorer.world import GridWorld
 
 #: pymdp legacy's ``EPS_VAL``, added inside every ``log`` (``spm_log_single``).
 LOG_EPS = 1e-16
@@ -28,8 +32,51 @@ TIE_TOLERANCE = 1e-8
 CHUNK = 128
 
 
+@dataclass(frozen=True)
+class StepArrays:
+    """What every step needs from a world's model, computed once per world and shared read-only."""
+
+    #: ``A[o, :] + eps`` with rows indexed by observation (pymdp's dot_likelihood, before the log)
+    likelihood: np.ndarray
+    #: ``(qs @ transitions)[u * S + i] = (B[:, :, u] @ qs)[i]``: every action's prediction at once
+    transitions: np.ndarray
+    #: ``A.T``, to predict observations from predicted states
+    A_T: np.ndarray
+    #: ``ln(softmax(C) + eps) @ A``: expected utility ``qo . ln C`` folded into one weight per state
+    utility_weights: np.ndarray
+    #: ``sum_o A[o, s] ln(A[o, s] + exp(-16))``: each state's negative ambiguity, as spm_MDP_G
+    neg_ambiguity: np.ndarray
+    #: ``ln(E + eps)`` with ``E`` uniform over the one-step policies
+    log_policy_prior: np.ndarray
+    #: the prior over the first state
+    D: np.ndarray
+
+
+def step_arrays(model: GenerativeModel) -> StepArrays:
+    """The model's step arrays, from a cache keyed by world and bounded like the model cache."""
+    return _step_arrays_for(model.world)
+
+
+@lru_cache(maxsize=MODEL_CACHE_SIZE)
+def _step_arrays_for(world: GridWorld) -> StepArrays:
+    model = build_model(world)
+    n_states, n_actions = model.n_states, model.n_actions
+    arrays = StepArrays(
+        likelihood=model.A + LOG_EPS,
+        transitions=np.ascontiguousarray(model.B.transpose(1, 2, 0).reshape(n_states, n_actions * n_states)),
+        A_T=np.ascontiguousarray(model.A.T),
+        utility_weights=np.log(_softmax(model.C) + LOG_EPS) @ model.A,
+        neg_ambiguity=np.einsum("os,os->s", model.A, np.log(model.A + INFO_GAIN_EPS)),
+        log_policy_prior=np.log(np.full(n_actions, 1.0 / n_actions) + LOG_EPS),
+        D=model.D,
+    )
+    for array in vars(arrays).values():
+        array.setflags(write=False)
+    return arrays
+
+
 class NumpyBackend:
-    """Beliefs of ``n`` agents sharing one model, and the arrays derived once from that model.
+    """Beliefs of ``n`` agents sharing one model (and its :class:`StepArrays`).
 
     Per agent it holds the posterior over states, the policy posterior and the prior for the next
     observation (``B[:, :, a] @ qs`` after acting, ``D`` after a reset): 55 float64 per agent on a
@@ -37,33 +84,18 @@ class NumpyBackend:
     """
 
     def __init__(self, model: GenerativeModel, n: int) -> None:
-        n_states, n_actions = model.n_states, model.n_actions
-        self.n_states = n_states
-        self.n_actions = n_actions
-        self.D = model.D
-        # rows indexed by observation: A[o, :] + eps, as pymdp's dot_likelihood before spm_log_single
-        self.likelihood = model.A + LOG_EPS
-        # predictive states of every action at once: (qs @ transitions)[u * S + i] = (B[:, :, u] @ qs)[i]
-        self.transitions = np.ascontiguousarray(
-            model.B.transpose(1, 2, 0).reshape(n_states, n_actions * n_states)
-        )
-        self.A_T = np.ascontiguousarray(model.A.T)
-        log_preference = np.log(_softmax(model.C) + LOG_EPS)
-        # expected utility qo . lnC with qo = A @ qs_pi, folded into one weight per state
-        self.utility_weights = log_preference @ model.A
-        # sum_o A[o, s] ln(A[o, s] + exp(-16)): the negative ambiguity of each state
-        self.neg_ambiguity = np.einsum("os,os->s", model.A, np.log(model.A + INFO_GAIN_EPS))
-        self.log_policy_prior = np.log(np.full(n_actions, 1.0 / n_actions) + LOG_EPS)
-        self.qs = np.empty((n, n_states))
-        self.q_pi = np.empty((n, n_actions))
-        self.prior = np.empty((n, n_states))
+        self.shared = step_arrays(model)
+        self.n_states, self.n_actions = model.n_states, model.n_actions
+        self.qs = np.empty((n, self.n_states))
+        self.q_pi = np.empty((n, self.n_actions))
+        self.prior = np.empty((n, self.n_states))
         self.reset()
 
     def reset(self) -> None:
         """Beliefs back to before the first observation: uniform posteriors, prior ``D``."""
         self.qs[:] = 1.0 / self.n_states
         self.q_pi[:] = 1.0 / self.n_actions
-        self.prior[:] = self.D
+        self.prior[:] = self.shared.D
 
     def beliefs(self) -> np.ndarray:
         """A copy of every agent's posterior over states, ``(n, states)``."""
@@ -89,19 +121,20 @@ class NumpyBackend:
     def _step_block(
         self, observations: np.ndarray, block: slice, rng: np.random.Generator | None
     ) -> np.ndarray:
+        shared = self.shared
         # softmax(ln(A[o] + eps) + ln(prior + eps)) is the normalized product, without logs and exps
-        qs = self.likelihood[observations] * (self.prior[block] + LOG_EPS)
+        qs = shared.likelihood[observations] * (self.prior[block] + LOG_EPS)
         qs /= qs.sum(axis=1, keepdims=True)
         n, n_states, n_actions = len(qs), self.n_states, self.n_actions
-        qs_pi = (qs @ self.transitions).reshape(n * n_actions, n_states)
-        G = qs_pi @ self.utility_weights
+        qs_pi = (qs @ shared.transitions).reshape(n * n_actions, n_states)
+        G = qs_pi @ shared.utility_weights
         counted = qs_pi * (qs_pi > INFO_GAIN_THRESHOLD)
-        G += counted @ self.neg_ambiguity
-        qo = counted @ self.A_T
+        G += counted @ shared.neg_ambiguity
+        qo = counted @ shared.A_T
         # observations predicted with probability 0 add 0 * ln(eps): skip their logs
         log_qo = np.log(qo + LOG_EPS, out=np.zeros_like(qo), where=qo > 0.0)
         G -= np.einsum("ko,ko->k", qo, log_qo)
-        q_pi = _softmax_rows(POLICY_PRECISION * G.reshape(n, n_actions) + self.log_policy_prior)
+        q_pi = _softmax_rows(POLICY_PRECISION * G.reshape(n, n_actions) + shared.log_policy_prior)
         actions = select_actions(q_pi, rng)
         self.qs[block] = qs
         self.q_pi[block] = q_pi

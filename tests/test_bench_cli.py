@@ -53,7 +53,7 @@ def test_bench_quick_writes_the_json_shape_and_csv(tmp_path, capsys):
     required = {"metric", "variant", "n", "median", "min", "max", "unit", "repeats"}
     assert all(required <= set(record) for record in document["results"])
     assert {r["metric"] for r in document["results"]} == {"spawn_time"}
-    assert {r["variant"] for r in document["results"]} == {"eager", "lazy", "floor"}
+    assert {r["variant"] for r in document["results"]} == {"eager", "lazy", "floor", "population"}
     assert all(r["unit"] == "s" and r["repeats"] == 5 for r in document["results"])
     assert len(pd.read_csv(csv_path)) == len(document["results"])
     out = capsys.readouterr().out

@@ -290,3 +290,10 @@ def test_jax_population_resets_and_returns_float64_copies():
     again.step(np.array([0, 1, 4]))
     population.step(np.array([0, 1, 4]))
     np.testing.assert_allclose(population.beliefs, again.beliefs, rtol=0, atol=1e-7)
+
+
+def test_populations_of_one_world_share_its_read_only_step_arrays():
+    first, second = Population(GridWorld(side=4), 3), Population(GridWorld(side=4), 5)
+    assert first._engine.shared is second._engine.shared
+    assert not first._engine.shared.transitions.flags.writeable
+    assert first.nbytes == 3 * (16 + 5 + 16) * 8

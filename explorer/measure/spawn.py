@@ -89,7 +89,7 @@ def _time_spawn(spawn, n: int, world: GridWorld) -> float:
     An untimed spawn of up to 100 agents runs first, so caches hold this variant's code and data,
     not those of the variant measured before it.
     """
-    del spawn(min(n, 100), world)[:]
+    spawn(min(n, 100), world)  # dropped at once; any handle type (a list, a Population)
     gc.collect()
     was_enabled = gc.isenabled()
     gc.disable()

@@ -73,7 +73,7 @@ PROFILES: dict[str, dict[str, dict]] = {
 
 def run_suite(
     profile: str = "quick",
-    variants: tuple[str, ...] = ("eager", "lazy", "floor"),
+    variants: tuple[str, ...] = ("eager", "lazy", "floor", "population"),
     only: tuple[str, ...] | None = None,
     overrides: dict[str, dict] | None = None,
     progress: bool = True,
