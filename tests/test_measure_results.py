@@ -77,3 +77,13 @@ def test_unserializable_metadata_raises_before_touching_the_file(tmp_path):
 def test_save_needs_a_path():
     with pytest.raises(ValueError, match="json_path or csv_path"):
         save_results(results())
+
+
+def test_the_committed_baseline_loads_with_every_metric_and_its_metadata():
+    from explorer.paths import DATA_DIR
+
+    baseline = load_results(DATA_DIR / "baseline.json")
+    metrics = {"import_time", "spawn_time", "memory_per_agent", "first_action_time", "step_time"}
+    assert metrics <= set(baseline["metric"])
+    assert {"eager", "lazy", "floor"} <= set(baseline["variant"])
+    assert baseline.attrs["profile"] in ("quick", "full") and baseline.attrs["git_commit"]

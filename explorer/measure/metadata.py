@@ -40,6 +40,7 @@ def machine_metadata() -> dict:
         "platform": platform.platform(),
         "git_commit": git_commit(),
         "git_dirty": git_dirty(),
+        "load_average_1_5_15": _load_average(),
         "utc_time": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
     return info
@@ -76,6 +77,14 @@ def _git(*args: str) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return result.stdout.strip() if result.returncode == 0 else None
+
+
+def _load_average() -> list[float] | None:
+    """The system's 1, 5 and 15-minute load averages: how busy a shared machine was."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
 
 
 def _version(dist: str) -> str | None:
