@@ -62,8 +62,9 @@ def population_step_time(
 ) -> pd.DataFrame:
     """Seconds per agent-step: a numpy ``Population`` of ``n`` against ``n`` lazy ``ExplorerAgent``s.
 
-    Both take the same ``steps`` observations, interleaved per repeat (order rotating), fresh each
-    repeat; the population breaks exact ties like the legacy agents (``legacy_ties=True``).
+    Each agent walks the world from its start and observes its own state for ``steps`` steps;
+    the two run interleaved per repeat (order rotating), fresh each repeat; the population
+    breaks exact ties like the legacy agents (``legacy_ties=True``).
     Rows (metric ``agent_step_time``, unit ``s``, per agent): ``stage`` ``spawn``, ``first_step``
     (the lazy agents build pymdp here) and ``steady`` (the ``steps - 1`` later steps); metric
     ``speedup`` (unit ``x``): lazy over population steady time, paired per repeat.
@@ -74,13 +75,12 @@ def population_step_time(
     steps = check_int("steps", steps, low=2)
     repeats = check_int("repeats", repeats, low=1)
     world = GridWorld() if world is None else world
-    observations = observations_for(world, steps, seed)
     runners = {"population": _run_population, "lazy": _run_lazy_agents}
     samples: dict[tuple[str, str], list[float]] = {(v, s): [] for v in runners for s in _STAGES}
     errors: dict[str, str] = {}
     for name, run in runners.items():  # warm-up: imports, the model cache, code paths
         try:
-            run(world, 2, observations[:2], seed)
+            run(world, 2, 2, seed)
         except Exception as exc:
             errors[name] = error_text(exc)
     agreement = []
@@ -90,7 +90,7 @@ def population_step_time(
             if name in errors:
                 continue
             try:
-                outcomes[name] = runners[name](world, n, observations, seed)
+                outcomes[name] = runners[name](world, n, steps, seed)
             except Exception as exc:
                 errors[name] = error_text(exc)
         if len(outcomes) == 2:
@@ -103,7 +103,7 @@ def population_step_time(
         for name, outcome in outcomes.items():
             for stage, seconds in outcome.seconds.items():
                 samples[(name, stage)].append(seconds)
-    note = f"{steps} observations from {world!r}; agents taking the lazy agents' actions: {_share(agreement)}"
+    note = f"{steps} steps walking {world!r}; agents taking the lazy agents' actions: {_share(agreement)}"
     rows = []
     for name in runners:
         for stage in _STAGES:
@@ -230,7 +230,7 @@ def jax_step_time(
     """The JAX backend's first step (tracing + XLA compile + run) apart from its steady steps.
 
     Each repeat clears JAX's compilation caches and spawns a fresh population of ``n``; the numpy
-    population runs beside it on the same observations (interleaved) as the reference. Rows
+    population runs beside it (interleaved, each agent observing its own walk) as the reference. Rows
     (metric ``population_step_time``, seconds per step of all ``n`` agents): stages ``first_step``
     and ``steady``; for JAX also ``compile``, its first step minus its median steady step.
     """
@@ -238,7 +238,6 @@ def jax_step_time(
     steps = check_int("steps", steps, low=2)
     repeats = check_int("repeats", repeats, low=1)
     world = GridWorld() if world is None else world
-    observations = observations_for(world, steps, seed)
     names = ("population_jax", "population")
     samples = {(v, s): [] for v in names for s in ("first_step", "steady", "compile")}
     errors: dict[str, str] = {}
@@ -249,7 +248,7 @@ def jax_step_time(
                 continue
             try:
                 outcomes[name] = _run_population(
-                    world, n, observations, seed, _VARIANT_BACKEND[name], legacy_ties=False
+                    world, n, steps, seed, _VARIANT_BACKEND[name], legacy_ties=False
                 )
             except Exception as exc:
                 errors[name] = error_text(exc)
@@ -292,8 +291,33 @@ class _Outcome:
         self.seconds, self.actions, self.beliefs = seconds, actions, beliefs
 
 
+class _Walk:
+    """True states of ``n`` agents walking ``world`` from its start, observed through ``A``.
+
+    Each agent observes its own state (blurred as the model says), so no observation contradicts
+    its beliefs; the noise draws depend only on ``seed`` and the step, so two runs whose agents
+    took the same actions give them the same observations.
+    """
+
+    def __init__(self, world: GridWorld, n: int, seed: int) -> None:
+        from explorer.model import build_model
+
+        self.next_state = np.array([[world.move(s, a) for a in range(5)] for s in range(world.n_states)])
+        self.cumulative = np.cumsum(build_model(world).A, axis=0).T  # (state, observation)
+        self.states = np.full(n, world.start)
+        self.rng = np.random.default_rng(seed)
+
+    def observe(self) -> np.ndarray:
+        draws = self.rng.random(len(self.states))
+        observations = (self.cumulative[self.states] <= draws[:, None]).sum(axis=1)
+        return np.minimum(observations, self.cumulative.shape[1] - 1)
+
+    def move(self, actions) -> None:
+        self.states = self.next_state[self.states, np.asarray(actions)]
+
+
 def _run_population(
-    world: GridWorld, n: int, observations, seed: int, backend: str = "numpy", legacy_ties: bool = True
+    world: GridWorld, n: int, steps: int, seed: int, backend: str = "numpy", legacy_ties: bool = True
 ) -> _Outcome:
     from explorer.population import Population
 
@@ -302,40 +326,41 @@ def _run_population(
         import jax
 
         jax.clear_caches()  # so the first step pays tracing and compilation every repeat
-    clock = time.perf_counter
-    arrays = [np.full(n, obs) for obs in observations]
+    walk, clock, seconds, actions = _Walk(world, n, seed), time.perf_counter, [], []
     t0 = clock()
     population = Population(world, n, backend=backend, seed=seed, legacy_ties=legacy_ties)
-    t1 = clock()
-    actions = [population.step(arrays[0])]
-    t2 = clock()
-    steady = []
-    for obs in arrays[1:]:
+    spawn = clock() - t0
+    for _ in range(steps):
+        observations = walk.observe()
         start = clock()
-        actions.append(population.step(obs))
-        steady.append(clock() - start)
-    total = sum(steady)
-    seconds = {"spawn": (t1 - t0) / n, "first_step": (t2 - t1) / n}
-    seconds["steady"] = (float(np.median(steady)) if backend == "jax" else total / len(steady)) / n
-    return _Outcome(seconds, np.array(actions), population.beliefs)
+        actions.append(population.step(observations))
+        seconds.append(clock() - start)
+        walk.move(actions[-1])
+    steady = float(np.median(seconds[1:])) if backend == "jax" else sum(seconds[1:]) / (steps - 1)
+    per_agent = {"spawn": spawn / n, "first_step": seconds[0] / n, "steady": steady / n}
+    return _Outcome(per_agent, np.array(actions), population.beliefs)
 
 
-def _run_lazy_agents(world: GridWorld, n: int, observations, seed: int) -> _Outcome:
+def _run_lazy_agents(world: GridWorld, n: int, steps: int, seed: int) -> _Outcome:
     from explorer.agents import ExplorerAgent
 
     np.random.seed(seed)  # pymdp breaks exact ties with numpy's global RNG
-    clock = time.perf_counter
+    walk, clock, seconds, actions = _Walk(world, n, seed), time.perf_counter, [], []
     t0 = clock()
     agents = [ExplorerAgent(i, "agent", world) for i in range(n)]
-    t1 = clock()
-    actions = [[agent.step(observations[0]) for agent in agents]]
-    t2 = clock()
-    for obs in observations[1:]:
-        actions.append([agent.step(obs) for agent in agents])
-    t3 = clock()
-    seconds = {"spawn": (t1 - t0) / n, "first_step": (t2 - t1) / n}
-    seconds["steady"] = (t3 - t2) / n / (len(observations) - 1)
-    return _Outcome(seconds, np.array(actions), np.array([agent.beliefs for agent in agents]))
+    spawn = clock() - t0
+    for _ in range(steps):
+        observations = walk.observe().tolist()
+        start = clock()
+        actions.append([agent.step(obs) for agent, obs in zip(agents, observations, strict=True)])
+        seconds.append(clock() - start)
+        walk.move(actions[-1])
+    per_agent = {
+        "spawn": spawn / n,
+        "first_step": seconds[0] / n,
+        "steady": sum(seconds[1:]) / (steps - 1) / n,
+    }
+    return _Outcome(per_agent, np.array(actions), np.array([agent.beliefs for agent in agents]))
 
 
 def _disagreement(ours: _Outcome, reference: _Outcome, tolerance: float) -> tuple[str, float]:
