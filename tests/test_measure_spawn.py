@@ -42,7 +42,7 @@ def broken_variant():
 
 
 def test_a_failing_variant_records_nan_and_the_error(broken_variant):
-    df = spawn_time(ns=(2,), repeats=2, variants=("lazy", broken_variant))
+    df = spawn_time(ns=(2,), repeats=2, variants=("lazy", broken_variant), isolate=False)
     row = df.set_index("variant").loc[broken_variant]
     assert math.isnan(row["median"]) and "cannot build agent" in row["error"]
     assert df.set_index("variant").loc["lazy", "error"] == ""
@@ -60,3 +60,14 @@ def test_a_failing_variant_records_nan_and_the_error(broken_variant):
 def test_bad_arguments_are_rejected(kwargs, error):
     with pytest.raises(error):
         spawn_time(**kwargs)
+
+
+def test_workers_time_each_variant_in_its_own_process():
+    df = spawn_time(ns=(3,), repeats=2, variants=("lazy", "floor"))
+    assert df["note"].str.endswith("timed in a worker process of its own").all()
+    assert df["error"].eq("").all() and (df["median"] > 0).all()
+
+
+def test_a_variant_unknown_to_workers_fails_with_nan_not_a_default(broken_variant):
+    df = spawn_time(ns=(2,), repeats=1, variants=(broken_variant,))
+    assert math.isnan(df["median"].iloc[0]) and "variant must be one of" in df["error"].iloc[0]

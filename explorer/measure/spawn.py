@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import time
-
 import pandas as pd
 
 from explorer.checks import check_int
 from explorer.measure.metadata import machine_metadata
 from explorer.measure.stats import error_text, failed, frame, rotated, summarize
+from explorer.measure.timing import SpawnWorker, frozen_heap, time_spawn
 from explorer.measure.variants import check_variants, get_variant
 from explorer.world import GridWorld
 
 METHOD = "perf_counter_ns, gc disabled"
 STAGE = "constructor"
+_time_spawn = time_spawn  # the name overhead.py uses
+
+__all__ = ["METHOD", "frozen_heap", "spawn_time"]
 
 
 def spawn_time(
@@ -24,43 +24,56 @@ def spawn_time(
     variants: tuple[str, ...] = ("eager", "lazy", "floor"),
     max_n: dict[str, int] | None = None,
     world: GridWorld | None = None,
+    isolate: bool = True,
 ) -> pd.DataFrame:
     """Seconds per agent to construct ``n`` agents in a list, for each ``n`` and variant.
 
     Variants alternate within each repeat (the order rotates between repeats); ``max_n`` caps a
-    slow variant (e.g. ``{"eager": 1000}``). Columns: ``median``/``min``/``max``/``q1``/``q3`` are
-    seconds per agent over ``repeats``; ``n`` is the number of agents built in one timed loop.
+    slow variant (e.g. ``{"eager": 1000}``). With ``isolate`` each variant is timed in a worker
+    process of its own (see :class:`SpawnWorker`), asked in turn; without, all in this process
+    (for variants registered at run time, which workers do not know). Columns: ``median``,
+    ``min``, ``max``, ``q1``, ``q3`` are seconds per agent over ``repeats``; ``n`` is the number of
+    agents built in one timed loop; ``note`` says what the variant is and where it was timed.
     """
     ns = _check_ns("ns", ns)
     repeats = check_int("repeats", repeats, low=1)
     variants = check_variants(variants)
+    if not isinstance(isolate, bool):
+        raise TypeError(f"isolate must be a bool, got {isolate!r}")
     max_n = dict(max_n or {})
     world = GridWorld() if world is None else world
     samples: dict[tuple[str, int], list[float]] = {(v, n): [] for v in variants for n in ns}
     errors: dict[tuple[str, int], str] = {}
-    for name in variants:  # warm-up: imports, the model cache, the code paths
-        try:
-            get_variant(name).spawn(2, world)
-        except Exception as exc:
-            for n in ns:
-                errors[(name, n)] = error_text(exc)
-    with frozen_heap():
-        for repeat in range(repeats):
-            for n in ns:
-                for name in rotated(variants, repeat):
-                    if (name, n) in errors or n > max_n.get(name, n):
-                        continue
-                    try:
-                        samples[(name, n)].append(_time_spawn(get_variant(name).spawn, n, world) / n)
-                    except Exception as exc:
-                        errors[(name, n)] = error_text(exc)
+    timers = {}
+    try:
+        for name in variants:  # warm-up: imports, the model cache, the code paths
+            try:
+                timers[name] = _timer(name, world, isolate)
+            except Exception as exc:
+                errors |= {(name, n): error_text(exc) for n in ns}
+        with frozen_heap():
+            for repeat in range(repeats):
+                for n in ns:
+                    for name in rotated(variants, repeat):
+                        if (name, n) in errors or n > max_n.get(name, n):
+                            continue
+                        try:
+                            samples[(name, n)].append(timers[name](n) / n)
+                        except Exception as exc:
+                            errors[(name, n)] = error_text(exc)
+    finally:
+        for timer in timers.values():
+            close = getattr(timer, "close", None)
+            if close is not None:
+                close()
+    where = "timed in a worker process of its own" if isolate else "timed in this process"
     rows = []
     for name in variants:
         for n in ns:
             if n > max_n.get(name, n):
                 continue
             common = {"metric": "spawn_time", "variant": name, "n": n, "unit": "s"}
-            common |= {"method": METHOD, "stage": STAGE, "note": get_variant(name).label}
+            common |= {"method": METHOD, "stage": STAGE, "note": f"{get_variant(name).label}; {where}"}
             if (name, n) in errors:
                 rows.append(failed(**common, repeats=repeats, error=errors[(name, n)]))
             else:
@@ -68,42 +81,28 @@ def spawn_time(
     return frame(rows, machine_metadata())
 
 
-@contextlib.contextmanager
-def frozen_heap():
-    """Collect once, then freeze every live object for the duration (``gc.freeze``).
+class _WorkerTimer:
+    """Callable ``timer(n) -> seconds`` backed by a :class:`SpawnWorker`."""
 
-    Later ``gc.collect()`` calls then scan only what the measurement allocated: with pymdp and
-    pandas loaded a full collection takes ~50 ms here, a frozen one microseconds.
-    """
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
+    def __init__(self, name: str, world: GridWorld) -> None:
+        self.worker = SpawnWorker(name, repr(world))
+        if self.worker.error:
+            self.worker.close()
+            raise RuntimeError(self.worker.error)
+
+    def __call__(self, n: int) -> float:
+        return self.worker.time_spawn(n)
+
+    def close(self) -> None:
+        self.worker.close()
 
 
-def _time_spawn(spawn, n: int, world: GridWorld) -> float:
-    """Seconds to run ``spawn(n, world)`` once, with the garbage collector off (as pyperf does).
-
-    An untimed spawn of up to 100 agents runs first, so caches hold this variant's code and data,
-    not those of the variant measured before it.
-    """
-    spawn(min(n, 100), world)  # dropped at once; any handle type (a list, a Population)
-    gc.collect()
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        start = time.perf_counter_ns()
-        agents = spawn(n, world)
-        stop = time.perf_counter_ns()
-    finally:
-        if was_enabled:
-            gc.enable()
-    if len(agents) != n:
-        raise RuntimeError(f"spawn built {len(agents)} agents, expected {n}")
-    del agents
-    return (stop - start) / 1e9
+def _timer(name: str, world: GridWorld, isolate: bool):
+    if isolate:
+        return _WorkerTimer(name, world)
+    variant = get_variant(name)
+    variant.spawn(2, world)
+    return lambda n: time_spawn(variant.spawn, n, world)
 
 
 def _check_ns(name: str, ns: object) -> tuple[int, ...]:

@@ -48,7 +48,7 @@ PROFILES: dict[str, dict[str, dict]] = {
         "import_time": {"statements": _LIGHT_IMPORTS, "repeats": 7, "warmup": 1},
         "spawn_time": {"ns": (1, 10, 100, 300), "repeats": 5},
         "memory_per_agent": {"ns": (250, 500, 1000), "built_ns": (5, 10, 20), "repeats": 5},
-        "first_action_time": {"repeats": 7, "warmup": 1, "rss_agents": 2000, "rss_built_agents": 50},
+        "first_action_time": {"repeats": 7, "warmup": 1, "rss_agents": 2000, "rss_built_agents": 20},
         "step_time": {"steps": 50, "repeats": 5, "warmup": 10},
         "monitor_overhead": {"n": 1000, "repeats": 7},
     },
