@@ -40,15 +40,17 @@ UNITS |= {"step_time": "s", "cumulative_cost": "s", "monitor_overhead": "s"}
 
 _LIGHT_IMPORTS = {name: STATEMENTS[name] for name in ("floor", "lazy", "numpy")}
 
-#: Keyword arguments per measurement. "quick" fits in about a minute on 2 cores: it times the eager
-#: import inside the first-action processes (stage ``import``) instead of in import_time's own, and
-#: weighs RSS in those same processes. "full" repeats more, goes to N = 10,000 and times every import.
+#: Keyword arguments per measurement. "quick" takes about a minute on 2 cores (40 s of it are the
+#: 15 fresh processes importing pymdp): it times the eager import inside the first-action processes
+#: (stage ``import``) instead of in import_time's own, and weighs RSS in those same processes
+#: (RSS over 50 built agents is coarse: prefer the tracemalloc slope, or "full", for eager).
+#: "full" repeats more, goes to N = 10,000 and times every import.
 PROFILES: dict[str, dict[str, dict]] = {
     "quick": {
         "import_time": {"statements": _LIGHT_IMPORTS, "repeats": 7, "warmup": 1},
         "spawn_time": {"ns": (1, 10, 100, 300), "repeats": 5},
         "memory_per_agent": {"ns": (250, 500, 1000), "built_ns": (5, 10, 20), "repeats": 5},
-        "first_action_time": {"repeats": 7, "warmup": 1, "rss_agents": 2000, "rss_built_agents": 20},
+        "first_action_time": {"repeats": 7, "warmup": 1, "rss_agents": 2000, "rss_built_agents": 50},
         "step_time": {"steps": 50, "repeats": 5, "warmup": 10},
         "monitor_overhead": {"n": 1000, "repeats": 7},
     },
