@@ -18,6 +18,7 @@ from explorer.measure.imports import STATEMENTS, import_time
 from explorer.measure.memory import memory_per_agent
 from explorer.measure.metadata import machine_metadata
 from explorer.measure.overhead import monitor_overhead
+from explorer.measure.population import PROFILES as POPULATION_PROFILES
 from explorer.measure.spawn import spawn_time
 from explorer.measure.stats import error_text, failed, frame
 from explorer.measure.steps import cumulative_cost, step_time
@@ -72,6 +73,25 @@ PROFILES: dict[str, dict[str, dict]] = {
     },
 }
 
+#: The notebooks' measurements that the bench does not run: the -X importtime breakdown, the
+#: profilers, and the population's own (explorer.measure.population).
+_NOTEBOOK_ONLY = {
+    "quick": {
+        "import_breakdown": {"repeats": 3, "warmup": 1, "top": 25},
+        "line_profile": {"steps": 50},
+        "function_profile": {"steps": 50, "top": 25},
+        "memory_samples": {"agents": 300, "interval": 0.01},
+    },
+    "full": {
+        "import_breakdown": {"repeats": 7, "warmup": 1, "top": 25},
+        "line_profile": {"steps": 300},
+        "function_profile": {"steps": 300, "top": 25},
+        "memory_samples": {"agents": 2000, "interval": 0.01},
+    },
+}
+for _name, _settings in PROFILES.items():
+    _settings |= _NOTEBOOK_ONLY[_name] | POPULATION_PROFILES[_name]
+
 
 def run_suite(
     profile: str = "quick",
@@ -84,6 +104,8 @@ def run_suite(
     """Run the measurements of ``profile`` (all, or ``only`` those named) for ``variants``.
 
     ``overrides`` updates a measurement's keyword arguments (``{"spawn_time": {"repeats": 3}}``).
+    After ``spawn_time`` (its workers are fresh processes importing every variant), first-action
+    time runs no warm-up process of its own.
     A measurement that raises becomes a row with NaN and the error. Rows from every measurement,
     plus ``cumulative_cost`` derived from them, with metadata, the profile and the duration in attrs.
     """
@@ -105,6 +127,14 @@ def run_suite(
         kwargs = PROFILES[profile][name] | overrides.get(name, {})
         if name != "import_time":
             kwargs = {"variants": _applicable(name, variants)} | kwargs
+        if (
+            name == "first_action_time"
+            and "spawn_time" in durations
+            and "warmup" not in overrides.get(name, {})
+        ):
+            # spawn_time's workers were fresh processes importing every variant, run and discarded
+            # in this suite: they compiled the .pyc files a first-action warm-up process is for
+            kwargs["warmup"] = 0
         began = time.perf_counter()
         try:
             frames.append(MEASUREMENTS[name](**kwargs))
