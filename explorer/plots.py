@@ -79,7 +79,7 @@ def scaling(
     rows = _rows(results, metric)
     factor, label = display_unit(rows["unit"].iloc[0], rows["median"])
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
-    rows = rows.assign(label=labels(rows))
+    rows = rows.assign(label=labels(rows, within="n"))
     for name, group in rows.groupby("label", sort=False):
         group = group.sort_values("n")
         colour = COLOURS.get(group["variant"].iloc[0])
@@ -139,9 +139,14 @@ def rss_timeline(
     return fig
 
 
-def labels(rows: pd.DataFrame) -> list[str]:
-    """A name per row: the variant, plus the stage or method where those differ between rows."""
-    parts = [c for c in ("stage", "method") if c in rows.columns and rows[c].nunique() > 1]
+def labels(rows: pd.DataFrame, within: str | None = None) -> list[str]:
+    """A name per row: the variant, plus the stage or method where those differ between rows.
+
+    With ``within`` (e.g. ``"n"``), only differences among rows sharing that column's value count:
+    a stage that merely follows ``n`` (such as "10 steps") does not split a line.
+    """
+    groups = [rows] if within is None else [group for _, group in rows.groupby(within)]
+    parts = [c for c in ("stage", "method") if c in rows.columns and any(g[c].nunique() > 1 for g in groups)]
     return [
         " · ".join([row["variant"], *(str(row[c]) for c in parts if row[c])]) for _, row in rows.iterrows()
     ]

@@ -116,3 +116,13 @@ def test_throughput_inverts_seconds_per_agent_step():
     assert ax.get_ylabel().startswith("agent-steps per second")
     with pytest.raises(ValueError, match="must be in seconds"):
         plots.throughput(results("agent_step_time", unit="B"), "agent_step_time")
+
+
+def test_a_stage_that_follows_n_does_not_split_a_line():
+    frame = results("cumulative_cost")
+    frame = frame.assign(stage=frame["n"].map(lambda k: f"{k} steps"), method="warm")
+    cold = frame.assign(method="cold")
+    ax = plots.scaling(pd.concat([frame, cold]), "cumulative_cost", per=None).axes[0]
+    assert sorted(line.get_label() for line in ax.get_lines()) == sorted(
+        f"{v} · {m}" for v in ("eager", "lazy", "floor") for m in ("warm", "cold")
+    )
