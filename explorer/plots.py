@@ -23,7 +23,7 @@ COLOURS = {
     "population_jax": "#b9770e",
     "bare_interpreter": "#7f8c8d",
 }
-_SECONDARY = ("after_first_step", "process_wall")
+_SECONDARY = ("after_first_step", "process_wall", "cold")
 _TIME_UNITS = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"))
 _BYTE_UNITS = ((2.0**30, "GiB"), (2.0**20, "MiB"), (2.0**10, "KiB"), (1.0, "B"))
 
