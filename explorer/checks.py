@@ -17,6 +17,16 @@ def check_int(name: str, value: object, *, low: int | None = None, high: int | N
     return value
 
 
+def check_sizes(name: str, sizes: object) -> tuple[int, ...]:
+    """Return ``sizes`` as a non-empty tuple of ints >= 1 (agent counts, step counts), else raise."""
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
+        raise TypeError(f"{name} must be a tuple of positive ints, got {sizes!r}")
+    values = tuple(check_int(f"{name}[...]", n, low=1) for n in sizes)
+    if not values:
+        raise ValueError(f"{name} must hold at least one size, got {sizes!r}")
+    return values
+
+
 def check_choice(name: str, value: object, choices: tuple) -> object:
     """Return ``value`` if it is one of ``choices``, else raise naming them."""
     if value not in choices:

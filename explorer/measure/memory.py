@@ -12,10 +12,10 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 
-from explorer.checks import check_int
+from explorer.checks import check_int, check_sizes
 from explorer.measure.cold import ChildFailed, first_action_code, run_child
 from explorer.measure.metadata import machine_metadata
-from explorer.measure.spawn import _check_ns, frozen_heap
+from explorer.measure.spawn import frozen_heap
 from explorer.measure.stats import error_text, failed, frame, rotated, summarize
 from explorer.measure.variants import check_variants, get_variant
 from explorer.world import GridWorld
@@ -45,8 +45,8 @@ def memory_per_agent(
     or ``rss_delta`` (resident memory of a fresh process, over ``rss_agents`` agents, ``rss_built_agents``
     of them stepped once). ``note`` gives the N fitted and the median intercept.
     """
-    ns = _check_ns("ns", ns)
-    built_ns = _check_ns("built_ns", built_ns)
+    ns = check_sizes("ns", ns)
+    built_ns = check_sizes("built_ns", built_ns)
     repeats = check_int("repeats", repeats, low=1)
     variants = check_variants(variants)
     after_first_step = check_variants(after_first_step) if after_first_step else ()

@@ -14,7 +14,7 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 
-from explorer.checks import check_int
+from explorer.checks import check_int, check_sizes
 from explorer.measure.memory import memory_per_agent
 from explorer.measure.metadata import machine_metadata
 from explorer.measure.stats import error_text, failed, frame, rotated, summarize
@@ -137,7 +137,7 @@ def population_memory(
     ``max(ns)`` agents, per agent. With ``jax_n``, ``device_nbytes`` counts the JAX backend's arrays
     (tracemalloc cannot see XLA buffers): its per-agent copies of A, B, C, D, E and the beliefs.
     """
-    ns = _check_sizes("ns", ns)
+    ns = check_sizes("ns", ns)
     repeats = check_int("repeats", repeats, low=1)
     jax_n = check_int("jax_n", jax_n, low=0)
     world = GridWorld() if world is None else world
@@ -154,7 +154,7 @@ def population_memory(
     if lazy_built_ns:
         parts.append(
             memory_per_agent(
-                built_ns=_check_sizes("lazy_built_ns", lazy_built_ns),
+                built_ns=check_sizes("lazy_built_ns", lazy_built_ns),
                 repeats=repeats,
                 variants=("lazy",),
                 after_first_step=("lazy",),
@@ -184,7 +184,7 @@ def population_scaling(
     agree on that step, then timed over ``steps`` steps per repeat, interleaved. Rows: metric
     ``agent_step_time``, stage ``steady``, unit ``s``; agent-steps per second is ``1 / median``.
     """
-    ns = _check_sizes("ns", ns)
+    ns = check_sizes("ns", ns)
     per_object_max = check_int("per_object_max", per_object_max, low=0)
     steps = check_int("steps", steps, low=1)
     repeats = check_int("repeats", repeats, low=1)
@@ -481,12 +481,3 @@ def _row(values: list[float], error: str | None, repeats: int, common: dict) -> 
 
 def _share(values: list[float]) -> str:
     return "n/a" if not values else f"{min(values):.0%}"
-
-
-def _check_sizes(name: str, ns: object) -> tuple[int, ...]:
-    if isinstance(ns, (str, bytes)) or not hasattr(ns, "__iter__"):
-        raise TypeError(f"{name} must be a tuple of positive ints, got {ns!r}")
-    values = tuple(check_int(f"{name}[...]", n, low=1) for n in ns)
-    if not values:
-        raise ValueError(f"{name} must hold at least one size, got {ns!r}")
-    return values

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from explorer.checks import check_int
+from explorer.checks import check_int, check_sizes
 from explorer.measure.metadata import machine_metadata
 from explorer.measure.stats import error_text, failed, frame, rotated, summarize
 from explorer.measure.timing import SpawnWorker, frozen_heap, time_spawn
@@ -35,7 +35,7 @@ def spawn_time(
     ``min``, ``max``, ``q1``, ``q3`` are seconds per agent over ``repeats``; ``n`` is the number of
     agents built in one timed loop; ``note`` says what the variant is and where it was timed.
     """
-    ns = _check_ns("ns", ns)
+    ns = check_sizes("ns", ns)
     repeats = check_int("repeats", repeats, low=1)
     variants = check_variants(variants)
     if not isinstance(isolate, bool):
@@ -103,12 +103,3 @@ def _timer(name: str, world: GridWorld, isolate: bool):
     variant = get_variant(name)
     variant.spawn(2, world)
     return lambda n: time_spawn(variant.spawn, n, world)
-
-
-def _check_ns(name: str, ns: object) -> tuple[int, ...]:
-    if isinstance(ns, (str, bytes)) or not hasattr(ns, "__iter__"):
-        raise TypeError(f"{name} must be a tuple of positive ints, got {ns!r}")
-    values = tuple(check_int(f"{name}[...]", n, low=1) for n in ns)
-    if not values:
-        raise ValueError(f"{name} must hold at least one size, got {ns!r}")
-    return values

@@ -7,9 +7,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from explorer.checks import check_int
+from explorer.checks import check_int, check_sizes
 from explorer.measure.metadata import machine_metadata
-from explorer.measure.spawn import _check_ns
 from explorer.measure.stats import error_text, failed, frame, rotated, summarize
 from explorer.measure.variants import check_variants, get_variant
 from explorer.world import GridWorld
@@ -119,7 +118,7 @@ def cumulative_cost(results: pd.DataFrame, ks: tuple[int, ...] = (1, 10, 100, 10
     first step in a fresh process) + (K-1) steady steps. ``n`` is K; min and max combine the
     parts' minima and maxima.
     """
-    ks = _check_ns("ks", ks)
+    ks = check_sizes("ks", ks)
     steps = results[(results["metric"] == "step_time") & (results["method"] == WARM)]
     first = results[
         (results["metric"] == "first_action_time")
