@@ -6,7 +6,7 @@ import re
 import nbformat
 import pytest
 
-from explorer.report import NotebookError, build_report, curated_notebooks, page_heading
+from explorer.report import NotebookError, build_report, curated_notebooks, export_html, page_heading
 
 
 def write_notebook(path, *cells, parameters=True):
@@ -54,12 +54,24 @@ def test_the_profile_is_injected_after_the_parameters_cell(report):
     assert "profile is full" in page
 
 
+def network_requests(page: str) -> list[str]:
+    """What a browser would fetch from elsewhere: scripts, styles, images, frames, CSS imports."""
+    tags = re.findall(r"""<(?:script|link|img|iframe)[^>]*(?:src|href)=["']?(?:https?:)?//[^>]*>""", page)
+    return tags + re.findall(r"@import|url\(\s*['\"]?(?:https?:)?//", page)
+
+
 def test_pages_are_self_contained_and_small(report):
     page = (report[0] / "01_tiny.html").read_text()
     assert "data:image/png;base64," in page
-    requests = re.findall(r"""<(?:script|link|img|iframe)[^>]*(?:src|href)=["']?(?:https?:)?//""", page)
-    assert requests == []
-    assert re.findall(r"@import|url\(\s*['\"]?(?:https?:)?//", page) == []
+    assert network_requests(page) == []
+    assert len(gzip.compress(page.encode())) <= 200_000
+
+
+@pytest.mark.parametrize("path", curated_notebooks(), ids=lambda p: p.name)
+def test_curated_notebooks_export_to_small_offline_pages(path):
+    # The stored outputs are those nbval compares; their figures weigh what the report's do.
+    page = export_html(nbformat.read(path, as_version=4), path.stem)
+    assert network_requests(page) == []
     assert len(gzip.compress(page.encode())) <= 200_000
 
 
