@@ -57,9 +57,8 @@ def bars(results: pd.DataFrame, metric: str, *, title: str | None = None, log: b
     if log:
         ax.set_yscale("log")
     for x, value in zip(positions, medians, strict=True):
-        ax.annotate(
-            f"{value:.3g}", (x, value), textcoords="offset points", xytext=(0, 3), ha="center", fontsize=8
-        )
+        text = f"{value:.3g}" if value < 1000 else f"{value:.0f}"  # 2130, not 2.13e+03
+        ax.annotate(text, (x, value), textcoords="offset points", xytext=(0, 3), ha="center", fontsize=8)
     ax.set_title(title or _words(metric))
     fig.tight_layout()
     return fig

@@ -126,3 +126,9 @@ def test_a_stage_that_follows_n_does_not_split_a_line():
     assert sorted(line.get_label() for line in ax.get_lines()) == sorted(
         f"{v} · {m}" for v in ("eager", "lazy", "floor") for m in ("warm", "cold")
     )
+
+
+def test_bar_labels_write_large_medians_in_full():
+    frame = results().query("n == 1").assign(median=[2130e-6, 5e-6, 4e-6])
+    ax = plots.bars(frame, "spawn_time").axes[0]
+    assert ax.texts[0].get_text() == "2130"  # µs
