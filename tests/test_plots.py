@@ -129,6 +129,7 @@ def test_a_stage_that_follows_n_does_not_split_a_line():
 
 
 def test_bar_labels_write_large_medians_in_full():
-    frame = results().query("n == 1").assign(median=[2130e-6, 5e-6, 4e-6])
+    medians = [2130e-6, 5e-6, 4e-6]
+    frame = results().query("n == 1").assign(median=medians, min=medians, max=medians)
     ax = plots.bars(frame, "spawn_time").axes[0]
     assert ax.texts[0].get_text() == "2130"  # µs
