@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from pymdp.legacy.agent import Agent
+from pymdp_reference import legacy_agent
 
 from explorer import EagerExplorerAgent, ExplorerAgent, GridWorld, build_model, create_agent, run_episode
 
@@ -15,16 +15,8 @@ WORLDS = [
 
 
 def pymdp_run(world, observations, seed):
-    """pymdp's legacy Agent, built here from copies of the model, fed ``observations``."""
-    model = build_model(world)
-    reference = Agent(
-        A=model.A.copy(),
-        B=model.B.copy(),
-        C=model.C.copy(),
-        D=model.D.copy(),
-        policy_len=1,
-        action_selection="deterministic",
-    )
+    """pymdp's legacy Agent, built from copies of the model, fed ``observations``."""
+    reference = legacy_agent(world)
     np.random.seed(seed)  # pymdp breaks exact ties with the global RNG
     out = []
     for obs in observations:

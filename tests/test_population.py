@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pymdp.legacy.agent import Agent
+from pymdp_reference import legacy_agent
 
-from explorer import GridWorld, Population, build_model
+from explorer import GridWorld, Population
 
 WORLDS = [
     GridWorld(),
@@ -21,19 +21,6 @@ WORLDS = [
 ]
 TESTS = Path(__file__).resolve().parent
 TIE = 1e-8  # pymdp legacy select_highest: marginals this close to the maximum are tied
-
-
-def legacy_agent(world):
-    """pymdp's legacy Agent, built from copies of the model as a user of pymdp would."""
-    model = build_model(world)
-    return Agent(
-        A=model.A.copy(),
-        B=model.B.copy(),
-        C=model.C.copy(),
-        D=model.D.copy(),
-        policy_len=1,
-        action_selection="deterministic",
-    )
 
 
 def compare_with_legacy(population, steps, tolerance, *, seed, tie=TIE, random_observations=False):

@@ -18,8 +18,7 @@ def population_agreement(
     occur). Exact ties are drawn from numpy's global RNG in both (``legacy_ties=True``), so the
     actions must be equal; returns whether they are and the largest belief and policy differences.
     """
-    from pymdp.legacy.agent import Agent
-
+    from explorer.legacy import build_legacy_agent
     from explorer.population import Population
 
     check_instance("world", world, GridWorld, "a GridWorld")
@@ -28,10 +27,7 @@ def population_agreement(
     model = build_model(world)
     observations = np.random.default_rng(seed).integers(0, world.n_states, size=(steps, n))
     population = Population(world, n, backend=backend, legacy_ties=True)
-    legacy = [
-        Agent(A=model.A, B=model.B, C=model.C, D=model.D, policy_len=1, action_selection="deterministic")
-        for _ in range(n)
-    ]
+    legacy = [build_legacy_agent(model) for _ in range(n)]
     np.random.seed(seed)
     ours = np.stack([population.step(row) for row in observations])
     np.random.seed(seed)
