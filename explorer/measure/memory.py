@@ -15,8 +15,8 @@ import pandas as pd
 from explorer.checks import check_int, check_sizes
 from explorer.measure.cold import ChildFailed, first_action_code, run_child
 from explorer.measure.metadata import machine_metadata
-from explorer.measure.spawn import frozen_heap
 from explorer.measure.stats import error_text, failed, frame, rotated, summarize
+from explorer.measure.timing import frozen_heap
 from explorer.measure.variants import check_variants, get_variant
 from explorer.world import GridWorld
 

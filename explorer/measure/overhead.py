@@ -13,8 +13,9 @@ import pandas as pd
 
 from explorer.checks import check_int
 from explorer.measure.metadata import machine_metadata
-from explorer.measure.spawn import METHOD, _time_spawn, frozen_heap
+from explorer.measure.spawn import METHOD
 from explorer.measure.stats import frame, rotated, summarize
+from explorer.measure.timing import frozen_heap, time_spawn
 from explorer.measure.variants import agents_of
 from explorer.world import GridWorld
 
@@ -82,7 +83,7 @@ def monitor_overhead(
                     if name == "events_enabled":
                         monitor.enable_lifecycle_events()
                     try:
-                        samples[name].append(_time_spawn(spawners[name], n, world) / n)
+                        samples[name].append(time_spawn(spawners[name], n, world) / n)
                     finally:
                         monitor.disable_lifecycle_events()
                         del monitor._EVENTS[recorded:]  # the measurement's own events, not the caller's
