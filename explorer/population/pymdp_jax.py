@@ -14,7 +14,7 @@ import numpy as np
 from pymdp.agent import Agent
 
 from explorer.model import GenerativeModel
-from explorer.population_numpy import LOG_EPS, POLICY_PRECISION, select_actions
+from explorer.population.dense import LOG_EPS, POLICY_PRECISION, select_actions
 
 
 def legacy_equivalent_agent(model: GenerativeModel, n: int) -> Agent:

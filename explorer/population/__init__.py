@@ -1,7 +1,7 @@
 """A population: ``n`` explorer agents in one world, stepped all at once on arrays.
 
-Each agent computes what pymdp's legacy ``Agent`` computes for it (see ``population_numpy``);
-the ``jax`` backend runs pymdp's own batched agent instead (see ``population_jax``).
+Each agent computes what pymdp's legacy ``Agent`` computes for it (see ``explorer.population.dense``);
+the ``jax`` backend runs pymdp's own batched agent instead (see ``explorer.population.pymdp_jax``).
 """
 
 from __future__ import annotations
@@ -44,11 +44,11 @@ class Population:
             raise TypeError(f"legacy_ties must be a bool, got {legacy_ties!r} ({type(legacy_ties).__name__})")
         model = build_model(world)
         if backend == "numpy":
-            from explorer.population_numpy import NumpyBackend
+            from explorer.population.dense import NumpyBackend
 
             engine = NumpyBackend(model, n)
         else:
-            from explorer.population_jax import JaxBackend
+            from explorer.population.pymdp_jax import JaxBackend
 
             engine = JaxBackend(model, n)
         self.world = world
