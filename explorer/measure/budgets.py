@@ -1,0 +1,303 @@
+"""Budgets for the quantities that machine load cannot change, each stated once, and their meters.
+
+Modules loaded, tracemalloc bytes, call counts and retained allocations are exact for a Python and
+numpy version (MEASURING.md rule 12), so pytest gates them (tests/test_measure_budgets.py) where a timing
+could only be reported. Each budget is today's figure plus a small margin: a change that needs more
+must raise the budget here, in review, with its reason.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import subprocess
+import sys
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from explorer.paths import ROOT
+
+
+@dataclass(frozen=True)
+class Budget:
+    """An upper bound on one exact quantity: ``limit`` in ``unit``; ``today`` is what it measured."""
+
+    name: str
+    limit: float
+    unit: str
+    today: float
+    what: str
+
+
+class BudgetExceeded(AssertionError):
+    """A measured quantity is above its budget: names the budget, the figure and the limit."""
+
+
+#: Every budget, by name. ``today``: measured on Python 3.11.7, numpy 2.4.6, pymdp 1.0.4, 2026-11-25
+#: (``python -m explorer.measure.budgets`` prints them again); module counts are beyond a bare ``pass``.
+BUDGETS: dict[str, Budget] = {
+    b.name: b
+    for b in (
+        Budget("modules_import_explorer", 3, "modules", 1, "modules `import explorer` loads"),
+        Budget("modules_lazy_spawn", 6, "modules", 4, "modules `import explorer` + one lazy spawn load"),
+        Budget(
+            "modules_population_step",
+            165,
+            "modules",
+            151,
+            "modules `import explorer` + a numpy Population of 10 stepped once load (numpy's included)",
+        ),
+        Budget("bytes_per_lazy_agent", 110, "B", 104.1, "tracemalloc slope of spawned lazy agents"),
+        Budget("bytes_per_population_agent", 462, "B", 440, "tracemalloc slope of Population(world, n)"),
+        Budget("bytes_per_world_model", 32_000, "B", 31_352, "tracemalloc bytes of build_model(GridWorld())"),
+        Budget(
+            "population_step_calls_per_agent",
+            0.75,
+            "calls",
+            0.42,
+            "extra Python and C function calls per extra agent in one population step",
+        ),
+        Budget(
+            "population_step_blocks_per_agent",
+            0.05,
+            "blocks",
+            -0.005,
+            "extra Python memory blocks a population step leaves allocated, per extra agent",
+        ),
+        Budget("pymdp_infer_states_per_step", 1, "calls", 1, "Agent.infer_states calls per agent step"),
+        Budget("pymdp_infer_policies_per_step", 1, "calls", 1, "Agent.infer_policies calls per agent step"),
+        Budget("pymdp_sample_action_per_step", 1, "calls", 1, "Agent.sample_action calls per agent step"),
+    )
+}
+
+#: The statements whose loaded modules are budgeted, by budget name.
+MODULE_STATEMENTS = {
+    "modules_import_explorer": "import explorer",
+    "modules_lazy_spawn": "import explorer\nexplorer.ExplorerAgent(1, 'a')",
+    "modules_population_step": (
+        "import explorer\n"
+        "population = explorer.Population(explorer.GridWorld(), 10)\n"
+        "population.step([0] * 10)"
+    ),
+}
+#: The pymdp legacy ``Agent`` methods one agent step calls, each budgeted once.
+PYMDP_STEP_METHODS = ("infer_states", "infer_policies", "sample_action")
+
+_MODULES_CHILD = """\
+import sys
+_before = set(sys.modules)
+{statement}
+_loaded = sorted(set(sys.modules) - _before)
+import explorer, json
+print(json.dumps({{"loaded": _loaded, "explorer": explorer.__file__}}))
+"""
+
+
+def check_budget(name: str, measured: float) -> float:
+    """Return ``measured`` if it is within budget ``name``; raise :class:`BudgetExceeded` otherwise."""
+    budget = BUDGETS.get(name)
+    if budget is None:
+        raise ValueError(f"name must be one of {tuple(BUDGETS)}, got {name!r}")
+    if not measured <= budget.limit:
+        raise BudgetExceeded(
+            f"{name}: {budget.what} measured {measured:g} {budget.unit}, over its budget of "
+            f"{budget.limit:g} {budget.unit} (today {budget.today:g}); raise the budget in "
+            f"explorer/measure/budgets.py only with a reason"
+        )
+    return measured
+
+
+def modules_loaded(statement: str, *, root: Path = ROOT) -> list[str]:
+    """Modules a fresh interpreter started in ``root`` loads running ``statement`` (beyond ``pass``).
+
+    ``root`` is the checkout whose ``explorer`` is imported (a patched copy, in the budget's tests).
+    """
+    code = _MODULES_CHILD.format(statement=statement)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120, check=False
+    )
+    if result.returncode != 0:
+        lines = result.stderr.strip().splitlines() or [f"exit code {result.returncode}"]
+        raise RuntimeError(f"statement {statement!r} failed in a fresh interpreter: {lines[-1]}")
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    expected = Path(root).resolve() / "explorer" / "__init__.py"
+    if Path(data["explorer"]).resolve() != expected:
+        raise RuntimeError(f"the child imported explorer from {data['explorer']}, not from {root}")
+    return data["loaded"]
+
+
+def traced_bytes_slope(make: Callable[[int], object], ns: tuple[int, ...] = (1000, 2000, 4000)) -> float:
+    """Bytes per unit of ``n`` that stay allocated after ``make(n)``: the least-squares slope over ``ns``.
+
+    Exact for a Python version: tracemalloc counts every allocation, and ``make`` is warmed up first.
+    """
+    make(2)
+    weights = []
+    for n in ns:
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            kept = make(n)
+            gc.collect()
+            weights.append(tracemalloc.get_traced_memory()[0] - before)
+        finally:
+            tracemalloc.stop()
+        del kept
+    mean_n = sum(ns) / len(ns)
+    mean_w = sum(weights) / len(weights)
+    num = sum((n - mean_n) * (w - mean_w) for n, w in zip(ns, weights, strict=True))
+    return num / sum((n - mean_n) ** 2 for n in ns)
+
+
+def bytes_per_lazy_agent(agent_class: type | None = None) -> float:
+    """tracemalloc bytes per spawned lazy agent (slope over N), for ``agent_class`` (``ExplorerAgent``)."""
+    from explorer.agents import ExplorerAgent
+    from explorer.world import GridWorld
+
+    cls = ExplorerAgent if agent_class is None else agent_class
+    world = GridWorld()
+    return traced_bytes_slope(lambda n: [cls(i, "agent", world) for i in range(n)])
+
+
+def bytes_per_population_agent(population_class: type | None = None) -> float:
+    """tracemalloc bytes per agent of a spawned ``explorer.Population`` (slope over n)."""
+    from explorer import Population
+    from explorer.world import GridWorld
+
+    cls = Population if population_class is None else population_class
+    world = GridWorld()
+    return traced_bytes_slope(lambda n: cls(world, n))
+
+
+def bytes_per_world_model(build: Callable | None = None) -> float:
+    """tracemalloc bytes that one default world's model keeps (arrays and their objects), cache cleared."""
+    from explorer.model import build_model, clear_model_cache
+    from explorer.world import GridWorld
+
+    build = build_model if build is None else build
+    world = GridWorld()
+    clear_model_cache()
+    build(GridWorld(side=3))  # warm-up: numpy's own first-use allocations
+    clear_model_cache()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        model = build(world)
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+        clear_model_cache()
+    del model
+    return float(after - before)
+
+
+@dataclass(frozen=True)
+class StepAllocations:
+    """What one population step did at size ``n``: function calls made, Python blocks left allocated."""
+
+    n: int
+    calls: int
+    blocks: int
+
+
+def population_step_allocations(n: int, population_class: type | None = None) -> StepAllocations:
+    """Calls (``sys.setprofile``: Python and C) and retained memory blocks of one warm population step."""
+    from explorer import Population
+    from explorer.world import GridWorld
+
+    cls = Population if population_class is None else population_class
+    population = cls(GridWorld(), n)
+    import numpy as np
+
+    observations = np.zeros(n, dtype=np.intp)
+    population.step(observations)  # warm-up: caches, first-use allocations
+    population.step(observations)
+    calls = 0
+
+    def count(frame, event, arg):
+        nonlocal calls
+        if event in ("call", "c_call"):
+            calls += 1
+
+    gc.collect()
+    gc.disable()
+    try:
+        blocks_before = sys.getallocatedblocks()
+        sys.setprofile(count)
+        try:
+            actions = population.step(observations)
+        finally:
+            sys.setprofile(None)
+        del actions
+        blocks = sys.getallocatedblocks() - blocks_before
+    finally:
+        gc.enable()
+    return StepAllocations(n, calls, blocks)
+
+
+def population_step_growth(
+    small: int = 200, large: int = 4200, population_class: type | None = None
+) -> tuple[float, float]:
+    """Extra calls and extra retained blocks per extra agent between steps of ``small`` and ``large`` agents.
+
+    Both are about 0 when a step allocates no Python object per agent (arrays only, in chunks).
+    """
+    a = population_step_allocations(small, population_class)
+    b = population_step_allocations(large, population_class)
+    return (b.calls - a.calls) / (large - small), (b.blocks - a.blocks) / (large - small)
+
+
+def pymdp_calls_per_step(step: Callable[[object, int], int] | None = None) -> dict[str, int]:
+    """How often one warm lazy-agent step calls each pymdp legacy ``Agent`` method."""
+    from pymdp.legacy.agent import Agent
+
+    from explorer.agents import ExplorerAgent
+
+    agent = ExplorerAgent(0, "counted")
+    agent.step(0)  # the first step builds pymdp's Agent; count a steady one
+    step = ExplorerAgent.step if step is None else step
+    counts = dict.fromkeys(PYMDP_STEP_METHODS, 0)
+    originals = {name: getattr(Agent, name) for name in PYMDP_STEP_METHODS}
+
+    def counting(name: str, method: Callable) -> Callable:
+        def wrapper(*args, **kwargs):
+            counts[name] += 1
+            return method(*args, **kwargs)
+
+        return wrapper
+
+    try:
+        for name, method in originals.items():
+            setattr(Agent, name, counting(name, method))
+        step(agent, 1)
+    finally:
+        for name, method in originals.items():
+            setattr(Agent, name, method)
+    return counts
+
+
+def measure_all() -> dict[str, float]:
+    """Every budgeted quantity measured now, by budget name (about 10 s: fresh interpreters, pymdp)."""
+    figures: dict[str, float] = {}
+    for name, statement in MODULE_STATEMENTS.items():
+        figures[name] = len(modules_loaded(statement))
+    figures["bytes_per_lazy_agent"] = bytes_per_lazy_agent()
+    figures["bytes_per_population_agent"] = bytes_per_population_agent()
+    figures["bytes_per_world_model"] = bytes_per_world_model()
+    calls, blocks = population_step_growth()
+    figures["population_step_calls_per_agent"] = calls
+    figures["population_step_blocks_per_agent"] = blocks
+    for method, count in pymdp_calls_per_step().items():
+        figures[f"pymdp_{method}_per_step"] = count
+    return figures
+
+
+if __name__ == "__main__":
+    for name, value in measure_all().items():
+        budget = BUDGETS[name]
+        print(f"{name:36} {value:12.3f} {budget.unit:8} budget {budget.limit:g} (today {budget.today:g})")
