@@ -19,6 +19,7 @@ _EXPORTS = {
     "Trajectory": "explorer.episode",
     "run_episode": "explorer.episode",
     "measure": "explorer.measure",
+    "units": "explorer.units",
     "performance_monitor": "explorer.monitor",
     "call_durations": "explorer.monitor",
     "lifecycle_events": "explorer.monitor",
@@ -31,7 +32,7 @@ __all__ = sorted(_EXPORTS)
 
 TYPE_CHECKING = False  # importing typing costs ~20 ms here, twice a bare interpreter's start-up
 if TYPE_CHECKING:
-    from explorer import measure
+    from explorer import measure, units
     from explorer.agents import ExplorerAgent, create_agent
     from explorer.eager import EagerExplorerAgent
     from explorer.episode import Trajectory, run_episode

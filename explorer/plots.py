@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from explorer.units import scale_for
+
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
@@ -24,20 +26,11 @@ COLOURS = {
     "bare_interpreter": "#7f8c8d",
 }
 _SECONDARY = ("after_first_step", "process_wall", "cold")
-_TIME_UNITS = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"))
-_BYTE_UNITS = ((2.0**30, "GiB"), (2.0**20, "MiB"), (2.0**10, "KiB"), (1.0, "B"))
 
 
 def display_unit(unit: str, values: pd.Series) -> tuple[float, str]:
     """The divisor and label that show ``values`` (in ``unit``) with 1-3 digits before the point."""
-    scales = {"s": _TIME_UNITS, "B": _BYTE_UNITS}.get(unit)
-    if scales is None:
-        return 1.0, unit
-    typical = float(values.abs().median()) if len(values) else 0.0
-    for factor, label in scales:
-        if typical >= factor:
-            return factor, label
-    return scales[-1]
+    return scale_for(unit, values)
 
 
 def bars(results: pd.DataFrame, metric: str, *, title: str | None = None, log: bool = False) -> Figure:

@@ -6,6 +6,8 @@ import math
 
 import pandas as pd
 
+from explorer.units import format_value
+
 #: Whether a lower or a higher figure is better, per metric (times and bytes: lower).
 DIRECTION = {
     "import_time": "lower",
@@ -90,23 +92,6 @@ def targets(results: pd.DataFrame) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=["target", "value", "limit", "unit"])
     df["met"] = df["value"] <= df["limit"]  # NaN (not measured) is never met
     return df
-
-
-def format_value(value: float, unit: str) -> str:
-    """``value`` in a readable unit: ns/us/ms/s for seconds, B/KiB/MiB for bytes."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if unit == "s":
-        for scale, name in ((1, "s"), (1e-3, "ms"), (1e-6, "us")):
-            if abs(value) >= scale:
-                return f"{value / scale:.3g} {name}"
-        return f"{value / 1e-9:.3g} ns"
-    if unit == "B":
-        for scale, name in ((2**20, "MiB"), (2**10, "KiB")):
-            if abs(value) >= scale:
-                return f"{value / scale:.3g} {name}"
-        return f"{value:.3g} B"
-    return f"{value:.3g} {unit}"
 
 
 def render(results: pd.DataFrame) -> str:
