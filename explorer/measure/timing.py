@@ -71,9 +71,16 @@ from explorer.measure.timing import frozen_heap, time_spawn
 from explorer.measure.variants import get_variant
 from explorer.world import GridWorld
 world = eval(sys.argv[2], {"GridWorld": GridWorld})
+repeat = int(sys.argv[3])
 try:
-    variant = get_variant(sys.argv[1])
-    variant.spawn(2, world)
+    spawn = get_variant(sys.argv[1]).spawn
+    if repeat > 1:  # an injected slowdown (the perf gates' detection test): spawn repeat times, keep the last
+        variant_spawn = spawn
+        def spawn(n, world):
+            for _ in range(repeat - 1):
+                variant_spawn(n, world)
+            return variant_spawn(n, world)
+    spawn(2, world)
 except Exception as exc:
     print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}), flush=True)
     raise SystemExit(0)
@@ -81,7 +88,7 @@ print(json.dumps({"ready": True}), flush=True)
 with frozen_heap():
     for line in sys.stdin:
         try:
-            print(json.dumps({"seconds": time_spawn(variant.spawn, int(line), world)}), flush=True)
+            print(json.dumps({"seconds": time_spawn(spawn, int(line), world)}), flush=True)
         except Exception as exc:
             print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}), flush=True)
 """
@@ -92,14 +99,15 @@ class SpawnWorker:
 
     In one process, ``EagerExplorerAgent`` spawns re-specialize ``ExplorerAgent.__init__``'s bytecode
     (CPython 3.11+) and fragment the heap; a lazy spawn timed right after measured up to 3x slower.
-    The parent still interleaves the variants: it asks each worker in turn.
+    The parent still interleaves the variants: it asks each worker in turn. ``repeat`` > 1 spawns
+    that many times per timing (a known slowdown, to measure a gate's detection rate).
     """
 
-    def __init__(self, variant: str, world_repr: str) -> None:
+    def __init__(self, variant: str, world_repr: str, *, repeat: int = 1) -> None:
         self.variant = variant
         self._stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 -- closed by close()
         self._process = subprocess.Popen(
-            [sys.executable, "-c", _WORKER, variant, world_repr],
+            [sys.executable, "-c", _WORKER, variant, world_repr, str(int(repeat))],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
