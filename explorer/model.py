@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
 from explorer.checks import check_instance
+from explorer.limits import check_memory
 from explorer.world import ACTIONS, GridWorld
 
 #: How many worlds' models are kept; each 5x5 model is about 6 KiB, a 20x20 one about 7 MiB.
 MODEL_CACHE_SIZE = 32
+#: Bytes the cached models may hold together (the most recent model is kept whatever its size).
+MODEL_CACHE_BYTES = 512 * 2**20
 
 
 @dataclass(frozen=True)
@@ -39,15 +43,47 @@ class GenerativeModel:
         """Number of actions, one per entry of ``ACTIONS``."""
         return self.B.shape[2]
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the four arrays."""
+        return self.A.nbytes + self.B.nbytes + self.C.nbytes + self.D.nbytes
+
+
+def dense_model_bytes(n_states: int) -> int:
+    """Bytes of a dense model of ``n_states`` states: ``A`` (S x S), ``B`` (S x S x actions), ``C``, ``D``."""
+    return 8 * (n_states * n_states * (1 + len(ACTIONS)) + 2 * n_states)
+
 
 def build_model(world: GridWorld) -> GenerativeModel:
-    """The generative model of ``world``, from a keyed cache bounded at ``MODEL_CACHE_SIZE`` worlds."""
+    """The generative model of ``world``, from a cache bounded at ``MODEL_CACHE_SIZE`` worlds and
+    ``MODEL_CACHE_BYTES``; a model above the memory limit (:mod:`explorer.limits`) is refused first."""
     check_instance("world", world, GridWorld, "a GridWorld")
-    return _model_for(world)
+    with _lock:
+        model = _cache.get(world)
+        if model is not None:
+            _cache.move_to_end(world)
+            return model
+    check_memory(
+        dense_model_bytes(world.n_states),
+        f"build_model(GridWorld(side={world.side})) (a dense model of {world.n_states:,} states: "
+        f"A is S x S and B S x S x {len(ACTIONS)} float64)",
+    )
+    model = _dense_model(world)
+    with _lock:
+        model = _cache.setdefault(world, model)
+        _cache.move_to_end(world)
+        total = sum(m.nbytes for m in _cache.values())
+        while len(_cache) > 1 and (len(_cache) > MODEL_CACHE_SIZE or total > MODEL_CACHE_BYTES):
+            _, dropped = _cache.popitem(last=False)
+            total -= dropped.nbytes
+    return model
 
 
-@lru_cache(maxsize=MODEL_CACHE_SIZE)
-def _model_for(world: GridWorld) -> GenerativeModel:
+_cache: OrderedDict[GridWorld, GenerativeModel] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _dense_model(world: GridWorld) -> GenerativeModel:
     n = world.n_states
     A = np.zeros((n, n))
     for state in range(n):
@@ -75,4 +111,5 @@ def _model_for(world: GridWorld) -> GenerativeModel:
 
 def clear_model_cache() -> None:
     """Forget every cached model (for memory measurements that must start cold)."""
-    _model_for.cache_clear()
+    with _lock:
+        _cache.clear()

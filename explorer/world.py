@@ -15,6 +15,11 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 ACTIONS: tuple[str, ...] = ("up", "down", "left", "right", "stay")
+#: The largest world accepted (side 1000): its distance table takes about 3 s and 40 MiB to build;
+#: far larger sides would run for minutes before any use.
+MAX_STATES = 1_000_000
+#: Bytes a world holds per state (its distance table: a pointer and an int object), for the memory check.
+BYTES_PER_STATE = 48
 _OFFSETS: tuple[tuple[int, int], ...] = ((-1, 0), (1, 0), (0, -1), (0, 1), (0, 0))
 
 
@@ -43,6 +48,15 @@ class GridWorld:
     ) -> None:
         side = check_int("side", side, low=2)
         n_states = side * side
+        if n_states > MAX_STATES:
+            raise ValueError(
+                f"side must give at most {MAX_STATES:,} states (side <= {int(MAX_STATES**0.5)}), got "
+                f"side={side} ({n_states:,} states): its distance table alone would take minutes to build"
+            )
+        if n_states > 4096:
+            from explorer.limits import check_memory
+
+            check_memory(BYTES_PER_STATE * n_states, f"GridWorld(side={side}) ({n_states:,} states)")
         if isinstance(walls, (str, bytes)) or not hasattr(walls, "__iter__"):
             raise TypeError(f"walls must be an iterable of state indices, got {walls!r}")
         wall_set = frozenset(check_int("walls[...]", w, low=0, high=n_states) for w in walls)
@@ -157,16 +171,24 @@ class GridWorld:
 
     def _shortest_paths_to_goal(self) -> tuple[int | None, ...]:
         # Moves are symmetric, so a breadth-first search from the goal gives every cell's distance.
+        side, walls = self.side, self.walls
         distances: list[int | None] = [None] * self.n_states
         distances[self.goal] = 0
         frontier = [self.goal]
+        distance = 0
         while frontier:
+            distance += 1
             next_frontier = []
             for cell in frontier:
-                for action in range(4):
-                    nxt = self._move(cell, action)
-                    if distances[nxt] is None:
-                        distances[nxt] = distances[cell] + 1
+                col = cell % side
+                for nxt in (
+                    cell - side if cell >= side else -1,
+                    cell + side,
+                    cell - 1 if col > 0 else -1,
+                    cell + 1 if col < side - 1 else -1,
+                ):
+                    if 0 <= nxt < len(distances) and distances[nxt] is None and nxt not in walls:
+                        distances[nxt] = distance
                         next_frontier.append(nxt)
             frontier = next_frontier
         return tuple(distances)
