@@ -1,8 +1,11 @@
 """pytest set-up shared by tests/ and the nbval run of notebooks/."""
 
+import os
 from pathlib import Path
 
 SANITIZE = Path(__file__).resolve().parent / "notebooks" / "sanitize.cfg"
+#: Notebook 06 reads this made-up history under pytest, so that its compared outputs are deterministic.
+FIXTURE_HISTORY = Path(__file__).resolve().parent / "tests" / "fixtures" / "history"
 
 
 def pytest_configure(config):
@@ -10,3 +13,5 @@ def pytest_configure(config):
     # so that `pytest` behaves the same from any folder.
     if getattr(config.option, "nbval", False) and not config.option.nbval_sanitize_with:
         config.option.nbval_sanitize_with = str(SANITIZE)
+    # nbval's kernels inherit the environment: notebook 06 plots the fixture history, not data/history
+    os.environ["EXPLORER_HISTORY_DIR"] = str(FIXTURE_HISTORY)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 #: The metrics ``bench --only`` accepts (explorer.measure.suite.MEASUREMENTS, without importing it).
@@ -45,6 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--out", type=Path, default=None, help="output folder (default: reports/ in the checkout)"
     )
+    report.add_argument(
+        "--history",
+        choices=("local", "reference", "off"),
+        default=None,
+        help="where a full run's headline figures are appended: data/history/local/ (git-ignored, the "
+        "default, or $EXPLORER_HISTORY), data/history/ (committed: the reference machine), or nowhere",
+    )
     report.set_defaults(run=_run_report)
     return parser
 
@@ -71,16 +79,23 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 
 def _run_report(args: argparse.Namespace) -> int:
+    from explorer.history import history_mode, record_report_run
     from explorer.paths import REPORTS_DIR
     from explorer.report import NotebookError, build_report
 
     out = args.out or REPORTS_DIR
+    mode = history_mode(args.history)  # a bad $EXPLORER_HISTORY fails here, before any work
+    started = time.time()
     try:
         written = build_report(out, profile="quick" if args.quick else "full")
     except NotebookError as error:
         print(f"report failed: {error}\nThe previous report in {out} is unchanged.", file=sys.stderr)
         return 1
     print(f"wrote {len(written)} pages; open {written[-1]}")
+    if not args.quick:
+        recorded = record_report_run("full", started, mode)
+        if recorded is not None:
+            print(f"history: appended {recorded}")
     return 0
 
 

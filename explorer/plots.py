@@ -154,3 +154,57 @@ def _rows(results: pd.DataFrame, metric: str) -> pd.DataFrame:
 
 def _words(metric: str) -> str:
     return metric.replace("_", " ")
+
+
+def history(runs: pd.DataFrame, steps: pd.DataFrame, *, columns: int = 2) -> Figure:
+    """Each headline over the commits in time order, one line per machine, asv's steps marked.
+
+    ``runs`` and ``steps`` are :func:`explorer.history.load_history` and ``history_steps`` frames;
+    a dashed line marks each step at its first commit, labelled with the ratio after/before.
+    """
+    import matplotlib.pyplot as plt
+
+    from explorer.units import axis_label
+
+    # x: commits in the order first measured (a dirty tree gets its own place, marked *)
+    keys = [f"{c}{'*' if d else ''}" for c, d in zip(runs["commit"], runs["dirty"], strict=True)]
+    ticks = list(dict.fromkeys(keys))
+    position = {run: ticks.index(key) for run, key in zip(runs["run_id"], keys, strict=True)}
+    headlines = list(dict.fromkeys(runs["headline"]))
+    rows = -(-len(headlines) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(6.4 * columns / 1.5, 2.8 * rows), squeeze=False)
+    machines = list(dict.fromkeys(runs["machine"]))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, headline in zip(axes.flat, headlines, strict=False):
+        series = runs[runs["headline"] == headline]
+        factor, _ = display_unit(series["unit"].iloc[0], series["median"])
+        for index, machine in enumerate(machines):
+            line = series[series["machine"] == machine]
+            if line.empty:
+                continue
+            x = [position[r] for r in line["run_id"]]
+            colour = colours[index % len(colours)]
+            ax.plot(x, line["median"] / factor, marker="o", ms=3, color=colour, label=machine)
+            ids = line["machine_id"].iloc[0]
+            marked = steps[(steps["headline"] == headline) & (steps["machine_id"] == ids)]
+            for _, step in marked.iterrows():
+                at = x[int(step["run_index"])]
+                ax.axvline(at - 0.5, color=colour, linestyle="--", alpha=0.6)
+                ax.annotate(
+                    f"x{step['ratio']:.2f} {step['change']}",
+                    (at - 0.5, step["after"] / factor),
+                    textcoords="offset points",
+                    xytext=(3, 3 + 10 * index),
+                    fontsize=7,
+                    color=colour,
+                )
+        better = series["better"].iloc[0]
+        ax.set_ylabel(axis_label(f"median, {better} is better", series["unit"].iloc[0], series["median"]))
+        ax.set_title(series["label"].iloc[0], fontsize=9)
+        ax.set_xticks(range(len(ticks)), ticks, rotation=60, ha="right", fontsize=7)
+        ax.grid(True, alpha=0.3)
+    for ax in list(axes.flat)[len(headlines) :]:
+        ax.set_visible(False)
+    axes.flat[0].legend(fontsize=7)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,95 @@
+"""The history store (explorer/history.py): records, appends, loading, and asv's steps on a fixture."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from explorer import history
+from explorer.measure import load_results
+from explorer.paths import DATA_DIR
+
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "history"
+
+
+@pytest.fixture
+def baseline():
+    return load_results(DATA_DIR / "baseline.json")
+
+
+def test_headline_figures_pick_the_rows_they_name(baseline):
+    figures = history.headline_figures(baseline)
+    row = baseline[(baseline["metric"] == "spawn_time") & (baseline["variant"] == "lazy")]
+    assert figures["spawn_lazy"]["median"] == row.loc[row["n"].idxmax(), "median"]
+    assert figures["spawn_lazy"]["n"] == 10000
+    assert figures["memory_lazy"]["unit"] == "B" and figures["memory_lazy"]["better"] == "lower"
+    assert "population_speedup" not in figures  # the bench does not measure it
+
+
+def test_a_record_carries_run_commit_dirty_machine_and_load(baseline):
+    record = history.history_record(baseline, baseline.attrs, source="bench")
+    assert record["commit"] == baseline.attrs["git_commit"]
+    assert record["dirty"] is False
+    assert record["load_average_1_5_15"] == baseline.attrs["load_average_1_5_15"]
+    assert record["machine"]["cpu_count"] == baseline.attrs["cpu_count"]
+    assert record["machine_id"] == history.machine_id(record["machine"])
+    assert record["run_id"].endswith(baseline.attrs["git_commit"][:8])
+
+
+def test_a_record_needs_a_headline(baseline):
+    with pytest.raises(ValueError, match="at least one headline"):
+        history.history_record(baseline[baseline["metric"] == "monitor_overhead"], baseline.attrs)
+
+
+def test_append_goes_to_the_ignored_local_folder_by_default_and_never_overwrites(tmp_path, baseline):
+    record = history.history_record(baseline, baseline.attrs)
+    first = history.append_record(record, folder=tmp_path)
+    second = history.append_record(record, folder=tmp_path)
+    assert first.parent == tmp_path / "local" and first != second
+    assert json.loads(first.read_text()) == record
+    assert history.append_record(record, "reference", tmp_path).parent == tmp_path
+    assert history.append_record(record, "off", tmp_path) is None
+    assert len(history.load_history(tmp_path).drop_duplicates("run_id")) == 1  # one run id, three files
+
+
+def test_the_local_folder_is_git_ignored():
+    assert "data/history/local/" in (DATA_DIR.parent / ".gitignore").read_text().splitlines()
+
+
+def test_history_mode_comes_from_the_argument_or_the_environment(monkeypatch):
+    monkeypatch.setenv("EXPLORER_HISTORY", "reference")
+    assert history.history_mode() == "reference"
+    assert history.history_mode("off") == "off"
+    monkeypatch.setenv("EXPLORER_HISTORY", "everywhere")
+    with pytest.raises(ValueError, match="history mode must be one of"):
+        history.history_mode()
+
+
+def test_load_history_reads_the_fixture_in_time_order():
+    runs = history.load_history(FIXTURE)
+    assert runs["run_id"].nunique() == 16 and runs["machine_id"].nunique() == 2
+    assert runs["utc_time"].is_monotonic_increasing
+    with pytest.raises(ValueError, match="existing history folder"):
+        history.load_history(FIXTURE / "missing")
+
+
+def test_asv_finds_the_fixtures_known_steps_with_their_direction():
+    steps = history.history_steps(history.load_history(FIXTURE))
+    found = {(s.headline, s.after_commit, s.change, round(s.ratio, 2)) for s in steps.itertuples()}
+    assert found == {
+        ("memory_lazy", "03abcdef", "improved", 0.8),
+        ("population_speedup", "06abcdef", "regressed", 0.5),
+        ("spawn_lazy", "05abcdef", "regressed", 1.98),
+    }
+    assert "import_lazy" not in set(steps["headline"])  # flat within its +-2% noise
+
+
+def test_a_report_run_without_fresh_results_is_refused(monkeypatch, tmp_path):
+    monkeypatch.setattr("explorer.paths.RESULTS_DIR", tmp_path)
+    with pytest.raises(ValueError, match="no results file"):
+        history.record_report_run("full", started=0.0, mode="local")
+
+
+def test_pytest_points_notebooks_at_the_fixture_history():
+    assert Path(os.environ["EXPLORER_HISTORY_DIR"]) == FIXTURE
