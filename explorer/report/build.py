@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING
 
 from explorer.checks import check_choice
 from explorer.paths import NOTEBOOKS_DIR, REPORTS_DIR
+from explorer.report.pages import compact_images, load_banner, plain_text
+from explorer.report.progress import ReportProgress
+from explorer.report.styles import inline_pruned_styles
 
 if TYPE_CHECKING:
     import nbformat
@@ -40,11 +43,12 @@ class NotebookError(RuntimeError):
 
 @dataclass(frozen=True)
 class Page:
-    """One exported notebook: its HTML file name, title and one-line summary."""
+    """One exported notebook: its HTML file name, title, one-line summary and seconds it ran."""
 
     file_name: str
     title: str
     summary: str
+    seconds: float | None = None
 
 
 def curated_notebooks(folder: Path = NOTEBOOKS_DIR) -> list[Path]:
@@ -65,8 +69,13 @@ def inject_profile(notebook: nbformat.NotebookNode, profile: str) -> None:
     raise ValueError("notebook has no cell tagged 'parameters' to inject the profile after")
 
 
-def execute_notebook(path: Path, profile: str = "quick") -> nbformat.NotebookNode:
-    """Run every cell of ``path`` in a fresh kernel started in the notebook's folder."""
+def execute_notebook(
+    path: Path, profile: str = "quick", progress: ReportProgress | None = None
+) -> nbformat.NotebookNode:
+    """Run every cell of ``path`` in a fresh kernel started in the notebook's folder.
+
+    With ``progress``, the notebook's cells are reported as they run and its duration recorded.
+    """
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
@@ -77,6 +86,7 @@ def execute_notebook(path: Path, profile: str = "quick") -> nbformat.NotebookNod
         inject_profile(notebook, profile)
     except ValueError as error:
         raise NotebookError(path, None, str(error)) from None
+    hooks = progress.start(path.stem, notebook) if progress is not None else {}
     client = NotebookClient(
         notebook,
         timeout=CELL_TIMEOUT_S,
@@ -85,44 +95,62 @@ def execute_notebook(path: Path, profile: str = "quick") -> nbformat.NotebookNod
         # The kernel talks to us over loopback TCP and warns about it at start-up; that warning is
         # noise in the report's output. Errors, and every cell's own output, still come through.
         extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        **hooks,
     )
     try:
         client.execute()
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
         raise NotebookError(path, _failed_cell(notebook), _first_line(error)) from error
+    finally:
+        if progress is not None:
+            progress.finish()
     return notebook
 
 
-def export_html(notebook: nbformat.NotebookNode, title: str) -> str:
-    """The notebook as one offline HTML page: lab look, images embedded, no CDN scripts."""
+def export_html(notebook: nbformat.NotebookNode, title: str, banner: str = "") -> str:
+    """The notebook as one offline HTML page: lab look, images embedded, no CDN scripts.
+
+    The page carries only the JupyterLab CSS it uses and palette-encoded figures, to stay small;
+    ``banner`` (HTML, e.g. :func:`load_banner`) is shown above the notebook. ``notebook`` is not
+    modified.
+    """
+    import copy
+
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(
         template_name="offline", extra_template_basedirs=[str(_TEMPLATES)], embed_images=True
     )
+    notebook = copy.deepcopy(notebook)
     notebook.metadata["title"] = title
-    body, _ = exporter.from_notebook_node(notebook)
-    return body
+    compact_images(notebook)
+    body, _ = exporter.from_notebook_node(notebook, resources={"explorer_banner": banner})
+    return inline_pruned_styles(body)
 
 
 def page_heading(notebook: nbformat.NotebookNode, fallback: str) -> tuple[str, str]:
-    """Title and one-line summary: the first Markdown heading and the sentence after it."""
+    """Title and one-line summary, as plain text: the first Markdown heading and the sentence after it."""
     for cell in notebook.cells:
         if cell.cell_type != "markdown":
             continue
         lines = [line.strip() for line in cell.source.splitlines() if line.strip()]
-        title = next((line.lstrip("#").strip() for line in lines if line.startswith("#")), fallback)
-        prose = " ".join(line for line in lines if not line.startswith("#"))
+        heading = next((line.lstrip("#").strip() for line in lines if line.startswith("#")), None)
+        title = fallback if heading is None else plain_text(heading)
+        prose = plain_text("\n".join(line for line in lines if not line.startswith("#")))
         summary = re.split(r"(?<=[.!?])\s", prose, maxsplit=1)[0] if prose else ""
         return title, summary
     return fallback, ""
 
 
-def index_html(pages: list[Page], profile: str) -> str:
-    """The report's front page: a link and a one-line summary per notebook."""
+def index_html(pages: list[Page], profile: str, banner: str = "") -> str:
+    """The report's front page: a link, a one-line summary and the run time per notebook.
+
+    ``banner`` (HTML, e.g. :func:`load_banner`) is shown above the list.
+    """
     items = "\n".join(
-        f'  <li><a href="{html.escape(p.file_name)}">{html.escape(p.title)}</a><br>'
-        f"<span>{html.escape(p.summary)}</span></li>"
+        f'  <li><a href="{html.escape(p.file_name)}">{html.escape(p.title)}</a>'
+        + ("" if p.seconds is None else f" <small>(ran {html.escape(_duration(p.seconds))})</small>")
+        + f"<br><span>{html.escape(p.summary)}</span></li>"
         for p in pages
     )
     return f"""<!DOCTYPE html>
@@ -138,6 +166,7 @@ def index_html(pages: list[Page], profile: str) -> str:
 </head>
 <body>
 <h1>explorer report</h1>
+{banner}
 <p>Each page is a notebook executed headless with the <code>{html.escape(profile)}</code> measurement
 profile; figures were measured on the machine named in each page.</p>
 <ol>
@@ -160,8 +189,6 @@ def build_report(
     Written to a temporary folder beside ``out_dir`` and swapped in at the end: if any notebook
     fails, :class:`NotebookError` is raised and ``out_dir`` keeps its previous content.
     """
-    from tqdm.auto import tqdm
-
     from explorer.files import current_umask, write_atomic
 
     check_choice("profile", profile, PROFILES)
@@ -177,14 +204,21 @@ def build_report(
     try:
         staging.chmod(0o777 & ~current_umask())  # mkdtemp makes 0700; the report is for reading
         pages = []
-        for path in tqdm(paths, desc="notebooks", unit="nb", disable=not progress):
-            executed = execute_notebook(path, profile)
+        shown = ReportProgress(len(paths), enabled=progress)
+        for path in paths:
+            executed = execute_notebook(path, profile, shown)
+            run = shown.runs[-1]
             title, summary = page_heading(executed, path.stem)
-            page = Page(path.with_suffix(".html").name, title, summary)
-            write_atomic(staging / page.file_name, export_html(executed, title))
+            page = Page(path.with_suffix(".html").name, title, summary, run.seconds)
+            write_atomic(staging / page.file_name, export_html(executed, title, load_banner(run.loads)))
             pages.append(page)
-        write_atomic(staging / "index.html", index_html(pages, profile))
+        samples = [sample for run in shown.runs for sample in run.loads]
+        write_atomic(
+            staging / "index.html", index_html(pages, profile, load_banner(samples, "during this run"))
+        )
         _swap_in(staging, out_dir)
+        if progress:
+            print(shown.table(), flush=True)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -212,6 +246,11 @@ def _failed_cell(notebook: nbformat.NotebookNode) -> tuple[int, str] | None:
         if any(output.get("output_type") == "error" for output in cell.get("outputs", [])):
             return number, cell.source.strip().splitlines()[0] if cell.source.strip() else ""
     return None
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
 
 
 def _first_line(error: Exception) -> str:
