@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 
+from explorer.measure.runs import RUN_ENV, new_run_id
+
 SANITIZE = Path(__file__).resolve().parent / "notebooks" / "sanitize.cfg"
 #: Notebook 06 reads this made-up history under pytest, so that its compared outputs are deterministic.
 FIXTURE_HISTORY = Path(__file__).resolve().parent / "tests" / "fixtures" / "history"
@@ -15,3 +17,7 @@ def pytest_configure(config):
         config.option.nbval_sanitize_with = str(SANITIZE)
     # nbval's kernels inherit the environment: notebook 06 plots the fixture history, not data/history
     os.environ["EXPLORER_HISTORY_DIR"] = str(FIXTURE_HISTORY)
+    # nbval runs each notebook in its own kernel, in file order, with no parameters injected: the
+    # kernels inherit this variable, so the notebooks of one pytest session save one run and the
+    # summary (07) reads only that run's results (explorer.measure.runs).
+    os.environ.setdefault(RUN_ENV, new_run_id())

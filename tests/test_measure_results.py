@@ -18,12 +18,18 @@ def results():
     return frame(rows, {"python": "3.11", "git_commit": None, "cpu_count": 2})
 
 
+@pytest.fixture(autouse=True)
+def run_id(monkeypatch):
+    monkeypatch.setenv("EXPLORER_RUN_ID", "test-run-1")
+
+
 def test_json_has_metadata_and_results_with_the_required_keys(tmp_path):
     path = tmp_path / "r.json"
     save_results(results(), json_path=path)
     document = json.loads(path.read_text())
     assert set(document) == {"metadata", "results"}
-    assert document["metadata"] == {"python": "3.11", "git_commit": None, "cpu_count": 2}
+    meta = {"python": "3.11", "git_commit": None, "cpu_count": 2, "run_id": "test-run-1"}
+    assert document["metadata"] == meta
     for record in document["results"]:
         assert set(REQUIRED_KEYS) <= set(record)
     assert document["results"][1]["median"] is None  # NaN is stored as null, not 0
@@ -34,7 +40,7 @@ def test_json_round_trip_restores_values_nan_and_attrs(tmp_path):
     path = tmp_path / "r.json"
     save_results(results(), json_path=path)
     loaded = load_results(path)
-    assert loaded.attrs == {"python": "3.11", "git_commit": None, "cpu_count": 2}
+    assert loaded.attrs == {"python": "3.11", "git_commit": None, "cpu_count": 2, "run_id": "test-run-1"}
     assert loaded.loc[0, "median"] == 2e-6
     assert math.isnan(loaded.loc[1, "median"]) and loaded.loc[1, "error"] == "ImportError: x"
     assert loaded.loc[0, "error"] == ""
@@ -46,6 +52,7 @@ def test_csv_round_trip_keeps_rows(tmp_path):
     loaded = load_results(path)
     assert list(loaded["metric"]) == ["spawn_time", "import_time"]
     assert math.isnan(loaded.loc[1, "max"]) and loaded.loc[0, "repeats"] == 3
+    assert loaded.attrs == {"run_id": "test-run-1"}  # every results file carries its run id
 
 
 def test_failed_write_leaves_the_previous_file_intact(tmp_path, monkeypatch):

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from explorer.measure.stats import COLUMNS, failed, frame, rotated, summarize
+from explorer.measure.stats import COLUMNS, failed, frame, median_interval, rotated, summarize
 
 
 def test_summary_holds_median_min_max_quartiles_and_repeats():
@@ -42,3 +42,17 @@ def test_frame_puts_the_standard_columns_first_and_keeps_attrs():
 )
 def test_rotated_changes_which_variant_goes_first_and_which_follows(shift, expected):
     assert rotated(("a", "b", "c"), shift) == expected
+
+
+@pytest.mark.parametrize(
+    ("n", "ranks"),
+    [(1, (1, 1)), (5, (1, 5)), (7, (1, 7)), (9, (2, 8)), (11, (2, 10)), (15, (4, 12))],
+)
+def test_median_interval_takes_the_order_statistics_covering_95_percent(n, ranks):
+    values = [10.0 * i for i in range(n, 0, -1)]  # unsorted on purpose
+    assert median_interval(values) == (10.0 * ranks[0], 10.0 * ranks[1])
+
+
+def test_summarize_keeps_the_medians_interval():
+    row = summarize([5, 1, 3, 2, 4, 7, 6], metric="m", variant="v", n=1, unit="s")
+    assert (row["ci_low"], row["median"], row["ci_high"]) == (1, 4, 7)

@@ -53,10 +53,11 @@ def test_scorecard_puts_variants_side_by_side_with_ratios(results):
 
 def test_targets_and_the_rendered_table(results):
     table = targets(results)
-    assert list(table.columns) == ["target", "value", "limit", "unit", "met"]
+    assert list(table.columns) == ["target", "value", "low", "high", "limit", "unit", "met", "figure"]
     assert table["value"].notna().all()
+    assert (table["met"] == (table["high"] <= table["limit"])).all()  # the upper end decides
     text = render(results)
-    assert "lazy/floor" in text and "target: lazy spawn / floor spawn" in text
+    assert "lazy/floor" in text and "target: spawn: lazy agent's constructor / the floor object's" in text
 
 
 @pytest.mark.parametrize(

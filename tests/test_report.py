@@ -43,7 +43,9 @@ PLOT = (
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     folder = tmp_path_factory.mktemp("nb")
-    good = write_notebook(folder / "01_tiny.ipynb", "print('profile is', profile)", PLOT)
+    good = write_notebook(
+        folder / "01_tiny.ipynb", "print('profile is', profile)", "print('run is', run_id)", PLOT
+    )
     out = folder / "reports"
     written = build_report(out, profile="full", notebooks=[good], progress=False)
     return out, written
@@ -61,6 +63,11 @@ def test_report_writes_a_page_per_notebook_and_an_index(report):
 def test_the_profile_is_injected_after_the_parameters_cell(report):
     page = (report[0] / "01_tiny.html").read_text()
     assert "profile is full" in page
+
+
+def test_one_run_id_is_injected_for_the_whole_report(report):
+    page = (report[0] / "01_tiny.html").read_text()
+    assert re.search(r"run is \d{8}T\d{6}Z-[0-9a-f]{4}", page)
 
 
 def network_requests(page: str) -> list[str]:

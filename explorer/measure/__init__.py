@@ -43,6 +43,16 @@ _EXPORTS = {
     "scorecard": "explorer.measure.comparison",
     "targets": "explorer.measure.comparison",
     "monitor_overhead": "explorer.measure.overhead",
+    "Estimate": "explorer.measure.estimates",
+    "estimate": "explorer.measure.estimates",
+    "import_cost": "explorer.measure.estimates",
+    "first_action": "explorer.measure.estimates",
+    "ratio": "explorer.measure.estimates",
+    "MissingResults": "explorer.measure.runs",
+    "current_run_id": "explorer.measure.runs",
+    "reading_run_id": "explorer.measure.runs",
+    "save_run": "explorer.measure.runs",
+    "load_run": "explorer.measure.runs",
     "hook_free_agent_class": "explorer.measure.overhead",
 }
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pandas as pd
 
+from explorer.measure.estimates import BARE_INTERPRETER, Estimate, estimate, import_cost, ratio
 from explorer.units import format_value
 
 #: Whether a lower or a higher figure is better, per metric (times and bytes: lower).
@@ -26,7 +28,8 @@ def scorecard(results: pd.DataFrame) -> pd.DataFrame:
 
     Variants are compared at the largest ``n`` they all have (else each at its largest; ``n``
     then lists them). Columns: ``metric``, ``method``, ``stage``, ``unit``, ``direction``, ``n``;
-    per variant ``V`` its median ``V``, ``V_min``, ``V_max`` and ``V_spread`` ((max - min) / median);
+    per variant ``V`` its median ``V``, ``V_min``, ``V_max``, ``V_low``, ``V_high`` (the median's
+    interval, see :mod:`explorer.measure.estimates`) and ``V_spread`` ((max - min) / median);
     ``eager/lazy`` and ``lazy/floor`` (ratios of medians) and ``lazy-floor`` (difference).
     """
     valid = results[results["median"].notna()]
@@ -48,10 +51,15 @@ def scorecard(results: pd.DataFrame) -> pd.DataFrame:
             chosen = pick.iloc[0]
             used[variant] = int(chosen["n"])
             median = float(chosen["median"])
+            found = estimate(
+                valid, metric=metric, variant=variant, method=method, stage=stage, n=int(chosen["n"])
+            )
             row |= {
                 variant: median,
                 f"{variant}_min": float(chosen["min"]),
                 f"{variant}_max": float(chosen["max"]),
+                f"{variant}_low": found.low,
+                f"{variant}_high": found.high,
             }
             row[f"{variant}_spread"] = (
                 (row[f"{variant}_max"] - row[f"{variant}_min"]) / median if median else math.nan
@@ -67,31 +75,65 @@ def scorecard(results: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+#: The issue's figures to reach: (target, limit, unit), limits in base units or "x" for ratios.
+TARGETS = (
+    ("spawn: lazy agent's constructor / the floor object's (same run, largest N both measured)", 2.0, "x"),
+    ("memory: lazy agent / floor object, tracemalloc bytes per agent before the first step", 2.0, "x"),
+    (
+        "import: cold `import explorer` above the bare interpreter (paired per-process differences)",
+        0.010,
+        "s",
+    ),
+)
+
+
+def target_estimates(results: pd.DataFrame) -> list[tuple[str, Estimate, float]]:
+    """Each target's name, its measured :class:`Estimate` and its limit."""
+    spawn_n = _common_n(results, "spawn_time", ("lazy", "floor"))
+    spawn = {
+        v: estimate(
+            results,
+            metric="spawn_time",
+            variant=v,
+            method="perf_counter_ns, gc disabled",
+            stage="constructor",
+            n=spawn_n,
+        )
+        for v in ("lazy", "floor")
+    }
+    memory = {
+        v: estimate(
+            results, metric="memory_per_agent", variant=v, method="tracemalloc_slope", stage="spawned"
+        )
+        for v in ("lazy", "floor")
+    }
+    figures = (
+        ratio(spawn["lazy"], spawn["floor"]),
+        ratio(memory["lazy"], memory["floor"]),
+        import_cost(results),
+    )
+    return [(name, figure, limit) for (name, limit, _), figure in zip(TARGETS, figures, strict=True)]
+
+
 def targets(results: pd.DataFrame) -> pd.DataFrame:
-    """The issue's figures to reach, as measured: ``target``, ``value``, ``limit``, ``unit``, ``met``.
-
-    Lazy spawn / floor spawn and lazy / floor memory (tracemalloc, before the first step) <= 2, and
-    cold ``import explorer`` minus the bare interpreter (process wall, same rounds) <= 10 ms.
-    """
-    card = scorecard(results)
-
-    def pick(metric: str, method: str, stage: str, column: str) -> float:
-        match = card[(card["metric"] == metric) & (card["method"] == method) & (card["stage"] == stage)]
-        if match.empty or column not in match:
-            return math.nan
-        return float(match[column].iloc[0])
-
-    spawn = pick("spawn_time", "perf_counter_ns, gc disabled", "constructor", "lazy/floor")
-    memory = pick("memory_per_agent", "tracemalloc_slope", "spawned", "lazy/floor")
-    above = pick("import_time", "process_wall_above_floor", "import", "lazy")
+    """The issue's figures to reach, as measured: ``target``, ``value`` (median), ``low``, ``high``
+    (its interval), ``limit``, ``unit``, ``met`` (the interval's upper end within the limit) and
+    ``figure`` (the value as text; "not distinguishable from ..." when a difference's interval
+    reaches zero). A figure not measured is never met."""
     rows = [
-        ("lazy spawn / floor spawn", spawn, 2.0, "x"),
-        ("lazy memory per agent / floor (tracemalloc, before first step)", memory, 2.0, "x"),
-        ("cold `import explorer` minus bare interpreter (process wall)", above, 0.010, "s"),
+        {
+            "target": name,
+            "value": figure.value,
+            "low": figure.low,
+            "high": figure.high,
+            "limit": limit,
+            "unit": unit,
+            "met": figure.within(limit),
+            "figure": figure.text(),
+        }
+        for (name, figure, limit), (_, _, unit) in zip(target_estimates(results), TARGETS, strict=True)
     ]
-    df = pd.DataFrame(rows, columns=["target", "value", "limit", "unit"])
-    df["met"] = df["value"] <= df["limit"]  # NaN (not measured) is never met
-    return df
+    return pd.DataFrame(rows)
 
 
 def render(results: pd.DataFrame) -> str:
@@ -113,12 +155,18 @@ def render(results: pd.DataFrame) -> str:
                 continue
             low, high = row[f"{variant}_min"], row[f"{variant}_max"]
             noisy = " !" if high - low > abs(median) else ""
+            if str(row["method"]).endswith("_above_floor"):  # a difference: never a negative time
+                figure = Estimate(median, row[f"{variant}_low"], row[f"{variant}_high"], row["unit"])
+                figure = replace(figure, floor=BARE_INTERPRETER)
+                if not figure.distinguishable:
+                    cells.append(figure.short())
+                    continue
             cells.append(
                 f"{format_value(median, row['unit'])} [{format_value(low, row['unit'])}-"
                 f"{format_value(high, row['unit'])}]{noisy}"
             )
-        for ratio in ("eager/lazy", "lazy/floor"):
-            value = row[ratio]
+        for column in ("eager/lazy", "lazy/floor"):
+            value = row[column]
             cells.append("" if math.isnan(value) else f"{value:.3g}x")
         lines.append(cells)
     widths = [max(len(str(c)) for c in column) for column in zip(header, *lines, strict=True)]
@@ -126,7 +174,10 @@ def render(results: pd.DataFrame) -> str:
         "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
         for cells in [header, ["-" * w for w in widths], *lines]
     ]
-    text.append("median [min-max] over repeats; ! = noisy (max - min > median); lower is better for all")
+    text.append(
+        "median [min-max] over repeats; ! = noisy (max - min > median); lower is better for all; "
+        "≈ 0 (±x): above the bare interpreter by less than the interval can tell"
+    )
     paired = overhead[overhead["variant"] == "disabled_minus_hook_free"]
     if len(paired) and not math.isnan(paired["median"].iloc[0]):
         row = paired.iloc[0]
@@ -135,20 +186,18 @@ def render(results: pd.DataFrame) -> str:
             f"[{format_value(row['min'], 's')} to {format_value(row['max'], 's')}] beside a hook-free copy"
         )
     text.append("")
-    for _, target in targets(results).iterrows():
-        value = (
-            format_value(target["value"], target["unit"])
-            if target["unit"] != "x"
-            else f"{target['value']:.3g}x"
-        )
-        limit = (
-            format_value(target["limit"], target["unit"])
-            if target["unit"] != "x"
-            else f"{target['limit']:.3g}x"
-        )
-        verdict = "met" if target["met"] else ("not measured" if math.isnan(target["value"]) else "NOT met")
-        text.append(f"target: {target['target']}: {value} (limit {limit}) {verdict}")
+    for name, figure, limit in target_estimates(results):
+        verdict = "met" if figure.within(limit) else ("not measured" if not figure.measured else "NOT met")
+        text.append(f"target: {name}: {figure.text()} (limit {format_value(limit, figure.unit)}) {verdict}")
     return "\n".join(text)
+
+
+def _common_n(results: pd.DataFrame, metric: str, variants: tuple[str, ...]) -> int | None:
+    """The largest n every variant in ``variants`` has a measured ``metric`` at (None if none)."""
+    rows = results[(results["metric"] == metric) & results["median"].notna()]
+    sizes = [set(rows.loc[rows["variant"] == v, "n"]) for v in variants]
+    common = set.intersection(*sizes) if sizes else set()
+    return int(max(common)) if common else None
 
 
 def _ratio(a: float | None, b: float | None) -> float:

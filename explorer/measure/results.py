@@ -34,15 +34,24 @@ def save_results(
     json_path: str | os.PathLike[str] | None = None,
     csv_path: str | os.PathLike[str] | None = None,
 ) -> list[Path]:
-    """Write ``df`` as JSON and/or CSV, each atomically (a failed write leaves the old file intact)."""
+    """Write ``df`` as JSON and/or CSV, each atomically (a failed write leaves the old file intact).
+
+    The metadata always carries a ``run_id`` (``df.attrs``'s, else the current run's, see
+    :mod:`explorer.measure.runs`); the CSV gets it as a column.
+    """
     if json_path is None and csv_path is None:
         raise ValueError("save_results needs json_path or csv_path, got neither")
+    from explorer.measure.runs import current_run_id
+
+    run_id = df.attrs.get("run_id") or current_run_id()
+    df = df.copy()
+    df.attrs = dict(df.attrs) | {"run_id": run_id}
     written = []
     if json_path is not None:
         text = json.dumps(to_json_dict(df), indent=1, allow_nan=False) + "\n"
         written.append(write_atomic(json_path, text))
     if csv_path is not None:
-        written.append(write_atomic(csv_path, df.to_csv(index=False)))
+        written.append(write_atomic(csv_path, df.assign(run_id=run_id).to_csv(index=False)))
     return written
 
 
@@ -51,7 +60,9 @@ def load_results(path: str | os.PathLike[str]) -> pd.DataFrame:
     path = Path(path)
     if path.suffix.lower() == ".csv":
         df = pd.read_csv(path, keep_default_na=False)  # empty error/note cells stay empty strings
-        return _restore_types(frame(df.to_dict(orient="records")))
+        run_ids = set(df.pop("run_id").astype(str)) if "run_id" in df.columns else set()
+        attrs = {"run_id": run_ids.pop()} if len(run_ids) == 1 else {}
+        return _restore_types(frame(df.to_dict(orient="records"), attrs=attrs))
     document = json.loads(path.read_text(encoding="utf-8"))
     if set(document) != {"metadata", "results"}:
         raise ValueError(f"{path} must hold exactly 'metadata' and 'results', got {sorted(document)}")
@@ -59,7 +70,7 @@ def load_results(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 
 def _restore_types(df: pd.DataFrame) -> pd.DataFrame:
-    for column in ("median", "min", "max", "q1", "q3"):
+    for column in ("median", "min", "max", "q1", "q3", "ci_low", "ci_high"):
         df[column] = pd.to_numeric(df[column], errors="coerce").astype(float)
     for column in ("n", "repeats"):
         df[column] = pd.to_numeric(df[column]).astype(int)

@@ -21,6 +21,8 @@ COLUMNS = (
     "max",  # largest repeat
     "q1",  # first quartile of the repeats
     "q3",  # third quartile of the repeats
+    "ci_low",  # interval of the median: order statistics covering it with >= 95 % confidence
+    "ci_high",  # (distribution-free; min and max below 6 repeats, which then cover less)
     "unit",  # base unit: "s" for times, "B" for bytes
     "repeats",  # number of repeats summarized (a failed measurement keeps the number asked for)
     "noisy",  # True when max - min > median: the spread is wider than the figure
@@ -56,6 +58,7 @@ def summarize(
         q1, _, q3 = statistics.quantiles(ordered, n=4, method="inclusive")
     else:
         q1 = q3 = ordered[0]
+    low, high = median_interval(ordered)
     spread = ordered[-1] - ordered[0]
     return base | {
         "median": median,
@@ -63,10 +66,32 @@ def summarize(
         "max": ordered[-1],
         "q1": q1,
         "q3": q3,
+        "ci_low": low,
+        "ci_high": high,
         "repeats": len(ordered),
         "noisy": bool(spread > abs(median)),
         "error": "",
     }
+
+
+def median_interval(values: Iterable[float], confidence: float = 0.95) -> tuple[float, float]:
+    """The distribution-free interval of the median: the order statistics ``x(k)``, ``x(n+1-k)``.
+
+    ``k`` is the largest rank whose interval covers the median with at least ``confidence``
+    (binomial, p = 1/2): 7 repeats give min-max (98 %), 11 give the 2nd and 10th (99 %). Below 6
+    repeats no rank reaches 95 % and min-max is returned (it covers less; few repeats say little).
+    """
+    ordered = sorted(float(v) for v in values)
+    n = len(ordered)
+    if n == 0:
+        return math.nan, math.nan
+    k = 1
+    while k < n + 1 - k:
+        below = sum(math.comb(n, i) for i in range(k + 1)) / 2.0**n  # P(fewer than k + 1 below)
+        if 1 - 2 * below < confidence:
+            break
+        k += 1
+    return ordered[k - 1], ordered[n - k]
 
 
 def failed(
@@ -92,6 +117,8 @@ def failed(
         "max": nan,
         "q1": nan,
         "q3": nan,
+        "ci_low": nan,
+        "ci_high": nan,
         "unit": unit,
         "repeats": int(repeats),
         "noisy": False,

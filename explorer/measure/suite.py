@@ -19,6 +19,7 @@ from explorer.measure.memory import memory_per_agent
 from explorer.measure.metadata import machine_metadata
 from explorer.measure.overhead import monitor_overhead
 from explorer.measure.population import PROFILES as POPULATION_PROFILES
+from explorer.measure.runs import current_run_id
 from explorer.measure.spawn import spawn_time
 from explorer.measure.stats import error_text, failed, frame
 from explorer.measure.steps import cumulative_cost, step_time
@@ -145,7 +146,7 @@ def run_suite(
     df = pd.concat(frames, ignore_index=True) if frames else frame([])
     if "step_time" in names:
         df = pd.concat([df, cumulative_cost(df, ks)], ignore_index=True)
-    attrs = machine_metadata() | {"profile": profile, "variants": list(variants)}
+    attrs = machine_metadata() | {"profile": profile, "variants": list(variants), "run_id": current_run_id()}
     attrs["duration_s"] = round(time.perf_counter() - started, 3)
     attrs["durations_s"] = durations
     return frame(df.to_dict(orient="records"), attrs)

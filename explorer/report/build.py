@@ -56,13 +56,15 @@ def curated_notebooks(folder: Path = NOTEBOOKS_DIR) -> list[Path]:
     return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
 
 
-def inject_profile(notebook: nbformat.NotebookNode, profile: str) -> None:
-    """Add a cell setting ``profile`` right after the ``parameters``-tagged cell, as papermill does."""
+def inject_profile(notebook: nbformat.NotebookNode, profile: str, run_id: str | None = None) -> None:
+    """Add a cell setting ``profile`` (and ``run_id``, when given) right after the ``parameters``-tagged
+    cell, as papermill does: every notebook of one report then saves and reads one run's results."""
     import nbformat
 
+    source = f"profile = {profile!r}" + ("" if run_id is None else f"\nrun_id = {run_id!r}")
     for index, cell in enumerate(notebook.cells):
         if "parameters" in cell.get("metadata", {}).get("tags", []):
-            injected = nbformat.v4.new_code_cell(f"profile = {profile!r}")
+            injected = nbformat.v4.new_code_cell(source)
             injected.metadata["tags"] = ["injected-parameters"]
             notebook.cells.insert(index + 1, injected)
             return
@@ -70,11 +72,15 @@ def inject_profile(notebook: nbformat.NotebookNode, profile: str) -> None:
 
 
 def execute_notebook(
-    path: Path, profile: str = "quick", progress: ReportProgress | None = None
+    path: Path,
+    profile: str = "quick",
+    progress: ReportProgress | None = None,
+    run_id: str | None = None,
 ) -> nbformat.NotebookNode:
     """Run every cell of ``path`` in a fresh kernel started in the notebook's folder.
 
-    With ``progress``, the notebook's cells are reported as they run and its duration recorded.
+    With ``progress``, the notebook's cells are reported as they run and its duration recorded;
+    ``run_id`` is the run its results belong to (see :mod:`explorer.measure.runs`).
     """
     import nbformat
     from nbclient import NotebookClient
@@ -83,7 +89,7 @@ def execute_notebook(
     check_choice("profile", profile, PROFILES)
     notebook = nbformat.read(path, as_version=4)
     try:
-        inject_profile(notebook, profile)
+        inject_profile(notebook, profile, run_id)
     except ValueError as error:
         raise NotebookError(path, None, str(error)) from None
     hooks = progress.start(path.stem, notebook) if progress is not None else {}
@@ -190,6 +196,7 @@ def build_report(
     fails, :class:`NotebookError` is raised and ``out_dir`` keeps its previous content.
     """
     from explorer.files import current_umask, write_atomic
+    from explorer.measure.runs import new_run_id, shared_run_id
 
     check_choice("profile", profile, PROFILES)
     out_dir = Path(out_dir)
@@ -205,8 +212,10 @@ def build_report(
         staging.chmod(0o777 & ~current_umask())  # mkdtemp makes 0700; the report is for reading
         pages = []
         shown = ReportProgress(len(paths), enabled=progress)
+        run_id = new_run_id()  # one run: the summary reads only the results these notebooks save
         for path in paths:
-            executed = execute_notebook(path, profile, shown)
+            with shared_run_id(run_id):  # kernels inherit it, for code that saves without the parameter
+                executed = execute_notebook(path, profile, shown, run_id)
             run = shown.runs[-1]
             title, summary = page_heading(executed, path.stem)
             page = Page(path.with_suffix(".html").name, title, summary, run.seconds)

@@ -1,0 +1,99 @@
+"""Runs: every results file carries a run id, and a summary reads only one run's results."""
+
+import pytest
+
+from explorer.measure import runs
+from explorer.measure.stats import frame, summarize
+
+
+@pytest.fixture
+def results_dir(tmp_path, monkeypatch):
+    monkeypatch.setattr(runs, "RUNS_DIR", tmp_path / "runs")
+    monkeypatch.setattr(runs, "LATEST", tmp_path / "latest_run")
+    monkeypatch.delenv(runs.RUN_ENV, raising=False)
+    monkeypatch.setattr(runs, "_process_run_id", [])
+    return tmp_path
+
+
+def spawn_rows():
+    return frame([summarize([1e-6, 2e-6], metric="spawn_time", variant="lazy", n=1, unit="s")], {"cpu": "x"})
+
+
+def test_the_run_id_comes_from_the_parameter_then_the_environment_then_the_process(results_dir, monkeypatch):
+    own = runs.current_run_id()
+    assert own == runs.current_run_id()  # one id per process
+    monkeypatch.setenv(runs.RUN_ENV, "shared-1")
+    assert runs.current_run_id() == "shared-1"
+    assert runs.current_run_id("given-2") == "given-2"
+
+
+def test_saved_results_carry_the_run_id_and_load_back_from_that_run_only(results_dir):
+    path = runs.save_run(spawn_rows(), "spawn_time", profile="quick", run_id="run-a")
+    assert path == results_dir / "runs" / "run-a" / "spawn_time-quick.json"
+    loaded = runs.load_run("spawn_time", profile="quick", run_id="run-a")
+    assert loaded.attrs["run_id"] == "run-a" and loaded.attrs["profile"] == "quick"
+    assert loaded.attrs["cpu"] == "x"
+    assert runs.latest_run_id() == "run-a"
+    with pytest.raises(runs.MissingResults, match=r"^run notebooks/02_spawn_time.ipynb first: no spawn_time"):
+        runs.load_run("spawn_time", profile="quick", run_id="run-b")
+
+
+def test_missing_results_name_the_notebook_in_one_line(results_dir):
+    with pytest.raises(runs.MissingResults) as info:
+        runs.load_run("population", profile="full", run_id="run-c")
+    (line,) = info.value._render_traceback_()
+    assert line == (
+        "MissingResults: run notebooks/05_population.ipynb first: no population results (full profile) "
+        "for run run-c"
+    )
+
+
+def test_reading_takes_the_latest_run_when_no_id_is_given(results_dir):
+    with pytest.raises(runs.MissingResults, match="run the notebooks 01-05 first"):
+        runs.reading_run_id()
+    runs.save_run(spawn_rows(), "spawn_time", profile="quick", run_id="run-d")
+    assert runs.reading_run_id() == "run-d"
+    assert runs.reading_run_id("run-e") == "run-e"
+
+
+@pytest.mark.parametrize("bad", ["", "../up", ".hidden", "a/b", 3, None])
+def test_a_run_id_that_cannot_name_a_folder_is_rejected(bad):
+    with pytest.raises(ValueError, match="run_id"):
+        runs.check_run_id(bad)
+
+
+def test_a_results_file_of_another_run_is_refused(results_dir):
+    path = runs.save_run(spawn_rows(), "spawn_time", profile="quick", run_id="run-f")
+    other = path.parent.parent / "run-g" / path.name
+    other.parent.mkdir()
+    other.write_text(path.read_text())
+    with pytest.raises(ValueError, match="belongs to run 'run-f', not 'run-g'"):
+        runs.load_run("spawn_time", profile="quick", run_id="run-g")
+
+
+def test_a_flat_results_file_counts_only_for_its_own_run(results_dir, monkeypatch):
+    monkeypatch.setattr(runs, "RESULTS_DIR", results_dir)
+    from explorer.measure.results import save_results
+
+    df = spawn_rows()
+    df.attrs["run_id"] = "run-h"
+    save_results(df, json_path=results_dir / "population-quick.json")
+    assert runs.load_run("population", profile="quick", run_id="run-h").attrs["run_id"] == "run-h"
+    with pytest.raises(runs.MissingResults):
+        runs.load_run("population", profile="quick", run_id="run-i")
+
+
+def test_shared_run_id_sets_the_environment_for_child_processes_and_restores_it(results_dir):
+    import os
+    import subprocess
+    import sys
+
+    with runs.shared_run_id("run-j"):
+        child = subprocess.run(
+            [sys.executable, "-c", "import os; print(os.environ['EXPLORER_RUN_ID'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    assert child.stdout.strip() == "run-j"
+    assert runs.RUN_ENV not in os.environ
