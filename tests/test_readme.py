@@ -1,0 +1,43 @@
+"""The README's commands work as written: the venv's interpreter, sub-commands and options that exist."""
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from explorer.__main__ import build_parser
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+
+
+def explorer_commands() -> list[str]:
+    """Every ``python -m explorer ...`` a reader would copy: code-block lines and code spans."""
+    blocks = re.findall(r"```(?:sh|bash)\n(.*?)```", README, flags=re.S)
+    lines = [line.split("#", 1)[0].strip() for block in blocks for line in block.splitlines()]
+    spans = re.findall(r"`([^`\n]*python -m explorer[^`\n]*)`", README)
+    found = [c for c in lines + spans if "python -m explorer" in c]
+    return [c.split("&&")[-1].strip() for c in found]
+
+
+def test_the_readme_shows_commands():
+    assert len(explorer_commands()) >= 5
+
+
+@pytest.mark.parametrize("command", explorer_commands())
+def test_each_command_uses_the_venv_and_parses(command):
+    # The system python3 has no pymdp ("No module named 'pymdp'"): commands name the venv's interpreter.
+    assert command.startswith(".venv/bin/python -m explorer"), command
+    words = shlex.split(command)[3:]
+    if "[" in command:  # a synopsis, e.g. "bench [--quick] [--json PATH]": its options must exist
+        options = set(re.findall(r"--[a-z-]+", command))
+        subparsers = next(a for a in build_parser()._actions if a.dest == "command")
+        known = {o for a in subparsers.choices[words[0]]._actions for o in a.option_strings}
+        assert options <= known, options - known
+    elif words != ["--help"]:
+        build_parser().parse_args(words)
+
+
+def test_no_unexplained_jargon():
+    for phrase in ("the seed project", "the issue's targets", "the issue's"):
+        assert phrase not in README
