@@ -1,4 +1,4 @@
-"""Command line: python -m explorer demo | bench | report (and their options, with --help)."""
+"""Command line: python -m explorer demo | bench | compare | report (and their options, with --help)."""
 
 from __future__ import annotations
 
@@ -88,6 +88,44 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--no-progress", action="store_true", help="no progress bar")
     bench.set_defaults(run=_run_bench)
 
+    compare = commands.add_parser(
+        "compare",
+        help="before/after: two revisions, checkouts or results files, measured interleaved in one job",
+        description="Measure BASE and HEAD (git revisions, checked out in temporary worktrees; checkout "
+        "folders; or saved results .json files) interleaved in one job and print, per metric, both "
+        "medians with 95% intervals, HEAD/BASE with its interval and a verdict. Exit 1 when a metric "
+        "is significantly worse beyond --threshold, 0 otherwise, 2 on bad input. Writes JSON and a "
+        "before/after HTML page. Metrics: import_time, spawn_time, step_time, population_throughput, "
+        "memory_per_agent, first_action_time (not with --quick); for files, the history's headlines.",
+    )
+    compare.add_argument("base", metavar="BASE", help="git revision, checkout folder or results .json file")
+    compare.add_argument(
+        "head", metavar="HEAD", nargs="?", default=None, help="the same kinds (default: the working tree)"
+    )
+    compare.add_argument(
+        "--only",
+        action="append",
+        metavar="METRIC",
+        help="compare only METRIC (repeatable; names listed on error)",
+    )
+    compare.add_argument("--quick", action="store_true", help="fewer repeats, no fresh-process first action")
+    compare.add_argument(
+        "--threshold",
+        type=_fraction,
+        default=0.10,
+        help="relative change a verdict needs beyond noise: 0.1 or 10%% (default 10%%)",
+    )
+    compare.add_argument(
+        "--json", type=Path, metavar="PATH", help="JSON (default: data/results/compare.json)"
+    )
+    compare.add_argument(
+        "--html", type=Path, metavar="PATH", help="page (default: data/results/compare.html)"
+    )
+    compare.add_argument(
+        "--venv", action="store_true", help="build a venv for a revision whose dependencies differ (slow)"
+    )
+    compare.set_defaults(run=_run_compare)
+
     report = commands.add_parser(
         "report",
         help="execute the notebooks and export them as HTML pages",
@@ -155,6 +193,60 @@ def _run_report(args: argparse.Namespace) -> int:
         if recorded is not None:
             print(f"history: appended {recorded}")
     return 0
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    from explorer.compare import CompareInputError, compare, plan
+    from explorer.compare.output import table
+
+    try:
+        checked = plan(
+            args.base,
+            args.head,
+            only=args.only,
+            quick=args.quick,
+            threshold=args.threshold,
+            json_path=args.json,
+            html_path=args.html,
+            build_venv=args.venv,
+        )
+    except CompareInputError as error:
+        print(f"compare: {error}", file=sys.stderr)
+        return 2
+    for role, source, environment in zip(
+        ("BASE", "HEAD"), (checked.base, checked.head), checked.environments, strict=True
+    ):
+        how = {"same": "", "satisfied": "; other dependencies, all satisfied by this environment: reused"}
+        print(
+            f"{role} {source.label} ({source.kind} {source.commit[:12]}{how.get(environment, '; own venv')})"
+        )
+
+    def progress(metric: str, done: int, total: int) -> None:
+        if done == total:
+            print(f"  {metric}: {total} interleaved repeats done", flush=True)
+
+    try:
+        result = compare(checked, progress)
+    except KeyboardInterrupt:
+        print("compare: interrupted; its temporary worktrees were removed", file=sys.stderr)
+        return 130
+    print(table(result.verdicts))
+    print("wrote " + ", ".join(str(p) for p in result.written))
+    if result.regressed:
+        worse = [v.metric for v in result.verdicts if v.regressed]
+        print(f"REGRESSION beyond {checked.threshold:.0%}: {', '.join(worse)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a fraction such as 0.1 or 10%, got {text!r}") from None
+    if not 0 < value < 10:
+        raise argparse.ArgumentTypeError(f"expected a fraction in (0, 10) such as 0.1 or 10%, got {text!r}")
+    return value
 
 
 def _positive_int(text: str) -> int:

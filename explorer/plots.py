@@ -208,3 +208,48 @@ def history(runs: pd.DataFrame, steps: pd.DataFrame, *, columns: int = 2) -> Fig
     axes.flat[0].legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def before_after(verdicts: list[dict], *, columns: int = 3) -> Figure:
+    """BASE and HEAD medians per metric with their 95% intervals, one panel each, HEAD/BASE in the title.
+
+    ``verdicts`` are :class:`explorer.compare.verdict.Verdict` dicts (``compare``'s JSON ``verdicts``).
+    """
+    import matplotlib.pyplot as plt
+
+    from explorer.units import axis_label
+
+    if not verdicts:
+        raise ValueError("verdicts must hold at least one measured metric, got none")
+    rows = -(-len(verdicts) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.4 * columns, 3.0 * rows), squeeze=False)
+    for ax, v in zip(axes.flat, verdicts, strict=False):
+        values = [v["base_median"], v["head_median"]]
+        factor, _ = display_unit(v["unit"], values)
+        lows = [
+            v["base_low"] if v["base_low"] is not None else v["base_median"],
+            v["head_low"] or v["head_median"],
+        ]
+        highs = [
+            v["base_high"] if v["base_high"] is not None else v["base_median"],
+            v["head_high"] or v["head_median"],
+        ]
+        medians = [value / factor for value in values]
+        errors = [[m - lo / factor for m, lo in zip(medians, lows, strict=True)],
+                  [hi / factor - m for m, hi in zip(medians, highs, strict=True)]]  # fmt: skip
+        colour = (
+            "#c0392b"
+            if v["regressed"]
+            else "#1e8449"
+            if v["verdict"] not in ("same within noise",)
+            else "#2471a3"
+        )
+        ax.bar([0, 1], medians, yerr=errors, capsize=4, color=["#7f8c8d", colour])
+        ax.set_xticks([0, 1], ["BASE", "HEAD"])
+        ax.set_ylabel(axis_label(f"median, {v['better']} is better", v["unit"], values), fontsize=8)
+        ratio = f"HEAD/BASE {v['ratio']:.3g} [{v['ratio_low']:.3g}-{v['ratio_high']:.3g}]"
+        ax.set_title(f"{v['metric']}\n{ratio}\n{v['verdict']}", fontsize=8)
+    for ax in list(axes.flat)[len(verdicts) :]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return fig
