@@ -57,7 +57,7 @@ def test_targets_and_the_rendered_table(results):
     assert table["value"].notna().all()
     assert (table["met"] == (table["high"] <= table["limit"])).all()  # the upper end decides
     text = render(results)
-    assert "lazy/floor" in text and "target: spawn: lazy agent's constructor / the floor object's" in text
+    assert "lazy/floor" in text and "met: spawn: lazy agent's constructor / the floor object's" in text
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 
-from explorer.measure.comparison import render
+from explorer.measure.comparison import TABLE_WIDTH, render
 from explorer.measure.results import save_results
 from explorer.measure.suite import run_suite
 from explorer.paths import RESULTS_DIR
@@ -21,8 +22,11 @@ def run_bench(args: argparse.Namespace) -> int:
     meta = results.attrs
     commit = (meta["git_commit"] or "no git checkout")[:10] + (" (dirty)" if meta.get("git_dirty") else "")
     print(
-        f"explorer bench ({profile}): {meta['duration_s']:.1f} s on {meta['cpu_count']} x "
-        f"{meta['cpu_model']}, Python {meta['python']}, pymdp {meta['pymdp']}, commit {commit}"
+        textwrap.fill(
+            f"explorer bench ({profile}): {meta['duration_s']:.1f} s on {meta['cpu_count']} x "
+            f"{meta['cpu_model']}, Python {meta['python']}, pymdp {meta['pymdp']}, commit {commit}",
+            TABLE_WIDTH,
+        )
     )
     print()
     print(render(results))

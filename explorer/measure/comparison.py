@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import replace
 
 import pandas as pd
@@ -136,60 +137,105 @@ def targets(results: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def render(results: pd.DataFrame) -> str:
-    """The scorecard as plain text: median [min-max] per variant, ratios, then the targets."""
+#: The widest the bench table may be: it is read in a terminal (details stay in the JSON/CSV).
+TABLE_WIDTH = 100
+#: The variants the bench table shows, in order; others (e.g. numpy's own import) are in the JSON/CSV.
+TABLE_VARIANTS = ("eager", "lazy", "floor", "population")
+#: Short names for the methods in the table's first column (the JSON/CSV keep the full ones).
+METHOD_LABELS = {
+    "perf_counter_ns, gc disabled": "perf_counter",
+    "process_wall_above_floor": "wall above floor",
+    "process_wall": "wall",
+    "in_process": "in process",
+    "in_process_warm": "warm",
+    "tracemalloc_slope": "tracemalloc",
+    "rss_delta": "RSS",
+}
+
+
+def render(results: pd.DataFrame, width: int = TABLE_WIDTH) -> str:
+    """The scorecard as plain text within ``width`` columns: medians and ratios, then the targets.
+
+    One block per metric, one line per method / stage; each cell is the median in a readable unit,
+    marked ``!`` when the spread (max - min) exceeds it. Min, max, intervals and N stay in the
+    JSON/CSV the bench writes beside it.
+    """
     overhead = results[results["metric"] == "monitor_overhead"]
     results = results[results["metric"] != "monitor_overhead"]
     card = scorecard(results)
-    variants = [
-        v for v in (*_ORDER, *sorted(set(card.columns) & set(results["variant"]) - set(_ORDER))) if v in card
+    variants = [v for v in TABLE_VARIANTS if v in card.columns]
+    ratios = [c for c in ("eager/lazy", "lazy/floor") if card.get(c, pd.Series(dtype=float)).notna().any()]
+    rows: list[list[str] | str] = []
+    for metric, group in card.groupby("metric", sort=False):
+        sizes = set(group["n"])  # one N shared by every row and variant: say it once
+        size = next(iter(sizes)) if len(sizes) == 1 else "1"
+        rows.append(metric + (f" (N = {int(size):,})" if size.isdigit() and size != "1" else ""))
+        for _, row in group.iterrows():
+            label = f"  {METHOD_LABELS.get(row['method'], row['method'])} / {row['stage']}"
+            cells = [label, *(_table_cell(row, v) for v in variants)]
+            cells += [format_value(row[c], "x", missing="") for c in ratios]
+            rows.append(cells)
+    header = ["", *variants, *ratios]
+    table_rows = [r for r in rows if isinstance(r, list)]
+    widths = [max(len(r[i]) for r in (header, *table_rows)) for i in range(len(header))]
+    widths[0] = min(widths[0], width - sum(w + 2 for w in widths[1:]))
+    lines = [_table_line(header, widths)]
+    for row in rows:
+        if isinstance(row, str):
+            lines.append(row)
+        elif len(row[0]) > widths[0]:  # a label too long to share its line: figures on the next
+            lines += [row[0], _table_line(["", *row[1:]], widths)]
+        else:
+            lines.append(_table_line(row, widths))
+    notes = [
+        "Median over repeats; ! = noisy (max - min > median); ≈ 0 (±x) = above the bare interpreter "
+        "by less than its interval can tell; lower is better for all. Min, max, intervals, N and the "
+        "other variants are in the JSON/CSV."
     ]
-    header = ["metric", "method / stage", "n", *variants, "eager/lazy", "lazy/floor"]
-    lines = []
-    for _, row in card.iterrows():
-        cells = [row["metric"], f"{row['method']} / {row['stage']}", row["n"]]
-        for variant in variants:
-            median = row.get(variant)
-            if median is None or (isinstance(median, float) and math.isnan(median)):
-                cells.append("")
-                continue
-            low, high = row[f"{variant}_min"], row[f"{variant}_max"]
-            noisy = " !" if high - low > abs(median) else ""
-            if str(row["method"]).endswith("_above_floor"):  # a difference: never a negative time
-                figure = Estimate(median, row[f"{variant}_low"], row[f"{variant}_high"], row["unit"])
-                figure = replace(figure, floor=BARE_INTERPRETER)
-                if not figure.distinguishable:
-                    cells.append(figure.short())
-                    continue
-            cells.append(
-                f"{format_value(median, row['unit'])} [{format_value(low, row['unit'])}-"
-                f"{format_value(high, row['unit'])}]{noisy}"
-            )
-        for column in ("eager/lazy", "lazy/floor"):
-            value = row[column]
-            cells.append("" if math.isnan(value) else f"{value:.3g}x")
-        lines.append(cells)
-    widths = [max(len(str(c)) for c in column) for column in zip(header, *lines, strict=True)]
-    text = [
-        "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-        for cells in [header, ["-" * w for w in widths], *lines]
-    ]
-    text.append(
-        "median [min-max] over repeats; ! = noisy (max - min > median); lower is better for all; "
-        "≈ 0 (±x): above the bare interpreter by less than the interval can tell"
-    )
     paired = overhead[overhead["variant"] == "disabled_minus_hook_free"]
     if len(paired) and not math.isnan(paired["median"].iloc[0]):
         row = paired.iloc[0]
-        text.append(
-            f"lifecycle hooks, events disabled, per spawn: {format_value(row['median'], 's')} "
-            f"[{format_value(row['min'], 's')} to {format_value(row['max'], 's')}] beside a hook-free copy"
+        notes.append(
+            f"Lifecycle hooks, events disabled, per spawn: {format_value(row['median'], 's')} "
+            f"[{format_value(row['min'], 's')} to {format_value(row['max'], 's')}] beside a hook-free copy."
         )
-    text.append("")
+    lines += [textwrap.fill(note, width) for note in notes]
+    lines.append("")
+    lines.append("Targets (met when the upper end of the figure's interval is within the limit):")
+    units = {name: unit for name, _, unit in TARGETS}
     for name, figure, limit in target_estimates(results):
         verdict = "met" if figure.within(limit) else ("not measured" if not figure.measured else "NOT met")
-        text.append(f"target: {name}: {figure.text()} (limit {format_value(limit, figure.unit)}) {verdict}")
-    return "\n".join(text)
+        lines.append(
+            textwrap.fill(f"{verdict}: {name}", width, initial_indent="  ", subsequent_indent="    ")
+        )
+        lines.append(
+            textwrap.fill(
+                f"{figure.text()}, limit {format_value(limit, units[name])}",
+                width,
+                initial_indent="    ",
+                subsequent_indent="    ",
+            )
+        )
+    return "\n".join(lines)
+
+
+def _table_cell(row: pd.Series, variant: str) -> str:
+    median = row.get(variant)
+    if median is None or (isinstance(median, float) and math.isnan(median)):
+        return ""
+    if str(row["method"]).endswith("_above_floor"):  # a difference: never a negative time
+        figure = Estimate(median, row[f"{variant}_low"], row[f"{variant}_high"], row["unit"])
+        figure = replace(figure, floor=BARE_INTERPRETER)
+        if not figure.distinguishable:
+            return figure.short()
+    noisy = "!" if row[f"{variant}_max"] - row[f"{variant}_min"] > abs(median) else ""
+    return format_value(median, row["unit"]) + noisy
+
+
+def _table_line(cells: list[str], widths: list[int]) -> str:
+    """The label left-aligned, the figures right-aligned, two spaces apart."""
+    parts = [cells[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))]
+    return "  ".join(parts).rstrip()
 
 
 def _common_n(results: pd.DataFrame, metric: str, variants: tuple[str, ...]) -> int | None:
