@@ -273,26 +273,23 @@ def record_from_results_files(
     return history_record(pd.concat(frames, ignore_index=True), metadata, run_id=run_id, source=source)
 
 
-#: The results files the report's notebooks write, by name (``data/results/{name}-{profile}.json``).
-REPORT_RESULTS = ("import_time", "spawn_time", "memory_per_agent", "moved_cost", "population")
-
-
 def record_report_run(profile: str, started: float, mode: str | None = None) -> Path | None:
     """Append the report run that started at ``started`` (epoch seconds) to the history.
 
-    Reads the results files its notebooks wrote since then; raises if none was. None when the
-    mode is ``off``.
+    Reads the results its notebooks saved under the latest run id (``explorer.measure.runs``),
+    only files written since ``started``; raises if there are none. None when the mode is ``off``.
     """
-    from explorer.paths import RESULTS_DIR
+    from explorer.measure.runs import PRODUCERS, latest_run_id, results_path
 
     mode = history_mode(mode)
     if mode == "off":
         return None
-    paths = [RESULTS_DIR / f"{name}-{profile}.json" for name in REPORT_RESULTS]
+    run_id = latest_run_id()
+    paths = [results_path(name, profile, run_id) for name in PRODUCERS] if run_id else []
     fresh = [p for p in paths if p.is_file() and p.stat().st_mtime >= started]
     if not fresh:
-        raise ValueError(f"no results file in {RESULTS_DIR} was written by this {profile} report run")
-    return append_record(record_from_results_files(fresh), mode)
+        raise ValueError(f"no results file was written by this {profile} report run (latest run: {run_id})")
+    return append_record(record_from_results_files(fresh, run_id=run_id), mode)
 
 
 def _compact(utc: str) -> str:

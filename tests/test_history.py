@@ -85,10 +85,25 @@ def test_asv_finds_the_fixtures_known_steps_with_their_direction():
     assert "import_lazy" not in set(steps["headline"])  # flat within its +-2% noise
 
 
-def test_a_report_run_without_fresh_results_is_refused(monkeypatch, tmp_path):
-    monkeypatch.setattr("explorer.paths.RESULTS_DIR", tmp_path)
-    with pytest.raises(ValueError, match="no results file"):
+def test_a_report_run_without_fresh_results_is_refused(monkeypatch):
+    monkeypatch.setattr("explorer.measure.runs.latest_run_id", lambda: None)
+    with pytest.raises(ValueError, match="no results file was written"):
         history.record_report_run("full", started=0.0, mode="local")
+
+
+def test_a_report_run_is_recorded_from_its_runs_results(monkeypatch, tmp_path, baseline):
+    from explorer.measure import runs
+
+    monkeypatch.setattr(runs, "RUNS_DIR", tmp_path / "runs")
+    monkeypatch.setattr(runs, "LATEST", tmp_path / "latest_run")
+    monkeypatch.setattr(runs, "latest_run_id", lambda: "20261125T184501Z-3fa2")
+    monkeypatch.setattr(history, "HISTORY_DIR", tmp_path / "history")
+    monkeypatch.setattr(history.append_record, "__defaults__", ("local", tmp_path / "history"))
+    saved = runs.save_run(baseline, "spawn_time", profile="full", run_id="20261125T184501Z-3fa2")
+    assert saved.is_relative_to(tmp_path)
+    written = history.record_report_run("full", started=0.0, mode="local")
+    assert written.parent == tmp_path / "history" / "local"
+    assert json.loads(written.read_text())["run_id"] == "20261125T184501Z-3fa2"
 
 
 def test_pytest_points_notebooks_at_the_fixture_history():
