@@ -1,4 +1,4 @@
-"""Command line: python -m explorer demo | bench | compare | report (and their options, with --help)."""
+"""Command line: python -m explorer demo | bench | compare | report | lab (and their options, with --help)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ EPILOG = """\
 Run it with the Python of the virtual environment you installed into, from the repository:
   .venv/bin/python -m explorer demo       a few seconds
   .venv/bin/python -m explorer report     about 15 minutes on 2 cores (--quick: about 4)
+  .venv/bin/python -m explorer lab        JupyterLab on notebooks/, 00_explore open to explore
 Each command has its own help: .venv/bin/python -m explorer bench --help"""
 
 #: What each metric of ``bench --only`` measures, for ``bench --help``.
@@ -150,6 +151,17 @@ def build_parser() -> argparse.ArgumentParser:
         "default, or $EXPLORER_HISTORY), data/history/ (committed: the reference machine), or nowhere",
     )
     report.set_defaults(run=_run_report)
+
+    lab = commands.add_parser(
+        "lab",
+        help="open JupyterLab on notebooks/ to explore (00_explore first)",
+        description="Start JupyterLab on notebooks/ with this environment's kernel, on 127.0.0.1 with a "
+        "fresh token, and print its URL; it opens 00_explore.ipynb, where widgets change the world "
+        "and show agents exploring it. Works as root; one Ctrl-C stops it and its kernels.",
+    )
+    lab.add_argument("--port", type=_port, default=None, help="port on 127.0.0.1 (default: 8888 if free)")
+    lab.add_argument("--no-browser", action="store_true", help="print the URL, do not open a browser")
+    lab.set_defaults(run=_run_lab)
     return parser
 
 
@@ -246,6 +258,21 @@ def _fraction(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a fraction such as 0.1 or 10%, got {text!r}") from None
     if not 0 < value < 10:
         raise argparse.ArgumentTypeError(f"expected a fraction in (0, 10) such as 0.1 or 10%, got {text!r}")
+
+
+def _run_lab(args: argparse.Namespace) -> int:
+    from explorer.lab import run_lab
+
+    return run_lab(args.port, open_browser=not args.no_browser)
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number 1-65535, got {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 1-65535, got {text!r}")
     return value
 
 

@@ -129,6 +129,9 @@ def export_html(notebook: nbformat.NotebookNode, title: str, banner: str = "") -
     )
     notebook = copy.deepcopy(notebook)
     notebook.metadata["title"] = title
+    # Without the widget state the exporter falls back to each widget's static picture (00_explore's
+    # panels carry one); with it, it would write widget views that no script here can bring to life.
+    notebook.metadata.pop("widgets", None)
     compact_images(notebook)
     body, _ = exporter.from_notebook_node(notebook, resources={"explorer_banner": banner})
     return inline_pruned_styles(body)

@@ -1,0 +1,70 @@
+"""``python -m explorer lab``: JupyterLab on ``notebooks/`` with this environment's kernel, ready to explore.
+
+It runs in this process (so its kernels are this interpreter's), on loopback, with a fresh token;
+as root without an extra flag; without the news popup or the update check; one Ctrl-C stops it,
+its kernels with it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+import sys
+
+from explorer.checks import check_int
+from explorer.paths import NOTEBOOKS_DIR
+
+#: The notebook JupyterLab opens first: the front door.
+FRONT_DOOR = "00_explore.ipynb"
+HOST = "127.0.0.1"
+
+
+def free_port(preferred: int = 8888) -> int:
+    """``preferred`` if nothing listens on it on loopback, else a port the system picks."""
+    for port in (preferred, 0):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((HOST, port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise OSError("no free port on loopback")
+
+
+def lab_url(port: int, token: str) -> str:
+    """Where JupyterLab shows the front-door notebook, token included."""
+    return f"http://{HOST}:{port}/lab/tree/{FRONT_DOOR}?token={token}"
+
+
+def lab_arguments(port: int, token: str, *, open_browser: bool) -> list[str]:
+    """JupyterLab's command-line settings for ``python -m explorer lab``."""
+    return [
+        f"--ServerApp.root_dir={NOTEBOOKS_DIR}",
+        f"--ServerApp.ip={HOST}",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",  # the printed URL must be the one it serves
+        f"--IdentityProvider.token={token}",
+        "--ServerApp.allow_root=True",  # containers and CI run as root
+        f"--ServerApp.open_browser={open_browser}",
+        "--ServerApp.answer_yes=True",  # one Ctrl-C stops it, no "shut down? (y/n)" prompt
+        "--LabApp.news_url=None",  # no "Jupyter news" popup
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        f"--LabApp.default_url=/lab/tree/{FRONT_DOOR}",
+    ]
+
+
+def run_lab(port: int | None = None, *, open_browser: bool = True) -> int:
+    """Start JupyterLab and serve until Ctrl-C; returns the exit code."""
+    if port is not None:
+        port = check_int("port", port, low=1, high=65536)
+    try:
+        from jupyterlab.labapp import LabApp
+    except ImportError:
+        print('JupyterLab is not installed here: pip install -e ".[dev]"', file=sys.stderr)
+        return 1
+    port = free_port() if port is None else port
+    token = secrets.token_hex(24)
+    print(f"JupyterLab on {NOTEBOOKS_DIR}\n  {lab_url(port, token)}\nCtrl-C stops it.", flush=True)
+    LabApp.launch_instance(argv=lab_arguments(port, token, open_browser=open_browser))
+    LabApp.clear_instance()
+    return 0

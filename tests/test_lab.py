@@ -1,0 +1,102 @@
+"""``python -m explorer lab``: a real JupyterLab on loopback, reached with its token, stopped by Ctrl-C."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import psutil
+import pytest
+
+from explorer.__main__ import main
+from explorer.lab import FRONT_DOOR, free_port, lab_arguments
+from explorer.paths import NOTEBOOKS_DIR
+
+
+def wait_for_line(process, prefix, timeout=90):
+    """The first line of the process's stdout that starts with ``prefix`` (after stripping)."""
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if line.strip().startswith(prefix):
+            return line.strip()
+    raise AssertionError(f"no line starting with {prefix!r} in {''.join(seen)!r}")
+
+
+def fetch(url, data=None, timeout=60):
+    """GET (or POST ``data``) ``url``, retrying while the server is still starting."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=10) as reply:
+                return reply.status, reply.read()
+        except urllib.error.URLError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def test_lab_serves_the_notebooks_with_this_kernel_and_stops_on_ctrl_c():
+    port = free_port(0)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "explorer", "lab", "--no-browser", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        url = wait_for_line(process, "http://")
+        assert url.startswith(f"http://127.0.0.1:{port}/lab/tree/{FRONT_DOOR}?token=")
+        token = url.split("token=")[1]
+        assert len(token) >= 32
+        status, page = fetch(url)
+        assert status == 200 and b"JupyterLab" in page
+        with pytest.raises(urllib.error.HTTPError, match="403"):  # the token is needed
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents", timeout=10)
+        _, listing = fetch(f"http://127.0.0.1:{port}/api/contents?token={token}")
+        assert FRONT_DOOR in {item["name"] for item in json.loads(listing)["content"]}
+        _, specs = fetch(f"http://127.0.0.1:{port}/api/kernelspecs?token={token}")
+        assert json.loads(specs)["default"] == "python3"
+        _, started = fetch(f"http://127.0.0.1:{port}/api/kernels?token={token}", data=b"{}")
+        assert json.loads(started)["name"] == "python3"
+        server = psutil.Process(process.pid)
+        deadline = time.monotonic() + 60
+        while not server.children(recursive=True) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        kernels = server.children(recursive=True)
+        assert kernels, "the kernel did not start"
+        assert any(k.cmdline()[0] == sys.executable for k in kernels)  # this environment's python
+        process.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        output, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, output
+    _, alive = psutil.wait_procs(kernels, timeout=10)
+    assert not alive, f"left running: {alive}"
+    assert "allow-root" not in output and "deprecated" not in output.lower(), output
+
+
+def test_lab_arguments_allow_root_hide_news_and_open_the_front_door():
+    arguments = lab_arguments(8890, "abc", open_browser=False)
+    assert f"--ServerApp.root_dir={NOTEBOOKS_DIR}" in arguments
+    assert "--ServerApp.allow_root=True" in arguments
+    assert "--LabApp.news_url=None" in arguments
+    assert "--IdentityProvider.token=abc" in arguments  # not the deprecated ServerApp.token
+    assert "--ServerApp.open_browser=False" in arguments
+    assert (NOTEBOOKS_DIR / FRONT_DOOR).is_file()
+
+
+@pytest.mark.parametrize("port", ["0", "70000", "http"])
+def test_a_bad_port_is_refused_before_anything_starts(port, capsys):
+    with pytest.raises(SystemExit):
+        main(["lab", "--port", port])
+    assert "expected a port number 1-65535" in capsys.readouterr().err
