@@ -9,13 +9,12 @@ revision cannot run is recorded as its error, not skipped silently.
 
 from __future__ import annotations
 
-import json
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from explorer.compare.sources import Source
+from explorer.measure.timing import LineWorker
 
 
 @dataclass(frozen=True)
@@ -127,53 +126,20 @@ COLD = {
 _COLD_CHILD = "import time\n_t0 = time.perf_counter()\n{statement}\nprint(time.perf_counter() - _t0)\n"
 
 
-class Worker:
+class Worker(LineWorker):
     """A long-lived process running one side's code for the warm metrics."""
 
     def __init__(self, source: Source) -> None:
+        super().__init__([source.python, "-c", WORKER], cwd=source.path, label=source.label)
         self.source = source
-        self._stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 -- closed by close()
-        self._process = subprocess.Popen(
-            [source.python, "-c", WORKER],
-            cwd=source.path,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            text=True,
-        )
-        ready = self._read()
-        imported = Path(ready.get("ready", "")).resolve()
+        imported = Path(self.read().get("ready", "")).resolve()
         if not imported.is_relative_to(source.path.resolve()):
             self.close()
             raise RuntimeError(f"{source.label}'s worker imported explorer from {imported}, not its checkout")
 
     def measure(self, metric: str) -> float:
         """One sample of ``metric``; raises RuntimeError with the side's error."""
-        self._process.stdin.write(metric + "\n")
-        self._process.stdin.flush()
-        reply = self._read()
-        if "error" in reply:
-            raise RuntimeError(reply["error"])
-        return reply["value"]
-
-    def close(self) -> None:
-        """End the worker and release its files."""
-        try:
-            self._process.stdin.close()
-            self._process.wait(timeout=30)
-        except (OSError, subprocess.TimeoutExpired):
-            self._process.kill()
-            self._process.wait()
-        self._process.stdout.close()
-        self._stderr.close()
-
-    def _read(self) -> dict:
-        line = self._process.stdout.readline()
-        if not line:
-            self._stderr.seek(0)
-            lines = self._stderr.read().strip().splitlines() or ["it exited without a word"]
-            raise RuntimeError(f"{self.source.label}'s worker died: {lines[-1]}")
-        return json.loads(line)
+        return self.ask(metric)["value"]
 
 
 def cold_sample(source: Source, metric: str) -> float:

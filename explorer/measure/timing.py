@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 from explorer.paths import ROOT
 
@@ -94,36 +95,37 @@ with frozen_heap():
 """
 
 
-class SpawnWorker:
-    """A process of its own timing one variant's spawns, so that variants share no interpreter state.
+class LineWorker:
+    """A child process answering one JSON line per line it reads: the parent asks, it measures.
 
-    In one process, ``EagerExplorerAgent`` spawns re-specialize ``ExplorerAgent.__init__``'s bytecode
-    (CPython 3.11+) and fragment the heap; a lazy spawn timed right after measured up to 3x slower.
-    The parent still interleaves the variants: it asks each worker in turn. ``repeat`` > 1 spawns
-    that many times per timing (a known slowdown, to measure a gate's detection rate).
+    Its stderr goes to a file (a chatty child cannot block); when it dies, the error names
+    ``label`` and the child's last stderr line.
     """
 
-    def __init__(self, variant: str, world_repr: str, *, repeat: int = 1) -> None:
-        self.variant = variant
+    def __init__(self, args: list[str], *, cwd: Path, label: str) -> None:
+        self.label = label
         self._stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 -- closed by close()
         self._process = subprocess.Popen(
-            [sys.executable, "-c", _WORKER, variant, world_repr, str(int(repeat))],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            text=True,
+            args, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, text=True
         )
-        self.error = self._read().get("error", "")
 
-    def time_spawn(self, n: int) -> float:
-        """Seconds the worker took to spawn ``n`` agents; raises RuntimeError with its error."""
-        self._process.stdin.write(f"{int(n)}\n")
+    def ask(self, line: str) -> dict:
+        """Send ``line``; return the reply; raises RuntimeError with the reply's ``error``, if any."""
+        self._process.stdin.write(line + "\n")
         self._process.stdin.flush()
-        reply = self._read()
+        reply = self.read()
         if "error" in reply:
             raise RuntimeError(reply["error"])
-        return float(reply["seconds"])
+        return reply
+
+    def read(self) -> dict:
+        """The next JSON line the child prints; raises RuntimeError when it died instead."""
+        line = self._process.stdout.readline()
+        if not line:
+            self._stderr.seek(0)
+            lines = self._stderr.read().strip().splitlines() or ["worker exited without a word"]
+            raise RuntimeError(f"{self.label} worker died: {lines[-1]}")
+        return json.loads(line)
 
     def close(self) -> None:
         """End the worker (it exits when its input closes) and release its files."""
@@ -137,10 +139,22 @@ class SpawnWorker:
         self._process.stdout.close()
         self._stderr.close()
 
-    def _read(self) -> dict:
-        line = self._process.stdout.readline()
-        if not line:
-            self._stderr.seek(0)
-            lines = self._stderr.read().strip().splitlines() or ["worker exited without a word"]
-            raise RuntimeError(f"{self.variant} worker died: {lines[-1]}")
-        return json.loads(line)
+
+class SpawnWorker(LineWorker):
+    """A process of its own timing one variant's spawns, so that variants share no interpreter state.
+
+    In one process, ``EagerExplorerAgent`` spawns re-specialize ``ExplorerAgent.__init__``'s bytecode
+    (CPython 3.11+) and fragment the heap; a lazy spawn timed right after measured up to 3x slower.
+    The parent still interleaves the variants: it asks each worker in turn. ``repeat`` > 1 spawns
+    that many times per timing (a known slowdown, to measure a gate's detection rate).
+    """
+
+    def __init__(self, variant: str, world_repr: str, *, repeat: int = 1) -> None:
+        args = [sys.executable, "-c", _WORKER, variant, world_repr, str(int(repeat))]
+        super().__init__(args, cwd=ROOT, label=variant)
+        self.variant = variant
+        self.error = self.read().get("error", "")
+
+    def time_spawn(self, n: int) -> float:
+        """Seconds the worker took to spawn ``n`` agents; raises RuntimeError with its error."""
+        return float(self.ask(str(int(n)))["seconds"])
