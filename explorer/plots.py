@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from explorer.units import scale_for
+from explorer.units import format_value, scale_for
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,27 +34,133 @@ def display_unit(unit: str, values: pd.Series) -> tuple[float, str]:
 
 
 def bars(results: pd.DataFrame, metric: str, *, title: str | None = None, log: bool = False) -> Figure:
-    """One bar per variant (median) with a min-max whisker, for a metric measured at one size."""
+    """One horizontal bar per row (median) with a min-max whisker, its value written past the whisker.
+
+    For a metric measured at one size. Bars run top to bottom in the rows' order; the axis names
+    the display unit chosen for the medians (one unit for the whole axis).
+    """
     import matplotlib.pyplot as plt
 
     rows = _rows(results, metric)
-    factor, label = display_unit(rows["unit"].iloc[0], rows["median"])
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
-    positions = range(len(rows))
+    unit = rows["unit"].iloc[0]
+    factor, label = display_unit(unit, rows["median"])
+    names = labels(rows)
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))  # the size nbval compares stays put
+    positions = list(range(len(rows)))
     medians = rows["median"] / factor
     whiskers = [medians - rows["min"] / factor, rows["max"] / factor - medians]
     colours = [COLOURS.get(v, "#555555") for v in rows["variant"]]
-    ax.bar(positions, medians, yerr=whiskers, color=colours, capsize=4)
-    ax.set_xticks(list(positions), labels(rows), rotation=20, ha="right")
-    ax.set_ylabel(f"{_words(metric)} ({label}), median, whisker min-max")
+    ax.barh(positions, medians, xerr=whiskers, color=colours, capsize=3, height=0.6)
+    ax.set_yticks(positions, names)
+    ax.invert_yaxis()  # first row on top
+    ax.set_xlabel(f"{_words(metric)} ({label}): median, whisker min-max")
     if log:
-        ax.set_yscale("log")
-    for x, value in zip(positions, medians, strict=True):
-        text = f"{value:.3g}" if value < 1000 else f"{value:.0f}"  # 2130, not 2.13e+03
-        ax.annotate(text, (x, value), textcoords="offset points", xytext=(0, 3), ha="center", fontsize=8)
+        ax.set_xscale("log")
+    values = [
+        ax.annotate(
+            format_value(float(median), unit),
+            (float(top), y),
+            textcoords="offset points",
+            xytext=(6, 0),
+            ha="left",
+            va="center",
+            fontsize=8,
+        )
+        for y, median, top in zip(positions, rows["median"], rows["max"] / factor, strict=True)
+    ]
     ax.set_title(title or _words(metric))
     fig.tight_layout()
+    _make_room(ax, values)
     return fig
+
+
+def ratios(
+    table: pd.DataFrame,
+    *,
+    title: str = "before / after, measured in one run (log scale)",
+    xlabel: str = "before / after (x): above 1 the change made it cheaper",
+) -> Figure:
+    """Ratio bars with their intervals on a log axis, a line at 1 (no change), each value written.
+
+    ``table`` has one row per figure: ``label``, ``ratio``, ``ratio_low``, ``ratio_high``
+    (e.g. :func:`explorer.measure.comparison.before_after`). Rows with no ratio are left out.
+    """
+    import matplotlib.pyplot as plt
+
+    rows = table[table["ratio"].notna()].reset_index(drop=True)
+    if rows.empty:
+        raise ValueError("table must hold at least one measured ratio, got none")
+    fig, ax = plt.subplots(figsize=(6.4, 0.42 * len(rows) + 1.6))
+    positions = list(range(len(rows)))
+    low = (rows["ratio"] - rows["ratio_low"]).clip(lower=0)
+    high = (rows["ratio_high"] - rows["ratio"]).clip(lower=0)
+    colours = ["#1e8449" if r > 1 else "#c0392b" for r in rows["ratio"]]
+    # bars grow from 1 (no change): right for cheaper after, left for costlier
+    widths = rows["ratio"] - 1.0
+    ax.barh(positions, widths, xerr=[low, high], color=colours, capsize=3, height=0.6, left=1.0)
+    ax.axvline(1.0, color="#333333", linewidth=1)
+    ax.set_xscale("log")
+    ax.set_yticks(positions, rows["label"])
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel)
+    values = [
+        ax.annotate(
+            format_value(float(r), "x"),
+            (float(max(top, r)), y),
+            textcoords="offset points",
+            xytext=(6, 0),
+            ha="left",
+            va="center",
+            fontsize=8,
+        )
+        for y, r, top in zip(positions, rows["ratio"], rows["ratio_high"], strict=True)
+    ]
+    ax.set_title(title)
+    fig.tight_layout()
+    _make_room(ax, values)
+    return fig
+
+
+def _finish(fig: Figure) -> Figure:
+    """Lay the figure out; wrap any title or axis label wider than the figure, then lay it out again."""
+    import textwrap
+
+    fig.tight_layout()
+    fig.canvas.draw()
+    width = fig.bbox.width
+    wrapped = False
+    for ax in fig.axes:
+        for text in (ax.title, ax.xaxis.label, ax.yaxis.label):
+            box = text.get_window_extent()
+            if text is ax.yaxis.label:
+                along, centre, room = box.height, (box.y0 + box.y1) / 2, fig.bbox.height
+            else:
+                along, centre, room = box.width, (box.x0 + box.x1) / 2, width
+            fits = 0.97 * 2 * min(centre, room - centre)  # a centred text grows both ways
+            if text.get_text() and along > fits:
+                chars = max(20, int(len(text.get_text()) * fits / along))
+                text.set_text(textwrap.fill(text.get_text(), chars))
+                wrapped = True
+    if wrapped:
+        fig.tight_layout()
+    return fig
+
+
+def _make_room(ax, texts: list) -> None:
+    """Widen the x axis until every value label sits inside the axes, past its whisker."""
+    fig = ax.figure
+    for _ in range(30):
+        fig.canvas.draw()
+        right = ax.get_window_extent().x1
+        overflow = max((t.get_window_extent().x1 for t in texts), default=0) - right
+        if overflow <= 0:
+            break
+        low, high = ax.get_xlim()
+        if ax.get_xscale() == "log":
+            ax.set_xlim(low, high * 1.5)
+        else:
+            ax.set_xlim(low, high + 0.1 * (high - low))
+    _finish(fig)
 
 
 def scaling(
@@ -85,7 +191,7 @@ def scaling(
     ax.grid(True, which="major", alpha=0.3)
     ax.legend()
     ax.set_title(title or _words(metric))
-    fig.tight_layout()
+    _finish(fig)
     return fig
 
 
@@ -109,25 +215,48 @@ def import_breakdown(breakdown: pd.DataFrame, *, top: int = 12, title: str | Non
     rows = breakdown.sort_values("cumulative_s", ascending=False).head(top).iloc[::-1]
     fig, ax = plt.subplots(figsize=(6.4, 0.28 * len(rows) + 1.2))
     colours = ["#c0392b" if depth == 0 else "#e6b0aa" for depth in rows["depth"]]
+    from matplotlib.patches import Patch
+
     ax.barh(rows["module"], rows["cumulative_s"] * 1e3, color=colours)
-    ax.set_xlabel("cumulative import time (ms, median of fresh processes; dark: imported directly)")
+    direct = [
+        Patch(color="#c0392b", label="imported directly"),
+        Patch(color="#e6b0aa", label="imported by those"),
+    ]
+    ax.legend(handles=direct, loc="lower right", fontsize=8)
+    ax.set_xlabel("cumulative import time (ms), median of fresh processes")
     ax.set_title(title or breakdown.attrs.get("statement", "import breakdown"))
-    fig.tight_layout()
+    _finish(fig)
     return fig
 
 
 def rss_timeline(
     samples: pd.DataFrame, *, title: str = "resident memory while agents spawn and step"
 ) -> Figure:
-    """RSS over time, as memory_profiler sampled it."""
+    """RSS over time, as memory_profiler sampled it, with the moment spawning ended marked.
+
+    ``samples.attrs["spawned_s"]`` (seconds since sampling began, from :func:`memory_samples`)
+    draws a dashed line labelled "spawning ends"; the steps follow it.
+    """
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.4, 3.2))
-    ax.plot(samples["t_s"], samples["rss_MiB"], marker=".", ms=3)
+    ax.plot(samples["t_s"], samples["rss_MiB"], marker=".", ms=3, drawstyle="steps-post")
     ax.set_xlabel("time since sampling started (s)")
     ax.set_ylabel("RSS (MiB)")
+    spawned = samples.attrs.get("spawned_s")
+    if spawned is not None:
+        ax.axvline(spawned, color="#7f8c8d", linestyle="--", linewidth=1)
+        ax.annotate(
+            "spawning ends, steps begin",
+            (spawned, 0.04),
+            xycoords=("data", "axes fraction"),
+            textcoords="offset points",
+            xytext=(4, 0),
+            fontsize=8,
+            color="#555555",
+        )
     ax.set_title(title)
-    fig.tight_layout()
+    _finish(fig)
     return fig
 
 
@@ -206,7 +335,7 @@ def history(runs: pd.DataFrame, steps: pd.DataFrame, *, columns: int = 2) -> Fig
     for ax in list(axes.flat)[len(headlines) :]:
         ax.set_visible(False)
     axes.flat[0].legend(fontsize=7)
-    fig.tight_layout()
+    _finish(fig)
     return fig
 
 

@@ -52,10 +52,11 @@ def test_bars_show_each_variant_with_its_median():
     frame = results("memory_per_agent", "B").query("n == 1")
     fig = plots.bars(frame, "memory_per_agent")
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["eager", "lazy", "floor"]
-    assert "KiB" in ax.get_ylabel() or "B" in ax.get_ylabel()
-    heights = [patch.get_height() for patch in ax.patches]
-    assert heights == pytest.approx([4e-4, 3e-7, 2e-7])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["eager", "lazy", "floor"]
+    assert ax.get_xlabel() == "memory per agent (B): median, whisker min-max"
+    widths = [patch.get_width() for patch in ax.patches]
+    assert widths == pytest.approx([4e-4, 3e-7, 2e-7])
+    assert all(t.get_text().endswith(" B") for t in ax.texts)  # each value with its unit
 
 
 @pytest.mark.parametrize(
@@ -101,11 +102,14 @@ def test_import_breakdown_draws_the_heaviest_modules_in_ms():
     assert [p.get_width() for p in ax.patches] == pytest.approx([600, 1500])
 
 
-def test_rss_timeline_plots_the_samples():
+def test_rss_timeline_plots_the_samples_and_marks_where_spawning_ends():
     samples = pd.DataFrame({"t_s": [0.0, 0.1, 0.2], "rss_MiB": [50.0, 60.0, 61.0]})
+    samples.attrs["spawned_s"] = 0.12
     ax = plots.rss_timeline(samples).axes[0]
     assert list(ax.get_lines()[0].get_ydata()) == [50.0, 60.0, 61.0]
     assert ax.get_ylabel() == "RSS (MiB)"
+    assert list(ax.get_lines()[1].get_xdata()) == [0.12, 0.12]
+    assert [t.get_text() for t in ax.texts] == ["spawning ends, steps begin"]
 
 
 def test_throughput_inverts_seconds_per_agent_step():
@@ -132,4 +136,168 @@ def test_bar_labels_write_large_medians_in_full():
     medians = [2130e-6, 5e-6, 4e-6]
     frame = results().query("n == 1").assign(median=medians, min=medians, max=medians)
     ax = plots.bars(frame, "spawn_time").axes[0]
-    assert ax.texts[0].get_text() == "2130"  # µs
+    assert ax.texts[0].get_text() == "2.13 ms"
+
+
+def ratio_table():
+    return pd.DataFrame(
+        {
+            "label": [
+                "spawn per agent (constructor)",
+                "time to first action (fresh process)",
+                "per agent-step",
+            ],
+            "ratio": [890.0, 0.97, 465.0],
+            "ratio_low": [700.0, 0.9, 450.0],
+            "ratio_high": [1000.0, 1.05, 491.0],
+        }
+    )
+
+
+def test_ratios_draw_log_bars_with_intervals_and_a_line_at_one():
+    ax = plots.ratios(ratio_table()).axes[0]
+    assert ax.get_xscale() == "log"
+    assert [p.get_x() + p.get_width() for p in ax.patches] == pytest.approx([890.0, 0.97, 465.0])
+    assert [p.get_x() for p in ax.patches] == pytest.approx([1.0, 1.0, 1.0])  # bars grow from 1
+    assert [t.get_text() for t in ax.texts] == ["890x", "0.97x", "465x"]
+    assert any(list(line.get_xdata()) == [1.0, 1.0] for line in ax.get_lines())
+    with pytest.raises(ValueError, match="at least one measured ratio"):
+        plots.ratios(ratio_table().assign(ratio=np.nan))
+
+
+def texts_of(fig):
+    """Every text drawn on the figure (titles, axis labels, tick labels in view, annotations,
+    legends) with its box on the canvas."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = list(fig.texts)
+    for ax in fig.axes:
+        texts += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
+        legend = ax.get_legend()
+        if legend is not None:
+            texts += legend.get_texts()
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            span = (high - low) * 1e-9
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if low - span <= tick.get_loc() <= high + span:
+                    texts += [tick.label1, tick.label2]
+    found = []
+    for text in texts:
+        if not (text.get_visible() and text.get_text().strip()):
+            continue
+        box = text.get_window_extent(renderer)
+        if box.width > 0 and box.height > 0:
+            found.append((text.get_text(), box))
+    return found
+
+
+def whisker_boxes(fig):
+    """The boxes of every error-bar segment (whiskers and caps) on the canvas."""
+    from matplotlib.collections import LineCollection
+
+    boxes = []
+    for ax in fig.axes:
+        for collection in ax.findobj(LineCollection):
+            for segment in collection.get_segments():
+                points = ax.transData.transform(segment)
+                boxes.append(points)
+    return boxes
+
+
+def overlaps(a, b, slack=0.5):
+    return min(a.x1, b.x1) - max(a.x0, b.x0) > slack and min(a.y1, b.y1) - max(a.y0, b.y0) > slack
+
+
+def crosses(box, points, slack=0.5):
+    xs, ys = points[:, 0], points[:, 1]
+    return (
+        min(box.x1, xs.max()) - max(box.x0, xs.min()) >= -slack + 1
+        and min(box.y1, ys.max()) - max(box.y0, ys.min()) >= -slack + 1
+    )
+
+
+def wide_results(metric, unit, log_spread=True):
+    rows = []
+    stages = ("import", "spawn", "first_step")
+    for variant, base in (("eager", 2.5), ("lazy", 2.6), ("population", 0.13)):
+        for k, stage in enumerate(stages):
+            median = base / 10 ** (2 * k) if log_spread else base * (k + 1)
+            rows.append(
+                {
+                    "metric": metric,
+                    "variant": variant,
+                    "n": 1,
+                    "median": median,
+                    "min": median * 0.6,
+                    "max": median * 1.9,
+                    "unit": unit,
+                    "repeats": 7,
+                    "stage": stage,
+                    "method": "in_process",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def every_plot():
+    samples = pd.DataFrame({"t_s": np.linspace(0, 1, 40), "rss_MiB": np.linspace(50, 80, 40)})
+    samples.attrs["spawned_s"] = 0.6
+    breakdown = pd.DataFrame(
+        {
+            "module": [f"package.module{i}" for i in range(12)],
+            "cumulative_s": np.linspace(0.01, 2.5, 12),
+            "depth": [0, 1] * 6,
+        }
+    )
+    yield (
+        "bars log",
+        plots.bars(
+            wide_results("first_action_time", "s"),
+            "first_action_time",
+            log=True,
+            title="Fresh process: import, spawn and first step, timed inside",
+        ),
+    )
+    yield "bars linear", plots.bars(wide_results("memory_per_agent", "B", False), "memory_per_agent")
+    yield (
+        "bars large",
+        plots.bars(
+            results().query("n == 1").assign(median=[2130e-6, 5e-6, 4e-6], max=[2600e-6, 6e-6, 5e-6]),
+            "spawn_time",
+        ),
+    )
+    yield "scaling", plots.scaling(results(), "spawn_time", title="Spawn time per agent (constructor only)")
+    yield "throughput", plots.throughput(results("agent_step_time"), "agent_step_time")
+    yield "import breakdown", plots.import_breakdown(breakdown)
+    yield "rss timeline", plots.rss_timeline(samples)
+    yield "ratios", plots.ratios(ratio_table())
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "bars log",
+        "bars linear",
+        "bars large",
+        "scaling",
+        "throughput",
+        "import breakdown",
+        "rss timeline",
+        "ratios",
+    ],
+)
+def test_no_two_texts_overlap_and_no_value_sits_on_a_whisker(name):
+    fig = dict(every_plot())[name]
+    texts = texts_of(fig)
+    assert texts, "the figure has texts"
+    clashes = [
+        (a, b) for i, (a, box_a) in enumerate(texts) for b, box_b in texts[i + 1 :] if overlaps(box_a, box_b)
+    ]
+    assert clashes == []
+    canvas = fig.bbox
+    outside = [t for t, box in texts if box.x0 < canvas.x0 - 1 or box.x1 > canvas.x1 + 1]
+    assert outside == []
+    values = [(t, box) for ax in fig.axes for t, box in texts if any(t == a.get_text() for a in ax.texts)]
+    on_whiskers = [t for t, box in values for points in whisker_boxes(fig) if crosses(box, points)]
+    assert on_whiskers == []

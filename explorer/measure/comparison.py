@@ -250,3 +250,86 @@ def _ratio(a: float | None, b: float | None) -> float:
     if a is None or b is None or not b:
         return math.nan
     return a / b
+
+
+#: The before/after figures of the summary: (label, metric, method, stage, before, after).
+#: "before" is the eager agent (or the per-object lazy agents, for the population), "after" the
+#: change; a ratio above 1 means the change made it cheaper.
+BEFORE_AFTER = (
+    ("fresh process: start-up + import", "import_time", "process_wall", "import", "eager", "lazy"),
+    (
+        "spawn per agent (constructor)",
+        "spawn_time",
+        "perf_counter_ns, gc disabled",
+        "constructor",
+        "eager",
+        "lazy",
+    ),
+    ("memory per agent, spawned", "memory_per_agent", "tracemalloc_slope", "spawned", "eager", "lazy"),
+    (
+        "memory per agent, after first step",
+        "memory_per_agent",
+        "tracemalloc_slope",
+        "after_first_step",
+        "eager",
+        "lazy",
+    ),
+    ("time to first action (fresh process)", "first_action_time", "in_process", "total", "eager", "lazy"),
+    ("steady step (warm)", "step_time", "in_process_warm", "steady", "eager", "lazy"),
+    (
+        "time to first action: population of one",
+        "first_action_time",
+        "in_process",
+        "total",
+        "lazy",
+        "population",
+    ),
+    (
+        "per agent-step: population vs lazy agents",
+        "agent_step_time",
+        "in_process_warm",
+        "steady",
+        "lazy",
+        "population",
+    ),
+)
+
+
+def before_after(results: pd.DataFrame) -> pd.DataFrame:
+    """One row per before/after figure measured in ``results`` (rows not measured are left out).
+
+    Columns: ``label``, ``before`` and ``after`` (variant names), ``before_value``,
+    ``after_value`` (medians, base unit), ``unit``, ``ratio`` (before / after), ``ratio_low``,
+    ``ratio_high`` (conservative, from both medians' intervals) and ``shown`` (the ratio as text).
+    Both sides are read at the largest ``n`` they share.
+    """
+    rows = []
+    for label, metric, method, stage, before, after in BEFORE_AFTER:
+        mine = results[(results["method"] == method) & (results["stage"] == stage)]
+        n = _common_n(mine, metric, (before, after))
+        if n is None:
+            continue
+        pair = [
+            estimate(results, metric=metric, variant=v, method=method, stage=stage, n=n)
+            for v in (before, after)
+        ]
+        quotient = ratio(*pair)
+        if not quotient.measured:
+            continue
+        rows.append(
+            {
+                "label": label,
+                "before": before,
+                "after": after,
+                "before_value": pair[0].value,
+                "after_value": pair[1].value,
+                "unit": pair[0].unit,
+                "ratio": quotient.value,
+                "ratio_low": quotient.low,
+                "ratio_high": quotient.high,
+                "shown": f"{format_value(quotient.value, 'x')} [{format_value(quotient.low, 'x')}, "
+                f"{format_value(quotient.high, 'x')}]",
+            }
+        )
+    columns = ["label", "before", "after", "before_value", "after_value", "unit", "ratio", "ratio_low"]
+    return pd.DataFrame(rows, columns=[*columns, "ratio_high", "shown"])

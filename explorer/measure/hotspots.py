@@ -157,7 +157,8 @@ def memory_samples(
     """RSS sampled while ``agents`` agents are spawned and then each stepped once (memory_profiler).
 
     Columns: ``t_s`` (seconds since the first sample) and ``rss_MiB`` (resident set size). RSS
-    counts pages the process holds, so memory freed and reused shows no change.
+    counts pages the process holds, so memory freed and reused shows no change. ``attrs``
+    ``spawned_s`` and ``stepped_s``: when spawning, then the steps, ended (same clock as ``t_s``).
     """
     from memory_profiler import memory_usage
 
@@ -168,16 +169,22 @@ def memory_samples(
     chosen = get_variant(variant)
     chosen.spawn(1, world)  # imports happen before sampling starts
 
+    marks: dict[str, float] = {}
+
     def populate() -> int:
         handle = chosen.spawn(agents, world)
+        marks["spawned"] = time.time()
         if chosen.step is not None:
             chosen.step(handle, world.start)
+        marks["stepped"] = time.time()
         return len(handle)
 
     started = time.time()
     samples = memory_usage((populate, (), {}), interval=interval, timestamps=True)
     df = pd.DataFrame(samples, columns=["rss_MiB", "timestamp"])
-    df["t_s"] = df["timestamp"] - min(df["timestamp"].min(), started)
+    origin = min(df["timestamp"].min(), started)
+    df["t_s"] = df["timestamp"] - origin
     df = df[["t_s", "rss_MiB"]]
     df.attrs = machine_metadata() | {"agents": agents, "variant": variant, "interval_s": interval}
+    df.attrs |= {"spawned_s": marks["spawned"] - origin, "stepped_s": marks["stepped"] - origin}
     return df
