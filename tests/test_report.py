@@ -160,8 +160,11 @@ def test_failing_notebook_names_notebook_and_cell_and_keeps_old_report(report, t
     out, _ = report
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     broken = write_notebook(tmp_path / "02_broken.ipynb", "x = 1", "raise RuntimeError('measurement broke')")
-    with pytest.raises(NotebookError, match=r"02_broken.ipynb failed in code cell 3 .*measurement broke"):
+    with pytest.raises(
+        NotebookError, match=r"02_broken.ipynb failed in code cell 3 .*measurement broke"
+    ) as info:
         build_report(out, notebooks=[broken], progress=False)
+    assert "\x1b[" not in str(info.value)  # no terminal colour codes in the message
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []
 

@@ -266,7 +266,8 @@ def _duration(seconds: float) -> str:
 
 
 def _first_line(error: Exception) -> str:
-    text = str(error).strip()
+    # The kernel colours its traceback for a terminal; a message read in a log needs no escapes.
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip()
     lines = [line for line in text.splitlines() if line.strip()]
     # nbclient's message ends with "ErrorName: message"; that line says what went wrong.
     return lines[-1] if lines else type(error).__name__
