@@ -131,9 +131,10 @@ def modules_loaded(statement: str, *, root: Path = ROOT) -> list[str]:
 def traced_bytes_slope(make: Callable[[int], object], ns: tuple[int, ...] = (1000, 2000, 4000)) -> float:
     """Bytes per unit of ``n`` that stay allocated after ``make(n)``: the least-squares slope over ``ns``.
 
-    Exact for a Python version: tracemalloc counts every allocation, and ``make`` is warmed up first.
+    Exact for a Python version: tracemalloc counts every allocation. ``make`` is warmed up at the
+    smallest size first, so that caches it fills once (a model, an engine chosen by size) are not counted.
     """
-    make(2)
+    make(min(ns))
     weights = []
     for n in ns:
         gc.collect()
@@ -241,11 +242,13 @@ def population_step_allocations(n: int, population_class: type | None = None) ->
 
 
 def population_step_growth(
-    small: int = 200, large: int = 4200, population_class: type | None = None
+    small: int = 1200, large: int = 5200, population_class: type | None = None
 ) -> tuple[float, float]:
     """Extra calls and extra retained blocks per extra agent between steps of ``small`` and ``large`` agents.
 
-    Both are about 0 when a step allocates no Python object per agent (arrays only, in chunks).
+    Both are about 0 when a step allocates no Python object per agent (arrays only, in chunks). The
+    default sizes are both above 25,000 agent-states per step on the default world, so that a
+    population choosing its engine by size uses the same one at both.
     """
     a = population_step_allocations(small, population_class)
     b = population_step_allocations(large, population_class)
