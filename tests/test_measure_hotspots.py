@@ -28,6 +28,16 @@ def test_function_profile_lists_the_top_functions():
     assert {"function", "calls", "self_s", "cumulative_s", "percent_self"} <= set(df.columns)
 
 
+def test_profiles_show_package_paths_and_leave_the_harness_out():
+    df = function_profile(steps=3, top=40)
+    assert not df["file"].str.startswith("/").any()  # no machine paths
+    assert not df["file"].str.startswith("explorer/measure/").any()  # the measuring loop is not the agent
+    assert df.loc[0, "function"] == "step" and df.loc[0, "file"] == "explorer/agents.py"
+    assert set(line_profile(steps=2)["file"]) <= {"explorer/legacy.py"} | {
+        f"pymdp/legacy/{m}.py" for m in ("agent", "inference", "control", "maths")
+    }
+
+
 def test_memory_samples_give_rss_over_time():
     df = memory_samples(agents=20, interval=0.005)
     assert list(df.columns) == ["t_s", "rss_MiB"]

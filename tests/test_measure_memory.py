@@ -34,3 +34,33 @@ def test_a_variant_that_cannot_step_records_nan_for_after_first_step():
     df = memory_per_agent(ns=(5, 10), repeats=1, variants=("floor",), after_first_step=("floor",))
     row = df.set_index("stage").loc["after_first_step"]
     assert math.isnan(row["median"]) and "cannot step" in row["error"]
+
+
+def test_rss_rows_are_kept_only_where_rss_resolves_them():
+    from explorer.measure.memory import rss_resolved
+    from explorer.measure.stats import frame, summarize
+
+    def row(variant, stage, method, values, n):
+        return summarize(
+            values, metric="memory_per_agent", variant=variant, n=n, unit="B", method=method, stage=stage
+        )
+
+    results = frame(
+        [
+            row("eager", "spawned", "tracemalloc_slope", [5800, 5810, 5820], 400),
+            row("eager", "spawned", "rss_delta", [2200, 2210, 2230], 500),  # below tracemalloc: reused memory
+            row("lazy", "spawned", "tracemalloc_slope", [104, 105, 106], 10000),
+            row("lazy", "spawned", "rss_delta", [120, 122, 125], 20000),  # resolved: 20,000 agents
+            row("lazy", "after_first_step", "rss_delta", [300, 310, 320], 50),  # under 10 pages over 50
+            row("floor", "spawned", "rss_delta", [10, 100, 300], 20000),  # spread wider than the median
+        ],
+        {"run_id": "r"},
+    )
+    kept, omitted = rss_resolved(results)
+    rss = kept[kept["method"] == "rss_delta"]
+    assert list(zip(rss["variant"], rss["stage"], strict=True)) == [("lazy", "spawned")]
+    assert len(kept) == 3 and kept.attrs == {"run_id": "r"}
+    why = dict(zip(omitted["variant"] + " " + omitted["stage"], omitted["why"], strict=True))
+    assert "below tracemalloc's 5.67 KiB" in why["eager spawned"]
+    assert "under 10 pages over 50 agents" in why["lazy after_first_step"]
+    assert "wider than the median" in why["floor spawned"]

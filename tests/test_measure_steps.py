@@ -9,8 +9,10 @@ from explorer.measure.stats import failed, frame
 def test_step_time_has_spawn_first_and_steady_rows_per_variant():
     df = step_time(steps=5, repeats=2, warmup=1)
     assert set(zip(df["variant"], df["stage"], strict=True)) == {
-        (v, s) for v in ("eager", "lazy") for s in ("spawn", "first_step", "steady")
+        (v, s) for v in ("eager", "lazy") for s in ("spawn", "first_step", "steady", "steady_cpu")
     }
+    cpu = df[df["stage"] == "steady_cpu"]
+    assert set(cpu["method"]) == {"process_time"} and (cpu["median"] > 0).all()
     assert df["error"].eq("").all(), df["error"]  # eager and lazy chose the same actions
     assert (df["repeats"] == 2).all() and set(df["unit"]) == {"s"}
     assert df.set_index(["variant", "stage"]).loc[("lazy", "steady"), "n"] == 4

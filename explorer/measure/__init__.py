@@ -29,6 +29,7 @@ _EXPORTS = {
     "jax_step_time": "explorer.measure.population",
     "spawn_time": "explorer.measure.spawn",
     "memory_per_agent": "explorer.measure.memory",
+    "rss_resolved": "explorer.measure.memory",
     "first_action_time": "explorer.measure.first_action",
     "step_time": "explorer.measure.steps",
     "cumulative_cost": "explorer.measure.steps",
@@ -53,6 +54,8 @@ _EXPORTS = {
     "reading_run_id": "explorer.measure.runs",
     "save_run": "explorer.measure.runs",
     "load_run": "explorer.measure.runs",
+    "where_written": "explorer.measure.runs",
+    "before_after": "explorer.measure.comparison",
     "hook_free_agent_class": "explorer.measure.overhead",
 }
 

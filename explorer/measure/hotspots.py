@@ -8,6 +8,7 @@ from __future__ import annotations
 import cProfile
 import linecache
 import pstats
+import sysconfig
 import time
 
 import pandas as pd
@@ -16,6 +17,7 @@ from explorer.checks import check_choice, check_int
 from explorer.measure.metadata import machine_metadata
 from explorer.measure.steps import observations_for
 from explorer.measure.variants import get_variant
+from explorer.paths import ROOT
 from explorer.world import GridWorld
 
 
@@ -57,6 +59,27 @@ def _stepper(variant: str, steps: int, world: GridWorld | None, seed: int):
     return run
 
 
+def package_path(filename: str) -> str:
+    """``filename`` as a reader knows it: from its package down (``pymdp/legacy/control.py``,
+    ``explorer/legacy.py``, ``stdlib/copy.py``), not this machine's absolute path; built-ins (``~``)
+    unchanged."""
+    path = filename.replace("\\", "/")
+    marker = path.rfind("-packages/")
+    if marker >= 0:
+        return path[marker + len("-packages/") :]
+    root = str(ROOT).replace("\\", "/") + "/"
+    if path.startswith(root):
+        return path[len(root) :]
+    stdlib = sysconfig.get_paths()["stdlib"].replace("\\", "/") + "/"
+    return "stdlib/" + path[len(stdlib) :] if path.startswith(stdlib) else filename
+
+
+def _harness(filename: str, name: str) -> bool:
+    """Whether a profiled function is the measuring harness rather than the agent's step."""
+    path = package_path(filename)
+    return path.startswith("explorer/measure/") or "_lsprof" in name
+
+
 def line_profile(
     steps: int = 50,
     variant: str = "lazy",
@@ -84,7 +107,7 @@ def line_profile(
             rows.append(
                 {
                     "function": func_name,
-                    "file": filename,
+                    "file": package_path(filename),
                     "line": lineno,
                     "hits": hits,
                     "time_s": seconds,
@@ -122,8 +145,10 @@ def function_profile(
 ) -> pd.DataFrame:
     """The ``top`` functions by ``sort`` (``cumulative_s`` or ``self_s``) over ``steps`` steps (cProfile).
 
-    Columns: ``function``, ``file``, ``line``, ``calls``, ``primitive_calls``, ``self_s`` (time in
-    the function itself), ``cumulative_s`` (with its callees), ``percent_self`` (of all self time).
+    Columns: ``function``, ``file`` (relative to its package's folder), ``line``, ``calls``,
+    ``primitive_calls``, ``self_s`` (time in the function itself), ``cumulative_s`` (with its
+    callees), ``percent_self`` (of all self time). The measuring harness (explorer.measure's loop
+    and the profiler's own calls) is left out: the rows are the agent's step.
     """
     steps = check_int("steps", steps, low=1)
     top = check_int("top", top, low=1)
@@ -135,7 +160,7 @@ def function_profile(
     rows = [
         {
             "function": name,
-            "file": filename,
+            "file": package_path(filename),
             "line": line,
             "calls": calls,
             "primitive_calls": primitive,
@@ -143,6 +168,7 @@ def function_profile(
             "cumulative_s": cumulative_s,
         }
         for (filename, line, name), (primitive, calls, self_s, cumulative_s, _) in raw.items()
+        if not _harness(filename, name)
     ]
     df = pd.DataFrame(rows)
     df["percent_self"] = 100 * df["self_s"] / df["self_s"].sum()

@@ -7,6 +7,7 @@ pymdp import) land in the intercept. RSS is weighed in fresh processes (see ``rs
 from __future__ import annotations
 
 import gc
+import math
 import tracemalloc
 
 import numpy as np
@@ -18,6 +19,7 @@ from explorer.measure.metadata import machine_metadata
 from explorer.measure.stats import error_text, failed, frame, rotated, summarize
 from explorer.measure.timing import frozen_heap
 from explorer.measure.variants import check_variants, get_variant
+from explorer.units import format_value
 from explorer.world import GridWorld
 
 SPAWNED = "spawned"
@@ -174,3 +176,48 @@ def _traced_bytes(name: str, stage: str, n: int, world: GridWorld, *, trace: boo
             tracemalloc.stop()
     del agents
     return float(after - before)
+
+
+#: RSS moves in whole pages (4 KiB here); it cannot tell apart less than a few pages over N agents.
+PAGE_BYTES = 4096
+#: How many pages over the agents a figure needs before RSS is said to resolve it.
+RESOLVING_PAGES = 10
+
+
+def rss_resolved(results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``results`` without the RSS rows RSS cannot resolve, and those rows with ``why`` each is left out.
+
+    An ``rss_delta`` row is left out when its figure is under :data:`RESOLVING_PAGES` pages over its
+    ``n`` agents, when its spread is wider than its median, or when it is below 80 % of tracemalloc's
+    bytes for the same agents: RSS then did not grow with the agents because the process reused
+    memory it had freed before (pymdp's import frees a lot), so it measured the allocator, not them.
+    """
+    rss = results[(results["metric"] == "memory_per_agent") & (results["method"] == RSS)]
+    traced = results[(results["metric"] == "memory_per_agent") & (results["method"] == TRACEMALLOC)]
+    traced = traced.set_index(["variant", "stage"])["median"]
+    reasons = {}
+    for index, row in rss.iterrows():
+        median, n = float(row["median"]), int(row["n"])
+        if math.isnan(median):
+            continue
+        python_bytes = traced.get((row["variant"], row["stage"]), math.nan)
+        resolution = RESOLVING_PAGES * PAGE_BYTES / max(n, 1)
+        if median < resolution:
+            reasons[index] = (
+                f"{format_value(median, 'B')} is under {RESOLVING_PAGES} pages over {n:,} agents "
+                f"({format_value(resolution, 'B')} per agent)"
+            )
+        elif row["max"] - row["min"] > abs(median):
+            reasons[index] = (
+                f"spread {format_value(row['min'], 'B')}-{format_value(row['max'], 'B')} "
+                "is wider than the median"
+            )
+        elif not math.isnan(python_bytes) and median < 0.8 * python_bytes:
+            reasons[index] = (
+                f"{format_value(median, 'B')} is below tracemalloc's {format_value(python_bytes, 'B')} "
+                "for the same agents: the process reused memory it had freed, RSS did not grow with them"
+            )
+    omitted = rss.loc[list(reasons), ["variant", "stage", "n", "median"]].assign(why=list(reasons.values()))
+    kept = results.drop(index=list(reasons))
+    kept.attrs = dict(results.attrs)
+    return kept, omitted.reset_index(drop=True)

@@ -14,6 +14,10 @@ from explorer.measure.variants import check_variants, get_variant
 from explorer.world import GridWorld
 
 WARM = "in_process_warm"
+#: The steady steps' CPU time (time.process_time: every thread of the process), beside their wall
+#: time: on a busy machine the wall time per step also counts the waits for a core.
+STEADY_CPU = "steady_cpu"
+PROCESS_TIME = "process_time"
 
 
 def observations_for(world: GridWorld, steps: int, seed: int = 0) -> tuple[int, ...]:
@@ -38,9 +42,11 @@ def step_time(
 
     Each repeat spawns one fresh agent per variant and feeds it the same ``steps`` observations.
     Rows (metric ``step_time``, method ``in_process_warm``): ``stage`` ``spawn`` (n=1),
-    ``first_step`` (n=1; the lazy agent builds pymdp's Agent here) and ``steady`` (seconds per step,
-    averaged over the ``n = steps - 1`` later steps). Every variant must choose the same actions;
-    if not, its rows record the error.
+    ``first_step`` (n=1; the lazy agent builds pymdp's Agent here) and ``steady`` (wall seconds per
+    step, averaged over the ``n = steps - 1`` later steps); and ``steady_cpu`` (method
+    ``process_time``: the same steps' CPU seconds per step). A single call rarely meets another
+    process's time slice, a window of steps does: when ``steady`` is well above ``steady_cpu`` the
+    machine was busy. Every variant must choose the same actions; if not, its rows record the error.
     """
     steps = check_int("steps", steps, low=2)
     repeats = check_int("repeats", repeats, low=1)
@@ -48,7 +54,7 @@ def step_time(
     variants = check_variants(variants)
     world = GridWorld() if world is None else world
     observations = observations_for(world, steps, seed)
-    samples = {(v, s): [] for v in variants for s in ("spawn", "first_step", "steady")}
+    samples = {(v, s): [] for v in variants for s in ("spawn", "first_step", "steady", STEADY_CPU)}
     actions: dict[str, list[int]] = {}
     errors: dict[str, str] = {}
     for name in variants:
@@ -67,13 +73,14 @@ def step_time(
             if name in errors:
                 continue
             try:
-                spawn_s, first_s, steady_s, chosen = _one_run(name, world, observations, seed)
+                spawn_s, first_s, steady_s, cpu_s, chosen = _one_run(name, world, observations, seed)
             except Exception as exc:
                 errors[name] = error_text(exc)
                 continue
             samples[(name, "spawn")].append(spawn_s)
             samples[(name, "first_step")].append(first_s)
             samples[(name, "steady")].append(steady_s)
+            samples[(name, STEADY_CPU)].append(cpu_s)
             if actions.setdefault(name, chosen) != chosen:
                 errors[name] = "actions differ between repeats"
     reference = next((actions[v] for v in variants if v in actions and v not in errors), None)
@@ -82,8 +89,9 @@ def step_time(
             errors[name] = f"actions differ from {variants[0]}'s on the same observations"
     rows = []
     for name in variants:
-        for stage, n in (("spawn", 1), ("first_step", 1), ("steady", steps - 1)):
-            common = {"metric": "step_time", "variant": name, "n": n, "unit": "s", "method": WARM}
+        for stage, n in (("spawn", 1), ("first_step", 1), ("steady", steps - 1), (STEADY_CPU, steps - 1)):
+            method = PROCESS_TIME if stage == STEADY_CPU else WARM
+            common = {"metric": "step_time", "variant": name, "n": n, "unit": "s", "method": method}
             common |= {"stage": stage, "note": f"{steps} observations from {world!r}"}
             if name in errors:
                 rows.append(failed(**common, repeats=repeats, error=errors[name]))
@@ -94,8 +102,9 @@ def step_time(
 
 def _one_run(
     name: str, world: GridWorld, observations: tuple[int, ...], seed: int
-) -> tuple[float, float, float, list[int]]:
-    """Spawn one agent, step it through ``observations``: spawn, first-step, per-step seconds, actions."""
+) -> tuple[float, float, float, float, list[int]]:
+    """Spawn one agent, step it through ``observations``: spawn, first-step, per-step wall and CPU
+    seconds, actions."""
     variant = get_variant(name)
     np.random.seed(seed)  # pymdp breaks exact ties with numpy's global RNG
     clock = time.perf_counter_ns
@@ -103,11 +112,12 @@ def _one_run(
     handle = variant.spawn(1, world)
     t1 = clock()
     chosen = [variant.step(handle, observations[0])[0]]
-    t2 = clock()
+    t2, c2 = clock(), time.process_time_ns()
     for obs in observations[1:]:
         chosen.append(variant.step(handle, obs)[0])
-    t3 = clock()
-    return (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9 / (len(observations) - 1), chosen
+    t3, c3 = clock(), time.process_time_ns()
+    later = len(observations) - 1
+    return (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9 / later, (c3 - c2) / 1e9 / later, chosen
 
 
 def cumulative_cost(results: pd.DataFrame, ks: tuple[int, ...] = (1, 10, 100, 1000, 10000)) -> pd.DataFrame:
