@@ -192,7 +192,11 @@ def _run_report(args: argparse.Namespace) -> int:
     from explorer.report import NotebookError, build_report
 
     out = args.out or REPORTS_DIR
-    mode = history_mode(args.history)  # a bad $EXPLORER_HISTORY fails here, before any work
+    try:
+        mode = history_mode(args.history)  # a bad $EXPLORER_HISTORY fails here, before any work
+    except ValueError as error:
+        print(f"report: {error} (from --history or $EXPLORER_HISTORY)", file=sys.stderr)
+        return 2
     started = time.time()
     try:
         written = build_report(out, profile="quick" if args.quick else "full")
@@ -201,7 +205,11 @@ def _run_report(args: argparse.Namespace) -> int:
         return 1
     print(f"wrote {len(written)} pages; open {written[-1]}")
     if not args.quick:
-        recorded = record_report_run("full", started, mode)
+        try:
+            recorded = record_report_run("full", started, mode)
+        except ValueError as error:
+            print(f"report: the pages are written, but the history was not: {error}", file=sys.stderr)
+            return 1
         if recorded is not None:
             print(f"history: appended {recorded}")
     return 0

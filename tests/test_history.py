@@ -108,3 +108,12 @@ def test_a_report_run_is_recorded_from_its_runs_results(monkeypatch, tmp_path, b
 
 def test_pytest_points_notebooks_at_the_fixture_history():
     assert Path(os.environ["EXPLORER_HISTORY_DIR"]) == FIXTURE
+
+
+def test_report_refuses_a_bad_history_mode_before_any_work(monkeypatch, capsys, tmp_path):
+    from explorer.__main__ import main
+
+    monkeypatch.setenv("EXPLORER_HISTORY", "everywhere")
+    assert main(["report", "--out", str(tmp_path / "out")]) == 2
+    assert "history mode must be one of" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
