@@ -237,9 +237,8 @@ def _run_compare(args: argparse.Namespace) -> int:
         ("BASE", "HEAD"), (checked.base, checked.head), checked.environments, strict=True
     ):
         how = {"same": "", "satisfied": "; other dependencies, all satisfied by this environment: reused"}
-        print(
-            f"{role} {source.label} ({source.kind} {source.commit[:12]}{how.get(environment, '; own venv')})"
-        )
+        commit = f" {source.commit[:12]}" if source.commit else ""
+        print(f"{role} {source.label} ({source.kind}{commit}{how.get(environment, '; own venv')})")
 
     def progress(metric: str, done: int, total: int) -> None:
         if done == total:
@@ -251,6 +250,7 @@ def _run_compare(args: argparse.Namespace) -> int:
         print("compare: interrupted; its temporary worktrees were removed", file=sys.stderr)
         return 130
     print(table(result.verdicts))
+    print(result.document["method"])
     print("wrote " + ", ".join(str(p) for p in result.written))
     if result.regressed:
         worse = [v.metric for v in result.verdicts if v.regressed]

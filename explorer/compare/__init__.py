@@ -133,10 +133,16 @@ def compare(checked: Plan, progress=None) -> Comparison:
     metadata = machine_metadata()
     if checked.base.kind == "file":
         verdicts, raw = _compare_files(checked), {}
-        method = "Figures read from two saved results files (different jobs: not interleaved)."
+        method = (
+            "Figures read from two saved results files (different jobs: not interleaved); intervals are "
+            "their interquartile ranges, and HEAD/BASE's the widest ratio they allow."
+        )
     else:
         verdicts, raw = _compare_code(checked, progress)
-        method = "Both sides measured in this job, interleaved BASE/HEAD/BASE/HEAD (order alternating)."
+        method = (
+            "Both sides measured in this job, interleaved BASE/HEAD/BASE/HEAD (order alternating); "
+            "intervals are 95% bootstrap intervals of the medians and of their ratio."
+        )
     document = {
         "base": _side(checked.base),
         "head": _side(checked.head),

@@ -12,7 +12,7 @@ from explorer.compare.verdict import Verdict
 from explorer.files import write_atomic
 from explorer.units import format_interval, format_value
 
-_HEADER = ("metric", "BASE median [95%]", "HEAD median [95%]", "HEAD/BASE [95%]", "verdict")
+_HEADER = ("metric", "BASE median [interval]", "HEAD median [interval]", "HEAD/BASE [interval]", "verdict")
 _STYLE = """
  body { font-family: system-ui, sans-serif; max-width: 64rem; margin: 2rem auto; line-height: 1.45; }
  table { border-collapse: collapse; }
@@ -77,7 +77,7 @@ def write_html(path: Path, document: dict, verdicts: list[Verdict]) -> Path:
 <h1>Before / after</h1>
 <p><b>BASE</b> {html.escape(_describe(base))}<br><b>HEAD</b> {html.escape(_describe(head))}</p>
 <p>{html.escape(document["method"])} Threshold {document["threshold"]:.0%}: a verdict other than
-"same within noise" needs the whole 95% interval of HEAD/BASE beyond it.
+"same within noise" needs the whole interval of HEAD/BASE beyond it.
 Machine: {html.escape(document["machine"])};
 load average at start {html.escape(str(document["load_average_1_5_15"]))}.</p>
 <table><tr>{headings}</tr>

@@ -46,7 +46,7 @@ def resolve(argument: str, *, role: str, repo: Path = ROOT) -> Source:
             raise CompareInputError(
                 f"{role} must be a results .json file, a checkout or a revision, got {argument!r}"
             )
-        return Source(argument, "file", path.resolve())
+        return Source(argument, "file", path.resolve(), _commit_in(path))
     if path.is_dir():
         if not (path / "explorer" / "__init__.py").is_file():
             raise CompareInputError(
@@ -174,6 +174,21 @@ def _with_environment(source: Source, repo: Path, build_venv: bool, created: lis
     python = venv / "bin" / "python"
     subprocess.run([str(python), "-m", "pip", "install", "-q", "-e", f"{source.path}[dev]"], check=True)
     return Source(source.label, source.kind, source.path, source.commit, source.dirty, str(python))
+
+
+def _commit_in(path: Path) -> str:
+    """The git commit a saved results file or history record names, if any."""
+    import json
+
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    if not isinstance(document, dict):
+        return ""
+    metadata = document.get("metadata")
+    commit = (metadata if isinstance(metadata, dict) else {}).get("git_commit") or document.get("commit")
+    return str(commit or "")
 
 
 def _commit_of(folder: Path) -> tuple[str, bool]:
