@@ -15,7 +15,7 @@ from explorer.report import (
     index_html,
     page_heading,
 )
-from explorer.report.pages import load_banner
+from explorer.report.pages import load_banner, numbered_title
 
 
 def write_notebook(path, *cells, parameters=True):
@@ -141,6 +141,18 @@ def test_no_banner_when_the_load_stayed_within_the_cores():
         nbformat.read(curated_notebooks()[0], as_version=4), "quiet", load_banner([FAKE_QUIET])
     )
     assert "Busy machine." not in page
+
+
+@pytest.mark.parametrize(
+    ("stem", "heading", "title"),
+    [
+        ("05_population", "06 · Population: thousands of agents", "05 · Population: thousands of agents"),
+        ("06_history", "06 History: the headline figures", "06 · History: the headline figures"),
+        ("07_summary", "Scorecard", "07 · Scorecard"),
+    ],
+)
+def test_index_titles_carry_the_files_number(stem, heading, title):
+    assert numbered_title(stem, heading) == title
 
 
 def test_index_titles_and_summaries_are_plain_text():

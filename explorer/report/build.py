@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from explorer.checks import check_choice
 from explorer.paths import NOTEBOOKS_DIR, REPORTS_DIR
-from explorer.report.pages import compact_images, load_banner, plain_text
+from explorer.report.pages import compact_images, load_banner, numbered_title, plain_text
 from explorer.report.progress import ReportProgress
 from explorer.report.styles import inline_pruned_styles
 
@@ -169,6 +169,7 @@ def index_html(pages: list[Page], profile: str, banner: str = "") -> str:
 <title>explorer report</title>
 <style>
   body {{ font-family: system-ui, sans-serif; max-width: 46rem; margin: 3rem auto; line-height: 1.5; }}
+  ul {{ list-style: none; padding-left: 0; }}
   li {{ margin-bottom: 1rem; }}
   span {{ color: #444; }}
 </style>
@@ -178,9 +179,9 @@ def index_html(pages: list[Page], profile: str, banner: str = "") -> str:
 {banner}
 <p>Each page is a notebook executed headless with the <code>{html.escape(profile)}</code> measurement
 profile; figures were measured on the machine named in each page.</p>
-<ol>
+<ul>
 {items}
-</ol>
+</ul>
 </body>
 </html>
 """
@@ -220,7 +221,8 @@ def build_report(
             with shared_run_id(run_id):  # kernels inherit it, for code that saves without the parameter
                 executed = execute_notebook(path, profile, shown, run_id)
             run = shown.runs[-1]
-            title, summary = page_heading(executed, path.stem)
+            heading, summary = page_heading(executed, path.stem)
+            title = numbered_title(path.stem, heading)
             page = Page(path.with_suffix(".html").name, title, summary, run.seconds)
             write_atomic(staging / page.file_name, export_html(executed, title, load_banner(run.loads)))
             pages.append(page)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,14 @@ def plain_text(markdown: str) -> str:
 
     rendered = mistune.html(markdown)
     return " ".join(BeautifulSoup(rendered, "html.parser").get_text().split())
+
+
+def numbered_title(stem: str, heading: str) -> str:
+    """``heading`` numbered as its file is (``05_population`` -> ``"05 · ..."``), whatever number it
+    carries itself: the index then reads in the order the report runs, even after a renumbering."""
+    number = re.match(r"\d+", stem)
+    rest = re.sub(r"^\d+\s*[·.:-]?\s*", "", heading).strip() or stem
+    return f"{number.group()} · {rest}" if number else rest
 
 
 def peak_load(metadata: Iterable[Mapping]) -> tuple[float, int] | None:
