@@ -10,6 +10,7 @@ import linecache
 import pstats
 import sysconfig
 import time
+import warnings
 
 import pandas as pd
 
@@ -206,7 +207,12 @@ def memory_samples(
         return len(handle)
 
     started = time.time()
-    samples = memory_usage((populate, (), {}), interval=interval, timestamps=True)
+    with warnings.catch_warnings():
+        # memory_profiler forks a child that only polls this process's RSS through psutil; once
+        # JAX is loaded (a jax Population earlier in the same kernel) JAX warns about any fork.
+        warnings.filterwarnings("ignore", r"os\.fork\(\) was called", RuntimeWarning)
+        warnings.filterwarnings("ignore", r".*multi-threaded, use of fork\(\)", DeprecationWarning)
+        samples = memory_usage((populate, (), {}), interval=interval, timestamps=True)
     df = pd.DataFrame(samples, columns=["rss_MiB", "timestamp"])
     origin = min(df["timestamp"].min(), started)
     df["t_s"] = df["timestamp"] - origin
