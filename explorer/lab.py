@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 import socket
 import sys
+from pathlib import Path
 
 from explorer.checks import check_int
 from explorer.paths import NOTEBOOKS_DIR
@@ -36,10 +37,10 @@ def lab_url(port: int, token: str) -> str:
     return f"http://{HOST}:{port}/lab/tree/{FRONT_DOOR}?token={token}"
 
 
-def lab_arguments(port: int, token: str, *, open_browser: bool) -> list[str]:
-    """JupyterLab's command-line settings for ``python -m explorer lab``."""
+def lab_arguments(port: int, token: str, *, open_browser: bool, root: Path = NOTEBOOKS_DIR) -> list[str]:
+    """JupyterLab's command-line settings for ``python -m explorer lab`` (serving ``root``)."""
     return [
-        f"--ServerApp.root_dir={NOTEBOOKS_DIR}",
+        f"--ServerApp.root_dir={root}",
         f"--ServerApp.ip={HOST}",
         f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0",  # the printed URL must be the one it serves

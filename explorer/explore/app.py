@@ -243,10 +243,12 @@ class ExploreApp:
         self.population_view = w.VBox([*rows, self.population_image])
 
     def _make_measure_panel(self) -> None:
-        self.measure_button = w.Button(description="Measure this world", icon="tachometer-alt")
+        self.measure_button = w.Button(
+            description="Measure this world", icon="tachometer-alt", layout=w.Layout(width="auto")
+        )
         self.measure_button.on_click(lambda _: self.measure(background=self.background))
         self.measure_job = Job("measuring")
-        self.measure_images = w.VBox([])
+        self.measure_images = w.HBox([], layout=w.Layout(flex_flow="row wrap"))
         note = w.HTML(
             "Spawn time, bytes per agent and step time of eager, lazy and floor agents in this world "
             "(the bench's quick profile: about ten seconds on 2 cores)."
@@ -267,6 +269,8 @@ class ExploreApp:
         self._building = False
         self._draw_episode()
         self.measure_job.cancel()
+        self.measure_job.status.value = ""  # the plots below were of the previous world
+        self.measure_job.progress.value = 0
         self.measure_images.children = ()
         self.measured = None
 
@@ -305,7 +309,10 @@ class ExploreApp:
                 return  # the world changed while it was measured: these plots are not of it
             self.measured = results
             pictures = [figures.png(f) for f in figures.measurement_figures(results)]
-            self.measure_images.children = [w.Image(value=p, format="png") for p in pictures]
+            self.measure_images.children = [
+                w.Image(value=p, format="png", layout=w.Layout(width="32%", min_width="300px"))
+                for p in pictures
+            ]
 
         self.measure_job.start(
             lambda progress, stop: measure_world(world, progress=progress, stop=stop), done, background

@@ -121,11 +121,11 @@ def population_figure(run: PopulationRun, step: int) -> Figure:
     if len(reached):
         bins = np.arange(reached.min(), reached.max() + 2) - 0.5
         hist_ax.hist(reached, bins=bins, color="#2471a3")
-    hist_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    hist_ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
     missed = run.n - len(reached)
     hist_ax.set_xlabel("steps to the goal")
     hist_ax.set_ylabel("agents")
-    hist_ax.set_title(f"steps to the goal ({missed} of {run.n} never reached it)", fontsize=10)
+    hist_ax.set_title(f"steps to the goal\n({missed} of {run.n} never reached it)", fontsize=10)
     stopped = "" if run.completed else ", stopped early"
     figure.suptitle(f"{run.n} agents, engine {run.engine!r}{stopped}")
     return figure
