@@ -11,6 +11,8 @@ import os
 import re
 from contextlib import contextmanager
 
+from explorer.units import format_value
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -46,8 +48,8 @@ def check_memory(nbytes: int, what: str) -> None:
     limit = memory_limit()
     if nbytes > limit:
         raise MemoryError(
-            f"{what} needs {format_bytes(nbytes)} ({int(nbytes):,} bytes), above the memory limit of "
-            f"{format_bytes(limit)}; nothing was allocated. Raise the limit with {ENV_VAR}=<bytes, "
+            f"{what} needs {format_value(nbytes, 'B')} ({int(nbytes):,} bytes), above the memory limit of "
+            f"{format_value(limit, 'B')}; nothing was allocated. Raise the limit with {ENV_VAR}=<bytes, "
             "e.g. 16GiB> or explorer.limits.set_memory_limit(...)"
         )
 
@@ -108,16 +110,6 @@ def parse_bytes(text: str, name: str) -> int:
     if value < 1:
         raise ValueError(f"{name} must be at least 1 byte, got {text!r}")
     return value
-
-
-def format_bytes(nbytes: float) -> str:
-    """``nbytes`` with a binary unit, three significant figures: ``4.77 GiB``."""
-    value = float(nbytes)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(value) < 1024 or unit == "TiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.3g} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
 
 
 def _system_available() -> int:

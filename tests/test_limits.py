@@ -138,6 +138,6 @@ def test_oversized_models_and_worlds_are_refused_under_a_memory_cap():
     lines = done.stdout.splitlines()
     assert lines[0].startswith("refused: build_model(GridWorld(side=100)) (a dense model of 10,000 states")
     assert "needs 4.47 GiB" in lines[0]
-    assert lines[1].startswith("refused: build_model(GridWorld(side=1000))") and "TiB" in lines[1]
+    assert lines[1].startswith("refused: build_model(GridWorld(side=1000))") and "44,700 GiB" in lines[1]
     assert lines[2].startswith("refused: side must give at most")
     assert lines[3] == "20x20 built"
