@@ -141,7 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         metavar="DIR",
-        help="output folder (default: reports/ in the checkout)",
+        help="output folder: absent, empty or a previous report (default: reports/ in the checkout)",
+    )
+    report.add_argument(
+        "--recover",
+        action="store_true",
+        help="only put back a report that an interrupted run moved aside, and clean up; run nothing",
     )
     report.add_argument(
         "--history",
@@ -188,22 +193,17 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 def _run_report(args: argparse.Namespace) -> int:
     from explorer.history import history_mode, record_report_run
-    from explorer.paths import REPORTS_DIR
-    from explorer.report import NotebookError, build_report
+    from explorer.report.command import run_report_command
 
-    out = args.out or REPORTS_DIR
     try:
         mode = history_mode(args.history)  # a bad $EXPLORER_HISTORY fails here, before any work
     except ValueError as error:
         print(f"report: {error} (from --history or $EXPLORER_HISTORY)", file=sys.stderr)
         return 2
     started = time.time()
-    try:
-        written = build_report(out, profile="quick" if args.quick else "full")
-    except NotebookError as error:
-        print(f"report failed: {error}\nThe previous report in {out} is unchanged.", file=sys.stderr)
-        return 1
-    print(f"wrote {len(written)} pages; open {written[-1]}")
+    code = run_report_command(args.out, profile="quick" if args.quick else "full", recover_only=args.recover)
+    if code != 0 or args.recover:
+        return code
     if not args.quick:
         try:
             recorded = record_report_run("full", started, mode)

@@ -53,7 +53,7 @@ def report(tmp_path_factory):
 
 def test_report_writes_a_page_per_notebook_and_an_index(report):
     out, written = report
-    assert sorted(p.name for p in out.iterdir()) == ["01_tiny.html", "index.html"]
+    assert sorted(p.name for p in out.iterdir()) == [".explorer-report.json", "01_tiny.html", "index.html"]
     assert [p.name for p in written] == ["01_tiny.html", "index.html"]
     index = (out / "index.html").read_text()
     assert 'href="01_tiny.html"' in index

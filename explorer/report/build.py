@@ -7,10 +7,9 @@ run leaves the previous report untouched.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +22,8 @@ from explorer.report.styles import inline_pruned_styles
 
 if TYPE_CHECKING:
     import nbformat
+
+    from explorer.report.output import ReportRun
 
 #: The measurement profiles a notebook accepts in its ``parameters`` cell.
 PROFILES = ("quick", "full")
@@ -76,11 +77,15 @@ def execute_notebook(
     profile: str = "quick",
     progress: ReportProgress | None = None,
     run_id: str | None = None,
+    *,
+    run: ReportRun | None = None,
 ) -> nbformat.NotebookNode:
     """Run every cell of ``path`` in a fresh kernel started in the notebook's folder.
 
     With ``progress``, the notebook's cells are reported as they run and its duration recorded;
-    ``run_id`` is the run its results belong to (see :mod:`explorer.measure.runs`).
+    ``run_id`` is the run its results belong to (see :mod:`explorer.measure.runs`). Within a report
+    ``run`` the kernel's connection file goes to the run's folder (removed with it, even after a
+    crash) and a signal to the run stops the kernel.
     """
     import nbformat
     from nbclient import NotebookClient
@@ -103,6 +108,10 @@ def execute_notebook(
         extra_arguments=["--IPKernelApp.log_level=ERROR"],
         **hooks,
     )
+    if run is not None:
+        client.on_cell_start = lambda **_: run.check()
+        run.kernel_manager = client.create_kernel_manager()
+        run.kernel_manager.connection_file = str(run.runtime / f"kernel-{path.stem}.json")
     try:
         client.execute()
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
@@ -196,58 +205,75 @@ def build_report(
 ) -> list[Path]:
     """Execute ``notebooks`` (all curated ones by default), export them and index them in ``out_dir``.
 
-    Written to a temporary folder beside ``out_dir`` and swapped in at the end: if any notebook
-    fails, :class:`NotebookError` is raised and ``out_dir`` keeps its previous content.
+    ``out_dir`` must be absent, empty or a previous report (:func:`output.check_out_dir`, checked
+    before any notebook runs). The report is built beside it and swapped in at the end: if any
+    notebook fails, :class:`NotebookError` is raised; on SIGINT/SIGTERM,
+    :class:`output.ReportInterrupted`; either way ``out_dir`` keeps its previous content.
     """
-    from explorer.files import current_umask, write_atomic
+    from explorer.files import write_atomic
     from explorer.measure.runs import new_run_id, shared_run_id
+    from explorer.report.output import ReportRun, check_out_dir, recover
 
     check_choice("profile", profile, PROFILES)
-    out_dir = Path(out_dir)
     paths = curated_notebooks() if notebooks is None else [Path(p) for p in notebooks]
     if not paths:
         raise ValueError(f"notebooks must name at least one .ipynb file, found none in {NOTEBOOKS_DIR}")
     for path in paths:
         if path.suffix != ".ipynb" or not path.is_file():
             raise ValueError(f"notebooks must be existing .ipynb files, got {str(path)!r}")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        staging.chmod(0o777 & ~current_umask())  # mkdtemp makes 0700; the report is for reading
+    out_dir = check_out_dir(out_dir)
+    recover(out_dir)
+    run_id = new_run_id()  # one run: the summary reads only the results these notebooks save
+    with ReportRun(out_dir, run_id, profile) as report_run:
         pages = []
         shown = ReportProgress(len(paths), enabled=progress)
-        run_id = new_run_id()  # one run: the summary reads only the results these notebooks save
         for path in paths:
+            report_run.check()
             with shared_run_id(run_id):  # kernels inherit it, for code that saves without the parameter
-                executed = execute_notebook(path, profile, shown, run_id)
+                execute = functools.partial(execute_notebook, path, profile, shown, run_id, run=report_run)
+                executed = _in_thread(report_run, execute)
+            report_run.check()
             run = shown.runs[-1]
             heading, summary = page_heading(executed, path.stem)
             title = numbered_title(path.stem, heading)
             page = Page(path.with_suffix(".html").name, title, summary, run.seconds)
-            write_atomic(staging / page.file_name, export_html(executed, title, load_banner(run.loads)))
+            html_page = export_html(executed, title, load_banner(run.loads))
+            write_atomic(report_run.staging / page.file_name, html_page)
             pages.append(page)
         samples = [sample for run in shown.runs for sample in run.loads]
         write_atomic(
-            staging / "index.html", index_html(pages, profile, load_banner(samples, "during this run"))
+            report_run.staging / "index.html",
+            index_html(pages, profile, load_banner(samples, "during this run")),
         )
-        _swap_in(staging, out_dir)
+        report_run.commit()
         if progress:
             print(shown.table(), flush=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return [out_dir / page.file_name for page in pages] + [out_dir / "index.html"]
 
 
-def _swap_in(staging: Path, out_dir: Path) -> None:
-    # Two renames: the old report is moved aside, never deleted before the new one is in place.
-    retired = None
-    if out_dir.exists():
-        retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))
-        out_dir.rename(retired / out_dir.name)
-    staging.rename(out_dir)
-    if retired is not None:
-        shutil.rmtree(retired, ignore_errors=True)
+def _in_thread(run: ReportRun, function):
+    """``function()`` in a worker thread, so the main thread keeps the run's signal handlers
+    (nbclient replaces SIGINT's in the main thread and swallows it) and wakes for them."""
+    import threading
+
+    outcome: dict[str, object] = {}
+
+    def target() -> None:
+        from jupyter_core.utils import ensure_event_loop
+
+        try:
+            outcome["value"] = function()
+        except BaseException as error:
+            outcome["error"] = error
+        finally:
+            ensure_event_loop().close()  # nbclient's loop for this thread, else it warns when collected
+
+    thread = threading.Thread(target=target, name="explorer-report-notebook", daemon=True)
+    thread.start()
+    run.wait(thread)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def _failed_cell(notebook: nbformat.NotebookNode) -> tuple[int, str] | None:
