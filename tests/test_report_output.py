@@ -109,9 +109,9 @@ def test_absent_empty_marked_and_pre_marker_reports_are_accepted(tmp_path):
 def test_a_report_replaces_the_previous_one_and_is_marked(tmp_path):
     out = old_report(tmp_path / "out")
     page = write_notebook(tmp_path / "01_tiny.ipynb", "print('hello')")
-    build_report(out, notebooks=[page], progress=False, run_id="r1")
+    build_report(out, notebooks=[page], progress=False)
     marker = json.loads((out / MARKER).read_text())
-    assert marker["run_id"] == "r1" and marker["format"] == 1
+    assert marker["run_id"] != "old-run" and marker["format"] == 1 and marker["profile"] == "full"
     assert sorted(marker["files"]) == ["01_tiny.html", "index.html"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["01_tiny.ipynb", "out"]  # nothing left beside
 
@@ -123,6 +123,7 @@ from explorer.report.command import run_report_command
 from explorer.report.output import ReportRun
 if sys.argv[3] == "crash-between-renames":
     ReportRun._install = lambda self: os._exit(9)
+Path(sys.argv[1]).with_name("entered").write_text("")
 code = run_report_command(Path(sys.argv[1]), profile="quick", notebooks=[Path(sys.argv[2])], progress=False)
 sys.exit(code)
 """
@@ -150,12 +151,14 @@ SLOW_CELL = textwrap.dedent(
 )
 
 
-def wait_for(path: Path, process: subprocess.Popen, timeout: float = 60) -> int:
+def wait_for(path: Path, process: subprocess.Popen, timeout: float = 60, read: bool = True) -> int:
     deadline = time.monotonic() + timeout
     while not path.exists():
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "the notebook never started"
         time.sleep(0.05)
+    if not read:
+        return 0
     time.sleep(0.1)
     return int(path.read_text())
 
@@ -192,20 +195,22 @@ def test_a_signal_during_a_cell_stops_within_seconds_and_keeps_the_old_report(tm
     assert process.returncode == 130
     assert stderr.strip().splitlines() == [f"interrupted; previous report at {out} unchanged"]
     assert snapshot(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["01_tiny.ipynb", "out", "started"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["01_tiny.ipynb", "entered", "out", "started"]
     assert kernel_gone(kernel)
 
 
-def test_a_signal_before_any_kernel_starts_is_one_line_and_exit_130(tmp_path):
+@pytest.mark.parametrize("delay", [0.0, 0.7])
+def test_a_signal_before_the_first_cell_is_one_line_and_exit_130(tmp_path, delay):
     process, out = start_report(tmp_path, "1 + 1")
     before = snapshot(out)
-    time.sleep(0.4)  # still importing, or starting the kernel
+    wait_for(tmp_path / "entered", process, read=False)
+    time.sleep(delay)  # importing the report's libraries, or starting the kernel
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 130, stderr
     assert stderr.strip().splitlines() == [f"interrupted; previous report at {out} unchanged"]
     assert snapshot(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["01_tiny.ipynb", "out"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["01_tiny.ipynb", "entered", "out"]
 
 
 def test_sigkill_mid_run_leaves_the_old_report_and_the_next_run_cleans_up(tmp_path):
@@ -221,7 +226,7 @@ def test_sigkill_mid_run_leaves_the_old_report_and_the_next_run_cleans_up(tmp_pa
     assert len(leftovers) == 1 and list(leftovers[0].glob("runtime/kernel-*.json"))
     assert recover(out) == [f"removed {leftovers[0].name} (left by an interrupted run)"]
     assert snapshot(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["01_tiny.ipynb", "out", "started"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["01_tiny.ipynb", "entered", "out", "started"]
 
 
 def test_a_crash_between_the_renames_is_recovered(tmp_path, capsys):
@@ -235,7 +240,7 @@ def test_a_crash_between_the_renames_is_recovered(tmp_path, capsys):
     assert main(["report", "--recover", "--out", str(out)]) == 0  # ...and --recover puts it back
     assert f"restored the previous report to {out}" in capsys.readouterr().out
     assert snapshot(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["01_tiny.ipynb", "out"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["01_tiny.ipynb", "entered", "out"]
     assert main(["report", "--recover", "--out", str(out)]) == 0
     assert capsys.readouterr().out.strip() == f"nothing to recover at {out}"
 

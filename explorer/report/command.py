@@ -23,7 +23,8 @@ def run_report_command(
     """Build the report into ``out`` (or with ``recover_only`` only recover it); returns the exit code.
 
     Errors are one line on stderr: a refused ``--out`` (2), a failed notebook (1), SIGINT or
-    SIGTERM (130, "interrupted; previous report at DIR unchanged").
+    SIGTERM (130, "interrupted; previous report at DIR unchanged"; the process then exits at once,
+    as the stopped kernel's sockets could hang a library's exit handler).
     """
     out = Path(out) if out is not None else REPORTS_DIR
     # Until the run installs its own handlers, SIGTERM stops the command as Ctrl-C would.
@@ -43,7 +44,7 @@ def run_report_command(
             return EXIT_REFUSED
         except ReportInterrupted as error:
             print(error, file=sys.stderr)
-            return EXIT_INTERRUPTED
+            _exit_now(EXIT_INTERRUPTED)
         except NotebookError as error:
             print(f"report failed: {error}\nThe previous report in {out} is unchanged.", file=sys.stderr)
             return EXIT_FAILED
@@ -56,3 +57,12 @@ def run_report_command(
         signal.signal(signal.SIGTERM, previous)
     print(f"wrote {len(written)} pages; open {written[-1]}")
     return EXIT_OK
+
+
+def _exit_now(code: int) -> None:
+    """Exit without running exit handlers: zmq and nbclient's would wait on the killed kernel."""
+    import os
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
