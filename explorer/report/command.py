@@ -27,9 +27,10 @@ def run_report_command(
     as the stopped kernel's sockets could hang a library's exit handler).
     """
     out = Path(out) if out is not None else REPORTS_DIR
-    # Until the run installs its own handlers, SIGTERM stops the command as Ctrl-C would.
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    previous = None
     try:
+        # Until the run installs its own handlers, SIGTERM stops the command as Ctrl-C would.
+        previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
         from explorer.report.build import NotebookError, build_report
         from explorer.report.output import OutputError, ReportInterrupted, check_out_dir, recover
 
@@ -54,7 +55,8 @@ def run_report_command(
         print("interrupted; " + state.format(out), file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     print(f"wrote {len(written)} pages; open {written[-1]}")
     return EXIT_OK
 

@@ -41,7 +41,7 @@ PROTECTED = (
     ROOT / ".git",
 )
 #: Seconds an interrupted run waits for its notebook to stop before cleaning up anyway.
-STOP_GRACE_S = 5.0
+STOP_GRACE_S = 2.0
 _LEGACY_PAGE = re.compile(r"(index|\d\d_[a-z0-9_]+)\.html")
 
 
@@ -251,8 +251,11 @@ class ReportRun:
         while thread.is_alive():
             thread.join(0.1)
             if self.interrupted is not None:
-                self._stop_kernel()
-                thread.join(STOP_GRACE_S)
+                # a kernel may still be starting: kill it as soon as it has a process
+                deadline = time.monotonic() + STOP_GRACE_S
+                while thread.is_alive() and time.monotonic() < deadline:
+                    self._stop_kernel()
+                    thread.join(0.05)
                 self.check()
 
     def _retire(self) -> None:
