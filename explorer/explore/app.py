@@ -342,7 +342,8 @@ class ExploreApp:
         return f"episode: {self.episode.steps} steps, reached goal: {trajectory.reached_goal}"
 
     def _run_text(self) -> str:
-        return "population: " + ", ".join(f"{k} {v}" for k, v in self.run.summary().items())
+        summary = ", ".join(f"{k} {v}" for k, v in self.run.summary().items())
+        return f"population ({self.run.engine}): {summary}"
 
     def _measure_fallback(self) -> dict[str, str]:
         images = [child.value for child in self.measure_images.children]

@@ -127,7 +127,7 @@ def population_figure(run: PopulationRun, step: int) -> Figure:
     hist_ax.set_ylabel("agents")
     hist_ax.set_title(f"steps to the goal\n({missed} of {run.n} never reached it)", fontsize=10)
     stopped = "" if run.completed else ", stopped early"
-    figure.suptitle(f"{run.n} agents, engine {run.engine!r}{stopped}")
+    figure.suptitle(f"{run.n} agents, engine {run.engine}{stopped}")
     return figure
 
 

@@ -135,11 +135,13 @@ class PopulationRun:
         return len(self.steps_to_goal)
 
     def summary(self) -> dict[str, object]:
-        """Agents, steps run, share that reached the goal, median steps to it (among those that did)."""
+        """Agents, steps run, share that reached the goal, median steps to it (among those that did).
+
+        Not the engine: every engine computes the same agents (the figure's title names it).
+        """
         reached = self.steps_to_goal[self.steps_to_goal >= 0]
         return {
             "agents": self.n,
-            "engine": self.engine,
             "steps run": len(self.occupancy) - 1,
             "reached goal": f"{len(reached) / self.n:.1%}",
             "median steps to goal": float(np.median(reached)) if len(reached) else None,
@@ -152,12 +154,15 @@ def run_population(
     n: int,
     steps: int,
     *,
-    engine: str = "numpy",
+    engine: str | None = None,
     seed: int = 0,
     progress: Progress | None = None,
     stop: Stop | None = None,
 ) -> PopulationRun:
-    """``n`` agents of ``explorer.Population`` (backend ``engine``) walking ``world`` for ``steps`` steps.
+    """``n`` agents of ``explorer.Population`` walking ``world`` for ``steps`` steps.
+
+    ``engine`` is the population's ``backend`` (None: its first, default one); the run records the
+    engine the population says it used (an ``auto`` backend names the one it chose).
 
     Agents that reach the goal stay there for the occupancy (the episode ends on the goal, as in
     :func:`explorer.run_episode`); the others keep stepping.
@@ -168,9 +173,11 @@ def run_population(
     check_instance("world", world, GridWorld, "a GridWorld")
     n = check_int("n", n, low=1)
     steps = check_int("steps", steps, low=1)
-    check_choice("engine", engine, engines())
+    engine = engines()[0] if engine is None else check_choice("engine", engine, engines())
     seed = check_int("seed", seed, low=0)
     population = Population(world, n, backend=engine, seed=seed)
+    used = getattr(population, "backend", engine)
+    engine = engine if used == engine else f"{used} ({engine})"
     walk = Walk(world, n, seed)
     occupancy = [np.bincount(walk.states, minlength=world.n_states)]
     steps_to_goal = np.where(walk.states == world.goal, 0, -1)

@@ -60,7 +60,7 @@ class Settings:
     start: int = 0
     goal: int | None = None
     agents: int = 2000
-    engine: str = "numpy"
+    engine: str | None = None  # explorer.Population's first (default) backend
     steps: int = 30
     seed: int = 0
 
@@ -69,6 +69,8 @@ class Settings:
         check_int("agents", self.agents, low=1, high=MAX_AGENTS + 1)
         check_int("steps", self.steps, low=1, high=MAX_STEPS + 1)
         check_int("seed", self.seed, low=0)
+        if self.engine is None:
+            object.__setattr__(self, "engine", engines()[0])
         check_choice("engine", self.engine, engines())
         if not isinstance(self.walls, tuple):
             object.__setattr__(self, "walls", tuple(self.walls))
