@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from pathlib import Path
 
 
@@ -29,6 +30,91 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def check_output_file(path: str | os.PathLike[str], name: str) -> Path:
+    """``path`` if a results file may be written there, else ValueError naming ``name`` and why.
+
+    Not a directory or a symbolic link (the rename would replace the link, not its target), and
+    in a folder that exists or can be created and is writable. Touches nothing.
+    """
+    given = Path(path).expanduser()
+    if given.is_symlink():
+        raise ValueError(
+            f"{name} {str(given)!r} is a symbolic link (to {os.readlink(given)!r}); give the file's "
+            "own path, writing would replace the link"
+        )
+    if given.is_dir():
+        raise ValueError(
+            f"{name} {str(given)!r} is a directory; give a file path such as {str(given / 'x')!r}"
+        )
+    if given.exists() and not given.is_file():
+        raise ValueError(f"{name} {str(given)!r} exists and is not a regular file")
+    folder = Path(os.path.abspath(given)).parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ValueError(f"{name} {str(given)!r}: {str(folder)!r} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"{name} {str(given)!r}: cannot write in {str(folder)!r} (not writable)")
+    return given
+
+
+def write_files_atomic(files: dict[Path, str | bytes]) -> list[Path]:
+    """Write several files so that either all new versions appear or none does.
+
+    Each is written to a temporary file first; then each is renamed over its path, the old
+    versions kept as hard links until all renames succeed. If any step fails, the old files are
+    put back (new ones removed) before the error propagates.
+    """
+    paths = [Path(p) for p in files]
+    if len({os.path.realpath(p) for p in paths}) != len(paths):
+        raise ValueError(f"files must name distinct paths, got {[str(p) for p in paths]}")
+    temps: list[str] = []
+    backups: dict[Path, str | None] = {}
+    try:
+        for path, data in zip(paths, files.values(), strict=True):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temps.append(_write_temp(path, data.encode() if isinstance(data, str) else data))
+        for path in paths:
+            if path.exists():
+                backup = str(path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.old")
+                os.link(path, backup)  # fails rather than overwrite if the name exists
+                backups[path] = backup
+            else:
+                backups[path] = None
+        for path, tmp in zip(paths, temps, strict=True):
+            os.replace(tmp, path)
+    except BaseException:
+        for path, tmp in zip(paths, temps, strict=False):
+            if Path(tmp).exists():  # not renamed yet
+                Path(tmp).unlink()
+            elif backups.get(path) is not None:  # renamed: the old version goes back
+                os.replace(backups[path], path)
+            else:  # renamed, and there was no old version
+                path.unlink(missing_ok=True)
+        for backup in backups.values():
+            if backup is not None and Path(backup).exists():
+                Path(backup).unlink()
+        raise
+    for backup in backups.values():
+        if backup is not None:
+            Path(backup).unlink(missing_ok=True)
+    return paths
+
+
+def _write_temp(path: Path, payload: bytes) -> str:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~current_umask())
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return tmp
 
 
 def current_umask() -> int:

@@ -3,21 +3,40 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import textwrap
+from pathlib import Path
 
+from explorer.files import check_output_file
 from explorer.measure.comparison import TABLE_WIDTH, render
 from explorer.measure.results import save_results
 from explorer.measure.suite import run_suite
 from explorer.paths import RESULTS_DIR
 
 
+def check_outputs(json_path: Path, csv_path: Path) -> tuple[Path, Path]:
+    """Both output paths, checked before any measurement: files we may write, and not the same file."""
+    json_path = check_output_file(json_path, "--json")
+    csv_path = check_output_file(csv_path, "--csv")
+    if os.path.realpath(json_path) == os.path.realpath(csv_path):
+        raise ValueError(f"--json and --csv name the same file {str(json_path)!r}; give two paths")
+    return json_path, csv_path
+
+
 def run_bench(args: argparse.Namespace) -> int:
     """Run the benchmark described by the parsed ``args``; writes results atomically."""
     profile = "quick" if args.quick else "full"
-    only = tuple(args.only) if args.only else None
+    only = tuple(dict.fromkeys(args.only)) if args.only else None  # --only M --only M measures M once
+    try:
+        json_path, csv_path = check_outputs(
+            args.json or RESULTS_DIR / f"bench_{profile}.json",
+            args.csv or RESULTS_DIR / f"bench_{profile}.csv",
+        )
+    except ValueError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 2
     results = run_suite(profile, only=only, progress=not args.no_progress)
-    json_path = args.json or RESULTS_DIR / f"bench_{profile}.json"
-    csv_path = args.csv or RESULTS_DIR / f"bench_{profile}.csv"
     written = save_results(results, json_path=json_path, csv_path=csv_path)
     meta = results.attrs
     commit = (meta["git_commit"] or "no git checkout")[:10] + (" (dirty)" if meta.get("git_dirty") else "")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from explorer.files import write_atomic
+from explorer.files import write_files_atomic
 from explorer.measure.stats import frame
 
 #: The keys every record in ``results`` has, as the issue specifies (more columns may follow).
@@ -34,7 +34,7 @@ def save_results(
     json_path: str | os.PathLike[str] | None = None,
     csv_path: str | os.PathLike[str] | None = None,
 ) -> list[Path]:
-    """Write ``df`` as JSON and/or CSV, each atomically (a failed write leaves the old file intact).
+    """Write ``df`` as JSON and/or CSV atomically: both new files appear or neither (old ones stay).
 
     The metadata always carries a ``run_id`` (``df.attrs``'s, else the current run's, see
     :mod:`explorer.measure.runs`); the CSV gets it as a column.
@@ -46,13 +46,12 @@ def save_results(
     run_id = df.attrs.get("run_id") or current_run_id()
     df = df.copy()
     df.attrs = dict(df.attrs) | {"run_id": run_id}
-    written = []
+    files: dict[Path, str] = {}
     if json_path is not None:
-        text = json.dumps(to_json_dict(df), indent=1, allow_nan=False) + "\n"
-        written.append(write_atomic(json_path, text))
+        files[Path(json_path)] = json.dumps(to_json_dict(df), indent=1, allow_nan=False) + "\n"
     if csv_path is not None:
-        written.append(write_atomic(csv_path, df.assign(run_id=run_id).to_csv(index=False)))
-    return written
+        files[Path(csv_path)] = df.assign(run_id=run_id).to_csv(index=False)
+    return write_files_atomic(files)  # both new files appear, or neither
 
 
 def load_results(path: str | os.PathLike[str]) -> pd.DataFrame:
