@@ -81,13 +81,14 @@ def readable(
     df: pd.DataFrame,
     units: Mapping[str, str] | str | None = None,
     *,
+    columns: Iterable[str] = FIGURE_COLUMNS,
     digits: int = 3,
     missing: str = "",
 ) -> pd.DataFrame:
     """A copy of ``df`` for display, figures as text with their units; ``df`` itself is untouched.
 
-    Without ``units``, a tidy results frame's figure columns (median, min, max, ...) are formatted
-    in each row's ``unit`` and the ``unit`` column is dropped (every cell names its unit). With
+    Without ``units``, a tidy results frame's figure ``columns`` (median, min, max, ...) are
+    formatted in each row's ``unit`` and the ``unit`` column is dropped (every cell names its unit). With
     ``units`` a mapping ``{column: unit}`` formats those columns; a single unit string formats every
     numeric column (e.g. a pivot of medians in seconds).
     """
@@ -97,7 +98,7 @@ def readable(
     if units is None:
         if "unit" not in df.columns:
             raise ValueError("units must be given for a frame without a 'unit' column")
-        for column in (c for c in FIGURE_COLUMNS if c in df.columns):
+        for column in (c for c in columns if c in df.columns):
             shown[column] = [
                 format_value(value, unit, digits=digits, missing=missing)
                 for value, unit in zip(df[column], df["unit"], strict=True)

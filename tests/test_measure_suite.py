@@ -2,6 +2,7 @@
 
 import math
 
+import pandas as pd
 import pytest
 
 from explorer.measure import PROFILES, run_suite, scorecard
@@ -88,3 +89,31 @@ def test_every_profile_entry_fits_the_measure_function_it_names():
     for profile in ("quick", "full"):
         for name, kwargs in PROFILES[profile].items():
             inspect.signature(getattr(measure, name)).bind(**kwargs)  # raises TypeError if not
+
+
+def test_before_after_and_the_readable_scorecard(results):
+    from explorer.measure.comparison import before_after, scorecard_table
+    from explorer.measure.stats import frame, summarize
+
+    eager = summarize(
+        [4e-4, 5e-4, 6e-4],
+        metric="spawn_time",
+        variant="eager",
+        n=4,
+        unit="s",
+        method="perf_counter_ns, gc disabled",
+        stage="constructor",
+    )
+    ratios = before_after(pd.concat([results, frame([eager])], ignore_index=True))
+    spawn = ratios[ratios["label"] == "spawn per agent (constructor)"].iloc[0]
+    assert spawn["ratio_low"] <= spawn["ratio"] <= spawn["ratio_high"]
+    assert spawn["shown"].endswith("x]") and spawn["before"] == "eager" and spawn["after"] == "lazy"
+    table = scorecard_table(results)
+    assert not table.isna().any().any()  # empty cells, never NaN
+    assert all((table[c] != "").any() for c in table.columns)  # no column without a measurement
+    assert (
+        not table.drop(columns=["metric", "method", "stage", "n"])
+        .map(lambda v: v.startswith("-"))
+        .any()
+        .any()
+    )

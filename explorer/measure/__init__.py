@@ -56,6 +56,7 @@ _EXPORTS = {
     "load_run": "explorer.measure.runs",
     "where_written": "explorer.measure.runs",
     "before_after": "explorer.measure.comparison",
+    "scorecard_table": "explorer.measure.comparison",
     "hook_free_agent_class": "explorer.measure.overhead",
 }
 

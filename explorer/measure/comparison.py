@@ -301,14 +301,13 @@ def before_after(results: pd.DataFrame) -> pd.DataFrame:
     Columns: ``label``, ``before`` and ``after`` (variant names), ``before_value``,
     ``after_value`` (medians, base unit), ``unit``, ``ratio`` (before / after), ``ratio_low``,
     ``ratio_high`` (conservative, from both medians' intervals) and ``shown`` (the ratio as text).
-    Both sides are read at the largest ``n`` they share.
+    Both sides are read at the largest ``n`` they share (else each at its largest: a tracemalloc
+    slope is fitted over fewer eager agents than lazy ones).
     """
     rows = []
     for label, metric, method, stage, before, after in BEFORE_AFTER:
         mine = results[(results["method"] == method) & (results["stage"] == stage)]
-        n = _common_n(mine, metric, (before, after))
-        if n is None:
-            continue
+        n = _common_n(mine, metric, (before, after))  # None: each at its largest (a slope's N differ)
         pair = [
             estimate(results, metric=metric, variant=v, method=method, stage=stage, n=n)
             for v in (before, after)
@@ -327,9 +326,44 @@ def before_after(results: pd.DataFrame) -> pd.DataFrame:
                 "ratio": quotient.value,
                 "ratio_low": quotient.low,
                 "ratio_high": quotient.high,
+                "before_shown": pair[0].short(),
+                "after_shown": pair[1].short(),
                 "shown": f"{format_value(quotient.value, 'x')} [{format_value(quotient.low, 'x')}, "
                 f"{format_value(quotient.high, 'x')}]",
             }
         )
     columns = ["label", "before", "after", "before_value", "after_value", "unit", "ratio", "ratio_low"]
-    return pd.DataFrame(rows, columns=[*columns, "ratio_high", "shown"])
+    return pd.DataFrame(rows, columns=[*columns, "ratio_high", "before_shown", "after_shown", "shown"])
+
+
+def scorecard_table(results: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard for reading: one row per measured figure, each variant's median in its unit
+    with the median's interval, the ratios as ``"465x"``; no column or row without a measurement.
+
+    A difference from the bare interpreter whose interval reaches zero reads ``"≈ 0 (±x)"``.
+    """
+    card = scorecard(results)
+    variants = [
+        v for v in (*_ORDER, *sorted(set(card.columns) & set(results["variant"]) - set(_ORDER))) if v in card
+    ]
+    rows = []
+    for _, row in card.iterrows():
+        shown = {"metric": row["metric"], "method": row["method"], "stage": row["stage"], "n": row["n"]}
+        floor = BARE_INTERPRETER if str(row["method"]).endswith("_above_floor") else ""
+        for variant in variants:
+            value = row.get(variant)
+            if value is None or pd.isna(value):
+                shown[variant] = ""
+                continue
+            figure = Estimate(value, row[f"{variant}_low"], row[f"{variant}_high"], row["unit"], floor=floor)
+            if pd.isna(figure.low):
+                figure = replace(figure, low=row[f"{variant}_min"], high=row[f"{variant}_max"])
+            shown[variant] = figure.text().replace("not distinguishable from the bare interpreter", "≈ 0")
+        for column in ("eager/lazy", "lazy/floor"):
+            shown[column] = "" if pd.isna(row[column]) else format_value(row[column], "x")
+        rows.append(shown)
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    keep = [c for c in table.columns if (table[c].astype(str) != "").any()]
+    return table[keep]

@@ -7,6 +7,7 @@ import math
 import pandas as pd
 
 from explorer.measure.comparison import scorecard
+from explorer.measure.estimates import estimate
 
 #: The seed's claims (before -> after), in base units, and where ours come from:
 #: (claim, seed before, seed after, unit, metric, method, stage).
@@ -21,16 +22,19 @@ def seed_comparison(results: pd.DataFrame) -> pd.DataFrame:
     """One row per seed claim: its before/after figures beside our eager and lazy medians.
 
     Columns: ``claim``, ``seed_before``, ``seed_after``, ``eager``, ``lazy``, ``floor`` (NaN
-    where not measured), ``unit``, ``measured_as`` (metric / method / stage of our figure).
+    where not measured), ``unit``, ``measured_as`` (metric / method / stage of our figure) and
+    ``lazy_shown`` (the lazy figure as :class:`~explorer.measure.estimates.Estimate` text: a
+    difference from the bare interpreter that cannot be told from zero is said so, never negative).
     """
     card = scorecard(results)
     rows = []
     for claim, before, after, unit, metric, method, stage in SEED_CLAIMS:
         match = card[(card["metric"] == metric) & (card["method"] == method) & (card["stage"] == stage)]
         ours = {v: _value(match, v) for v in ("eager", "lazy", "floor")}
+        lazy = estimate(results, metric=metric, variant="lazy", method=method, stage=stage)
         rows.append(
             {"claim": claim, "seed_before": before, "seed_after": after, **ours, "unit": unit}
-            | {"measured_as": f"{metric} / {method} / {stage}"}
+            | {"measured_as": f"{metric} / {method} / {stage}", "lazy_shown": lazy.text()}
         )
     return pd.DataFrame(rows)
 
