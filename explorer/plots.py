@@ -90,7 +90,7 @@ def ratios(
     rows = table[table["ratio"].notna()].reset_index(drop=True)
     if rows.empty:
         raise ValueError("table must hold at least one measured ratio, got none")
-    fig, ax = plt.subplots(figsize=(6.4, 0.42 * len(rows) + 1.6))
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))  # one size for up to 8 rows: nbval compares it
     positions = list(range(len(rows)))
     low = (rows["ratio"] - rows["ratio_low"]).clip(lower=0)
     high = (rows["ratio_high"] - rows["ratio"]).clip(lower=0)

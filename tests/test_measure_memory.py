@@ -64,3 +64,27 @@ def test_rss_rows_are_kept_only_where_rss_resolves_them():
     assert "below tracemalloc's 5.67 KiB" in why["eager spawned"]
     assert "under 10 pages over 50 agents" in why["lazy after_first_step"]
     assert "wider than the median" in why["floor spawned"]
+
+
+def test_rss_resolved_takes_the_largest_n_when_tracemalloc_has_several():
+    from explorer.measure.memory import rss_resolved
+    from explorer.measure.stats import frame, summarize
+
+    rows = [
+        summarize(
+            [v] * 3,
+            metric="memory_per_agent",
+            variant="population",
+            n=n,
+            unit="B",
+            method=method,
+            stage="spawned",
+        )
+        for v, n, method in (
+            (500, 1000, "tracemalloc_slope"),
+            (440, 20000, "tracemalloc_slope"),
+            (380, 20000, "rss_delta"),
+        )
+    ]
+    kept, omitted = rss_resolved(frame(rows))
+    assert omitted.empty and len(kept) == 3  # 380 B is judged against 440 B (N = 20,000), not 500 B

@@ -97,3 +97,28 @@ def test_shared_run_id_sets_the_environment_for_child_processes_and_restores_it(
         )
     assert child.stdout.strip() == "run-j"
     assert runs.RUN_ENV not in os.environ
+
+
+def test_a_notebook_missing_results_fails_with_one_line_naming_the_notebook(tmp_path):
+    import nbformat
+
+    from explorer.report import NotebookError, execute_notebook
+
+    notebook = nbformat.v4.new_notebook()
+    parameters = nbformat.v4.new_code_cell('profile = "quick"')
+    parameters.metadata["tags"] = ["parameters"]
+    notebook.cells = [
+        parameters,
+        nbformat.v4.new_code_cell(
+            "from explorer import measure\nmeasure.load_run('population', profile=profile, run_id=run_id)"
+        ),
+    ]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "07_reader.ipynb"
+    nbformat.write(notebook, path)
+    with pytest.raises(NotebookError) as info:
+        execute_notebook(path, "quick", run_id="no-such-run")
+    assert str(info.value).endswith(
+        "MissingResults: run notebooks/05_population.ipynb first: no population results (quick profile) "
+        "for run no-such-run"
+    )

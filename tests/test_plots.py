@@ -272,6 +272,12 @@ def every_plot():
     yield "import breakdown", plots.import_breakdown(breakdown)
     yield "rss timeline", plots.rss_timeline(samples)
     yield "ratios", plots.ratios(ratio_table())
+    from pathlib import Path
+
+    from explorer.history import history_steps, load_history
+
+    runs = load_history(Path(__file__).resolve().parent / "fixtures" / "history")
+    yield "history", plots.history(runs, history_steps(runs))
 
 
 @pytest.mark.parametrize(
@@ -285,10 +291,11 @@ def every_plot():
         "import breakdown",
         "rss timeline",
         "ratios",
+        "history",
     ],
 )
 def test_no_two_texts_overlap_and_no_value_sits_on_a_whisker(name):
-    fig = dict(every_plot())[name]
+    fig = next(figure for found, figure in every_plot() if found == name)  # draws only up to it
     texts = texts_of(fig)
     assert texts, "the figure has texts"
     clashes = [

@@ -336,9 +336,10 @@ def before_after(results: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*columns, "ratio_high", "before_shown", "after_shown", "shown"])
 
 
-def scorecard_table(results: pd.DataFrame) -> pd.DataFrame:
+def scorecard_table(results: pd.DataFrame, *, intervals: bool = False) -> pd.DataFrame:
     """The scorecard for reading: one row per measured figure, each variant's median in its unit
-    with the median's interval, the ratios as ``"465x"``; no column or row without a measurement.
+    (with the median's interval if ``intervals``), the ratios as ``"465x"``; no column or row
+    without a measurement.
 
     A difference from the bare interpreter whose interval reaches zero reads ``"≈ 0 (±x)"``.
     """
@@ -358,7 +359,8 @@ def scorecard_table(results: pd.DataFrame) -> pd.DataFrame:
             figure = Estimate(value, row[f"{variant}_low"], row[f"{variant}_high"], row["unit"], floor=floor)
             if pd.isna(figure.low):
                 figure = replace(figure, low=row[f"{variant}_min"], high=row[f"{variant}_max"])
-            shown[variant] = figure.text().replace("not distinguishable from the bare interpreter", "≈ 0")
+            shown[variant] = figure.text() if intervals else figure.short()
+            shown[variant] = shown[variant].replace("not distinguishable from the bare interpreter", "≈ 0")
         for column in ("eager/lazy", "lazy/floor"):
             shown[column] = "" if pd.isna(row[column]) else format_value(row[column], "x")
         rows.append(shown)

@@ -194,7 +194,7 @@ def rss_resolved(results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """
     rss = results[(results["metric"] == "memory_per_agent") & (results["method"] == RSS)]
     traced = results[(results["metric"] == "memory_per_agent") & (results["method"] == TRACEMALLOC)]
-    traced = traced.set_index(["variant", "stage"])["median"]
+    traced = traced.sort_values("n").groupby(["variant", "stage"])["median"].last()  # the largest N
     reasons = {}
     for index, row in rss.iterrows():
         median, n = float(row["median"]), int(row["n"])
