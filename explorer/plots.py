@@ -299,7 +299,13 @@ def history(runs: pd.DataFrame, steps: pd.DataFrame, *, columns: int = 2) -> Fig
     keys = [f"{c}{'*' if d else ''}" for c, d in zip(runs["commit"], runs["dirty"], strict=True)]
     ticks = list(dict.fromkeys(keys))
     position = {run: ticks.index(key) for run, key in zip(runs["run_id"], keys, strict=True)}
-    headlines = list(dict.fromkeys(runs["headline"]))
+    from explorer.history import HEADLINE_NAMES
+
+    # panels in the history's headline order (import, spawn, memory, first action, steps, population)
+    rank = {name: index for index, name in enumerate(HEADLINE_NAMES)}
+    headlines = sorted(dict.fromkeys(runs["headline"]), key=lambda name: rank.get(name, len(rank)))
+    if not headlines:
+        raise ValueError("runs must hold at least one run (the history is empty)")
     rows = -(-len(headlines) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(6.4 * columns / 1.5, 2.8 * rows), squeeze=False)
     machines = list(dict.fromkeys(runs["machine"]))
