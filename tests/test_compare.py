@@ -154,3 +154,26 @@ def test_a_checkout_folder_without_explorer_is_refused(tmp_path, capsys):
     assert main(["compare", str(tmp_path)]) == 2
     assert "must be a checkout holding explorer/" in capsys.readouterr().err
     assert Source("x", "file", tmp_path).kind == "file"
+
+
+def test_sigterm_mid_comparison_removes_its_worktree_and_exits_130(tmp_path):
+    import signal
+    import sys
+    import time
+
+    before = worktrees()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "explorer", "compare", "HEAD", "--only", "step_time", "--json",
+         str(tmp_path / "c.json"), "--html", str(tmp_path / "c.html")],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while "explorer-compare-" not in worktrees() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "explorer-compare-" in worktrees(), "the comparison never made its worktree"
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "interrupted; its temporary worktrees were removed" in err
+    assert worktrees() == before
+    assert not (tmp_path / "c.json").exists()  # nothing half-written
