@@ -60,7 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Walk one lazy agent through a 5x5 grid world with real pymdp inference and draw "
         "its path, then time the spawning of eager and lazy agents side by side.",
     )
-    demo.add_argument("--agents", type=_positive_int, default=1000, help="agents spawned per repeat")
+    demo.add_argument(
+        "--agents", type=_agent_count, default=1000, help="agents spawned per repeat (1 to 10,000)"
+    )
     demo.set_defaults(run=_run_demo)
 
     bench = commands.add_parser(
@@ -291,6 +293,18 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _agent_count(text: str) -> int:
+    from explorer.demo import MAX_AGENTS
+
+    value = _positive_int(text)
+    if value > MAX_AGENTS:
+        raise argparse.ArgumentTypeError(
+            f"expected at most {MAX_AGENTS:,} agents (eager ones take about 0.4 ms and 5.5 KiB each, "
+            f"spawned 5 times), got {text!r}"
+        )
     return value
 
 

@@ -29,7 +29,9 @@ class ExplorerAgent:
     __slots__ = ("agent_id", "name", "world", "_pymdp")
 
     def __init__(self, agent_id: int, name: str, world: GridWorld | None = None) -> None:
-        if agent_id.__class__ is not int or agent_id < 0:
+        if agent_id.__class__ is not int:
+            agent_id = _agent_id(agent_id)  # numpy integers too; never bools
+        if agent_id < 0:
             raise _bad_agent_id(agent_id)
         if name.__class__ is not str:
             raise TypeError(f"name must be a str, got {name!r} ({type(name).__name__})")
@@ -122,6 +124,15 @@ def create_agent(
 
         return EagerExplorerAgent(agent_id, name, world)
     return ExplorerAgent(agent_id, name, world)
+
+
+def _agent_id(agent_id: object) -> int:
+    from explorer.checks import check_int
+
+    try:
+        return check_int("agent_id", agent_id)
+    except TypeError:
+        raise _bad_agent_id(agent_id) from None
 
 
 def _bad_agent_id(agent_id: object) -> Exception:

@@ -9,9 +9,12 @@ from __future__ import annotations
 def check_int(name: str, value: object, *, low: int | None = None, high: int | None = None) -> int:
     """Return ``value`` if it is an int (not a bool) in ``[low, high)``, else raise."""
     if value.__class__ is not int:
-        if isinstance(value, bool) or not _is_integer(value):
+        if isinstance(value, bool) or not _is_integer(value) or hasattr(value, "mask"):
             raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
-        value = int(value)  # numpy integers are accepted as the ints they are
+        try:
+            value = type(value).__index__(value)  # numpy integers are accepted as the ints they are
+        except TypeError:  # e.g. an array of several values
+            raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})") from None
     if (low is not None and value < low) or (high is not None and value >= high):
         raise ValueError(f"{name} must be {_range_text(low, high)}, got {value!r}")
     return value
@@ -29,9 +32,19 @@ def check_sizes(name: str, sizes: object) -> tuple[int, ...]:
 
 def check_choice(name: str, value: object, choices: tuple) -> object:
     """Return ``value`` if it is one of ``choices``, else raise naming them."""
-    if value not in choices:
+    if not any(_same(value, choice) for choice in choices):
         raise ValueError(f"{name} must be one of {choices!r}, got {value!r}")
     return value
+
+
+def _same(value: object, choice: object) -> bool:
+    # ``in`` would take True for 1 and raise on arrays ("truth value ... ambiguous")
+    if isinstance(value, bool) != isinstance(choice, bool):
+        return False
+    try:
+        return bool(value == choice)
+    except (TypeError, ValueError):
+        return False
 
 
 def check_instance(name: str, value: object, cls: type, expected: str) -> None:

@@ -9,6 +9,9 @@ from explorer.agents import ExplorerAgent, create_agent
 from explorer.episode import Trajectory, run_episode
 from explorer.world import GridWorld
 
+#: Most agents ``spawn_comparison`` spawns per repeat: 10,000 eager ones take about 20 s in all.
+MAX_AGENTS = 10_000
+
 
 def walk(world: GridWorld | None = None, steps: int = 50) -> str:
     """Run a lazy agent in ``world`` (5x5 open grid by default) and draw its path."""
@@ -42,6 +45,10 @@ def draw(trajectory: Trajectory) -> str:
 
 def spawn_comparison(agents: int = 1000, repeats: int = 5) -> str:
     """Spawn ``agents`` eager and lazy agents, interleaved ``repeats`` times; median per agent."""
+    from explorer.checks import check_int
+
+    agents = check_int("agents", agents, low=1, high=MAX_AGENTS + 1)
+    repeats = check_int("repeats", repeats, low=1, high=101)
     per_agent: dict[bool, list[float]] = {False: [], True: []}
     for _ in range(repeats):
         for eager in (True, False):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -63,20 +65,47 @@ def run_episode(
 ) -> Trajectory:
     """Let ``agent`` act in ``world`` for up to ``steps`` steps from the world's start.
 
-    ``seed`` drives the observation noise (unused when ``obs_noise`` is 0); with ``stop_at_goal``
-    the episode ends on the step that reaches the goal.
+    ``seed`` drives the observation noise and the agent's tie-breaking between equally good
+    actions (pymdp draws those from numpy's global RNG: it is seeded for the episode, and the
+    caller's state put back after it), so one seed gives one trajectory in every process;
+    ``seed=None`` draws from the global RNGs. With ``stop_at_goal`` the episode ends on the step
+    that reaches the goal.
     """
     check_instance("agent", agent, ExplorerAgent, "an ExplorerAgent or EagerExplorerAgent")
     check_instance("world", world, GridWorld, "a GridWorld")
     steps = check_int("steps", steps, low=1)
-    if agent.world.n_states != world.n_states:
+    if seed is not None:
+        seed = check_int("seed", seed, low=0, high=2**32)
+    if stop_at_goal.__class__ is not bool:
+        raise TypeError(f"stop_at_goal must be a bool, got {stop_at_goal!r} ({type(stop_at_goal).__name__})")
+    if agent.world != world:
         raise ValueError(
-            f"agent's world has {agent.world.n_states} states but world has {world.n_states}: "
-            "observations would be out of the agent's range"
+            f"agent {agent.agent_id} was built for {agent.world!r}, not for world {world!r}: its model's "
+            "walls, goal and noise would not match the world it moves in"
         )
     import random
 
-    rng = random.Random(seed)
+    with _numpy_seeded(seed):
+        return _episode(agent, world, steps, random.Random(seed), stop_at_goal)
+
+
+@contextmanager
+def _numpy_seeded(seed: int | None) -> Iterator[None]:
+    """numpy's global RNG seeded with ``seed`` inside the block, the caller's state restored after it."""
+    if seed is None:
+        yield
+        return
+    import numpy as np
+
+    saved = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(saved)
+
+
+def _episode(agent: ExplorerAgent, world: GridWorld, steps: int, rng, stop_at_goal: bool) -> Trajectory:
     state = world.start
     states, observations, actions = [state], [], []
     for _ in range(steps):

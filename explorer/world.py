@@ -57,8 +57,8 @@ class GridWorld:
             from explorer.limits import check_memory
 
             check_memory(BYTES_PER_STATE * n_states, f"GridWorld(side={side}) ({n_states:,} states)")
-        if isinstance(walls, (str, bytes)) or not hasattr(walls, "__iter__"):
-            raise TypeError(f"walls must be an iterable of state indices, got {walls!r}")
+        if isinstance(walls, (str, bytes)) or not hasattr(walls, "__iter__") or hasattr(walls, "mask"):
+            raise TypeError(f"walls must be an iterable of state indices (not masked), got {walls!r}")
         wall_set = frozenset(check_int("walls[...]", w, low=0, high=n_states) for w in walls)
         start = check_int("start", start, low=0, high=n_states)
         goal = n_states - 1 if goal is None else check_int("goal", goal, low=0, high=n_states)
@@ -66,17 +66,16 @@ class GridWorld:
             raise ValueError(f"start must not be on a wall, got start={start} with walls {sorted(wall_set)}")
         if goal in wall_set:
             raise ValueError(f"goal must not be on a wall, got goal={goal} with walls {sorted(wall_set)}")
-        if isinstance(obs_noise, (bool, str, bytes)) or not hasattr(type(obs_noise), "__float__"):
-            raise TypeError(f"obs_noise must be a real number in [0, 1), got {obs_noise!r}")
-        if not 0.0 <= float(obs_noise) < 1.0:
+        noise = _real("obs_noise", obs_noise)
+        if not 0.0 <= noise < 1.0:
             raise ValueError(f"obs_noise must be in [0, 1), got {obs_noise!r}")
         setter = object.__setattr__
         setter(self, "side", side)
         setter(self, "walls", wall_set)
         setter(self, "start", start)
         setter(self, "goal", goal)
-        setter(self, "obs_noise", float(obs_noise))
-        setter(self, "_key", (side, tuple(sorted(wall_set)), start, goal, float(obs_noise)))
+        setter(self, "obs_noise", noise)
+        setter(self, "_key", (side, tuple(sorted(wall_set)), start, goal, noise))
         setter(self, "_distances", self._shortest_paths_to_goal())
         if self._distances[start] is None:
             raise ValueError(
@@ -203,3 +202,19 @@ def action_index(action: int | str) -> int:
             )
         return ACTIONS.index(action)
     return check_int("action", action, low=0, high=len(ACTIONS))
+
+
+def _real(name: str, value: object) -> float:
+    """``value`` as a float if it is a real number (numpy's included; bools, texts, arrays refused)."""
+    refused = (
+        isinstance(value, (bool, str, bytes))
+        or not hasattr(type(value), "__float__")
+        or hasattr(value, "mask")
+        or getattr(getattr(value, "dtype", None), "kind", "f") == "b"
+    )
+    if not refused:
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            pass
+    raise TypeError(f"{name} must be a real number in [0, 1), got {value!r} ({type(value).__name__})")

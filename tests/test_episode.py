@@ -45,7 +45,11 @@ def test_trajectory_is_consistent_with_the_world():
         ({"steps": 0}, ValueError, "steps must be an int >= 1"),
         ({"agent": object()}, TypeError, "agent must be"),
         ({"world": None}, TypeError, "world must be a GridWorld"),
-        ({"world": GridWorld(side=3)}, ValueError, "agent's world has 25 states"),
+        (
+            {"world": GridWorld(side=3)},
+            ValueError,
+            r"agent 0 was built for GridWorld\(side=5, .* not for world GridWorld\(side=3",
+        ),
     ],
 )
 def test_bad_arguments(kwargs, error, message):

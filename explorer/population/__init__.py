@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from explorer.checks import check_choice, check_instance, check_int
+from explorer.limits import check_memory
 from explorer.model import build_model
-from explorer.world import GridWorld
+from explorer.world import ACTIONS, GridWorld
 
 BACKENDS: tuple[str, ...] = ("numpy", "jax")
 
@@ -42,6 +43,11 @@ class Population:
             seed = check_int("seed", seed, low=0)
         if legacy_ties.__class__ is not bool:
             raise TypeError(f"legacy_ties must be a bool, got {legacy_ties!r} ({type(legacy_ties).__name__})")
+        check_memory(
+            n * (3 * world.n_states + 2 * len(ACTIONS) + 4) * 8,
+            f"Population(n={n:,}) in a world of {world.n_states:,} states (beliefs, priors and "
+            "policy posteriors, float64 per agent)",
+        )
         model = build_model(world)
         if backend == "numpy":
             from explorer.population.dense import NumpyBackend
@@ -89,6 +95,11 @@ class Population:
 
 
 def _check_observations(observations: object, n: int, n_obs: int) -> np.ndarray:
+    if isinstance(observations, np.ma.MaskedArray):
+        raise TypeError(
+            f"observations must be a plain int array of shape ({n},), got a masked array "
+            "(its mask would be ignored)"
+        )
     array = observations if isinstance(observations, np.ndarray) else np.asarray(observations)
     if array.dtype.kind not in "iu":
         raise TypeError(

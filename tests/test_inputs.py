@@ -1,0 +1,179 @@
+"""Inputs everywhere: repeatable episodes, consistent types, bounded sizes, and a fuzz of the public API."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from explorer import ExplorerAgent, GridWorld, Population, create_agent, run_episode
+from explorer.__main__ import main
+from explorer.demo import spawn_comparison
+from explorer.limits import using_memory_limit
+
+WORLD = GridWorld(side=5)
+
+
+def path(seed, world=WORLD):
+    return run_episode(create_agent(0, "a", world=world), world, 30, seed=seed, stop_at_goal=False).states
+
+
+def test_one_seed_one_trajectory_and_the_callers_rng_untouched():
+    np.random.seed(123)
+    before = np.random.get_state()
+    first = path(7)
+    assert path(7) == first
+    after = np.random.get_state()
+    assert after[0] == before[0] and np.array_equal(after[1], before[1]) and after[2:] == before[2:]
+    paths = {path(seed) for seed in range(6)}
+    assert len(paths) > 1, "ties in the open 5x5 world are broken by the seed"
+
+
+def test_the_same_seed_gives_the_same_trajectory_in_another_process():
+    code = (
+        "from explorer import *; w = GridWorld(side=5); "
+        "print(run_episode(create_agent(0, 'a', world=w), w, 30, seed=7, stop_at_goal=False).states)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == str(path(7))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"seed": "x"}, TypeError, "seed must be an int"),
+        ({"seed": True}, TypeError, "seed must be an int"),
+        ({"seed": -1}, ValueError, "seed must be an int"),
+        ({"stop_at_goal": "no"}, TypeError, "stop_at_goal must be a bool"),
+        (
+            {"world": GridWorld(side=5, walls=[6])},
+            ValueError,
+            r"agent 0 was built for GridWorld\(side=5, walls=\(\)",
+        ),
+    ],
+)
+def test_episode_arguments_are_checked(kwargs, error, message):
+    arguments = {"agent": create_agent(0, "a", world=WORLD), "world": WORLD, "steps": 5, **kwargs}
+    with pytest.raises(error, match=message):
+        run_episode(**arguments)
+
+
+def test_numpy_ints_are_ints_and_bools_never():
+    agent = create_agent(np.int64(3), "a", world=GridWorld(side=np.int32(4)))
+    assert agent.agent_id == 3 and type(agent.agent_id) is int
+    assert run_episode(agent, agent.world, np.int64(3), seed=np.uint8(1)).actions
+    for bad in (True, np.bool_(True)):
+        with pytest.raises(TypeError, match="agent_id must be an int"):
+            create_agent(bad, "a")
+        with pytest.raises(TypeError, match="side must be an int"):
+            GridWorld(side=bad)
+
+
+def test_arrays_and_masked_arrays_are_refused_by_name():
+    with pytest.raises(TypeError, match=r"walls\[...\] must be an int, got array\(\[6, 7\]\)"):
+        GridWorld(side=5, walls=np.array([[6, 7]]))
+    with pytest.raises(TypeError, match=r"walls must be an iterable of state indices \(not masked\)"):
+        GridWorld(side=5, walls=np.ma.array([6, 7], mask=[0, 1]))
+    with pytest.raises(TypeError, match="observation must be an int"):
+        ExplorerAgent(0, "a").step(np.ma.array([3], mask=[1])[0])
+    population = Population(WORLD, 2)
+    with pytest.raises(TypeError, match=r"observations must be a plain int array .* masked array"):
+        population.step(np.ma.array([0, 1], mask=[0, 1]))
+
+
+def test_demo_agents_are_bounded(capsys):
+    with pytest.raises(SystemExit):
+        main(["demo", "--agents", "5000000"])
+    assert "expected at most 10,000 agents" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="agents must be an int in"):
+        spawn_comparison(5_000_000)
+
+
+def test_an_oversized_population_is_refused_under_a_memory_cap():
+    from test_limits import run_capped
+
+    done = run_capped(
+        """
+        from explorer import GridWorld, Population
+        try:
+            Population(GridWorld(side=5), 10**8)
+        except MemoryError as error:
+            print("refused:", error)
+        print(len(Population(GridWorld(side=5), 10_000)))
+        """
+    )
+    assert done.returncode == 0, done.stderr
+    refused, built = done.stdout.splitlines()
+    assert refused.startswith("refused: Population(n=100,000,000) in a world of 25 states")
+    assert "needs 66.3 GiB" in refused and built == "10000"
+
+
+# --- fuzz: random values of random types at every public constructor and step -----------------
+
+ANYTHING = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.integers(min_value=-3, max_value=40),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=5),
+    st.binary(max_size=3),
+    st.lists(st.integers(min_value=-2, max_value=30), max_size=4),
+    st.tuples(st.integers(0, 30)),
+    st.integers(0, 30).map(np.int64),
+    st.integers(0, 3).map(lambda v: np.array([v, v])),
+    st.just(np.ma.array([1, 2], mask=[0, 1])),
+    st.just(np.bool_(False)),
+    st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
+    st.just(object()),
+    st.just(WORLD),
+)
+EXPECTED = (TypeError, ValueError, MemoryError)
+FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def refused_by_name(call, names):
+    """Run ``call``; if it raises, it must be an expected type whose message names one of ``names``."""
+    try:
+        with using_memory_limit("16MiB"):
+            return call()
+    except EXPECTED as error:
+        assert any(name in str(error) for name in names), (type(error), str(error), names)
+        return None
+
+
+@FUZZ
+@given(
+    st.fixed_dictionaries({}, optional={k: ANYTHING for k in ("side", "walls", "start", "goal", "obs_noise")})
+)
+def test_fuzz_gridworld(kwargs):
+    refused_by_name(lambda: GridWorld(**kwargs), list(kwargs) or ["side"])
+
+
+@FUZZ
+@given(ANYTHING, ANYTHING, ANYTHING, ANYTHING)
+def test_fuzz_agents_and_population(agent_id, name, world, n):
+    refused_by_name(lambda: create_agent(agent_id, name, world=world), ["agent_id", "name", "world"])
+    refused_by_name(lambda: Population(world, n), ["world", "n"])
+    refused_by_name(lambda: Population(WORLD, 3, seed=agent_id, backend=name), ["seed", "backend"])
+
+
+STEPPED = ExplorerAgent(0, "fuzzed", WORLD)
+STEPPED.step(0)
+POPULATION = Population(WORLD, 2)
+POPULATION.step(np.array([0, 1]))
+
+
+@FUZZ
+@given(ANYTHING)
+def test_fuzz_step_changes_nothing_when_it_refuses(observation):
+    beliefs = STEPPED.beliefs
+    if refused_by_name(lambda: STEPPED.step(observation), ["observation"]) is None:
+        assert np.array_equal(STEPPED.beliefs, beliefs)
+    beliefs = POPULATION.beliefs
+    if refused_by_name(lambda: POPULATION.step(observation), ["observations"]) is None:
+        assert np.array_equal(POPULATION.beliefs, beliefs)
