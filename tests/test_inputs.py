@@ -109,7 +109,7 @@ def test_an_oversized_population_is_refused_under_a_memory_cap():
     assert done.returncode == 0, done.stderr
     refused, built = done.stdout.splitlines()
     assert refused.startswith("refused: Population(n=100,000,000) in a world of 25 states")
-    assert "needs 66.3 GiB" in refused and built == "10000"
+    assert "needs 41 GiB (44,000,000,000 bytes)" in refused and built == "10000"
 
 
 # --- fuzz: random values of random types at every public constructor and step -----------------

@@ -44,9 +44,9 @@ class Population:
         if legacy_ties.__class__ is not bool:
             raise TypeError(f"legacy_ties must be a bool, got {legacy_ties!r} ({type(legacy_ties).__name__})")
         check_memory(
-            n * (3 * world.n_states + 2 * len(ACTIONS) + 4) * 8,
+            n * (2 * world.n_states + len(ACTIONS)) * 8,
             f"Population(n={n:,}) in a world of {world.n_states:,} states (beliefs, priors and "
-            "policy posteriors, float64 per agent)",
+            "policy posteriors: float64 per agent, as the numpy engine holds them)",
         )
         model = build_model(world)
         if backend == "numpy":
