@@ -56,10 +56,13 @@ def spawn_comparison(agents: int = 1000, repeats: int = 5) -> str:
             population = [create_agent(i, "agent", eager=eager) for i in range(agents)]
             per_agent[eager].append((time.perf_counter() - start) / agents)
             del population
+    from explorer.units import format_value
+
     eager_s, lazy_s = (statistics.median(per_agent[e]) for e in (True, False))
     return (
-        f"spawn, median of {repeats} x {agents} agents "
+        f"spawn, median of {repeats} x {agents:,} agents "
         "(constructor only; the lazy agent pays at its first step):\n"
-        f"  eager {eager_s * 1e6:9.2f} us/agent\n  lazy  {lazy_s * 1e6:9.2f} us/agent\n"
-        f"  eager/lazy = {eager_s / lazy_s:.0f}x"
+        f"  eager {format_value(eager_s, 's'):>9} per agent\n"
+        f"  lazy  {format_value(lazy_s, 's'):>9} per agent\n"
+        f"  eager/lazy = {format_value(eager_s / lazy_s, 'x')}"
     )
