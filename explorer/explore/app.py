@@ -123,10 +123,12 @@ class ExploreApp:
     def _make_controls(self) -> None:
         s = self.settings
         short = w.Layout(width="250px")
-        self.side = w.IntSlider(s.side, min=2, max=MAX_SIDE, description="side", layout=short)
-        self.walls_text = w.Text(description="walls", placeholder="6 7 12 or 1,1; 1,2", layout=short)
+        # A change re-runs the episode and the population: apply it when the drag or the typing ends.
+        settled = {"continuous_update": False, "layout": short}
+        self.side = w.IntSlider(s.side, min=2, max=MAX_SIDE, description="side", **settled)
+        self.walls_text = w.Text(description="walls", placeholder="6 7 12 or 1,1; 1,2", **settled)
         self.noise = w.FloatSlider(
-            s.obs_noise, min=0.0, max=0.9, step=0.05, description="obs. noise", layout=short
+            s.obs_noise, min=0.0, max=0.9, step=0.05, description="obs. noise", **settled
         )
         self.start = w.BoundedIntText(s.start, min=0, max=MAX_SIDE**2 - 1, description="start", layout=short)
         self.goal = w.BoundedIntText(
@@ -134,13 +136,21 @@ class ExploreApp:
         )
         self.agents = w.BoundedIntText(s.agents, min=1, max=MAX_AGENTS, description="agents", layout=short)
         self.engine = w.Dropdown(options=engines(), value=s.engine, description="engine", layout=short)
-        self.steps = w.IntSlider(s.steps, min=1, max=MAX_STEPS, description="steps", layout=short)
+        self.steps = w.IntSlider(s.steps, min=1, max=MAX_STEPS, description="steps", **settled)
         self.seed = w.BoundedIntText(s.seed, min=0, max=2**31 - 1, description="seed", layout=short)
         self.message = w.HTML("")
         self.cells = w.GridBox(layout=w.Layout(grid_gap="1px"))
-        for control in (self.side, self.noise, self.start, self.goal, self.agents, self.engine):
-            control.observe(self._on_control, names="value")
-        for control in (self.steps, self.seed):
+        controls = (
+            self.side,
+            self.noise,
+            self.start,
+            self.goal,
+            self.agents,
+            self.engine,
+            self.steps,
+            self.seed,
+        )
+        for control in controls:
             control.observe(self._on_control, names="value")
         self.walls_text.observe(self._on_walls_typed, names="value")
         left = w.VBox([self.side, self.walls_text, self.noise, self.start, self.goal])
@@ -228,7 +238,6 @@ class ExploreApp:
         self.episode_play = w.Play(0, min=0, max=0, interval=400, description="play")
         w.jslink((self.episode_play, "value"), (self.episode_step, "value"))
         self.episode_step.observe(lambda _: self._draw_episode(), names="value")
-        self.episode_table = w.Output()
         box = w.VBox([w.HBox([self.episode_play, self.episode_step]), self.episode_image])
         self.episode_view = box
 
