@@ -67,19 +67,14 @@ class Episode:
 def record_episode(world: GridWorld, steps: int, seed: int = 0) -> Episode:
     """Run one lazy agent in ``world`` for up to ``steps`` steps, recording beliefs and policies.
 
-    ``seed`` drives the observation noise and pymdp's tie-breaking (numpy's global RNG, which is
-    restored afterwards), so the same arguments give the same episode.
+    ``seed`` drives the observation noise and pymdp's tie-breaking, as in :func:`explorer.run_episode`,
+    so the same arguments give the same episode.
     """
     check_instance("world", world, GridWorld, "a GridWorld")
     steps = check_int("steps", steps, low=1)
     seed = check_int("seed", seed, low=0)
     agent = _RecordingAgent(world)
-    saved = np.random.get_state()
-    np.random.seed(seed)
-    try:
-        trajectory = run_episode(agent, world, steps, seed=seed)
-    finally:
-        np.random.set_state(saved)
+    trajectory = run_episode(agent, world, steps, seed=seed)
     return Episode(trajectory, np.array(agent.beliefs_seen), np.array(agent.policies_seen))
 
 

@@ -68,7 +68,7 @@ class Settings:
         check_int("side", self.side, low=2, high=MAX_SIDE + 1)
         check_int("agents", self.agents, low=1, high=MAX_AGENTS + 1)
         check_int("steps", self.steps, low=1, high=MAX_STEPS + 1)
-        check_int("seed", self.seed, low=0)
+        check_int("seed", self.seed, low=0, high=2**32)  # run_episode's (numpy's) seeds
         if self.engine is None:
             object.__setattr__(self, "engine", engines()[0])
         check_choice("engine", self.engine, engines())
