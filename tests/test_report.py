@@ -120,6 +120,17 @@ def test_progress_names_notebook_and_cell_and_the_durations_table_is_printed(tmp
     assert re.search(r"01_first.html.*\(ran \d+ s\)", (out / "index.html").read_text())
 
 
+def test_a_failed_run_still_shows_where_the_time_went(tmp_path, capsys):
+    first = write_notebook(tmp_path / "01_first.ipynb", "x = 1")
+    broken = write_notebook(tmp_path / "02_broken.ipynb", "raise RuntimeError('measurement broke')")
+    with pytest.raises(NotebookError, match=r"02_broken\.ipynb failed in code cell 2"):
+        build_report(tmp_path / "reports", notebooks=[first, broken], progress=True)
+    err = capsys.readouterr().err
+    assert "[2/2] 02_broken · cell 2/2" in err
+    table = err[err.index("notebook  ") :].splitlines()
+    assert [row.split()[0] for row in table] == ["notebook", "01_first", "02_broken", "total"]
+
+
 FAKE_BUSY = {"load_average_1_5_15": [3.5, 2.0, 1.0], "cpu_count": 2, "python": "3.11.7"}
 FAKE_QUIET = {"load_average_1_5_15": [1.5, 2.5, 3.0], "cpu_count": 2, "python": "3.11.7"}
 

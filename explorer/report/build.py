@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -231,7 +232,12 @@ def build_report(
             report_run.check()
             with shared_run_id(run_id):  # kernels inherit it, for code that saves without the parameter
                 execute = functools.partial(execute_notebook, path, profile, shown, run_id, run=report_run)
-                executed = _in_thread(report_run, execute)
+                try:
+                    executed = _in_thread(report_run, execute)
+                except NotebookError:
+                    if progress:  # where the time went, up to and including the notebook that failed
+                        print(shown.table(), file=sys.stderr, flush=True)
+                    raise
             report_run.check()
             run = shown.runs[-1]
             heading, summary = page_heading(executed, path.stem)
