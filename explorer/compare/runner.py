@@ -33,7 +33,7 @@ class Metric:
 METRICS: dict[str, Metric] = {
     m.name: m
     for m in (
-        Metric("import_time", "import explorer, fresh process (timed inside)", "s", "lower", "cold", 10, 20),
+        Metric("import_time", "import explorer, fresh process (timed inside)", "s", "lower", "cold", 20, 40),
         Metric(
             "spawn_time", "lazy spawn per agent (N = 1,000, constructor only)", "s", "lower", "warm", 15, 40
         ),
