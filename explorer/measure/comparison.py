@@ -31,7 +31,8 @@ def scorecard(results: pd.DataFrame) -> pd.DataFrame:
     then lists them). Columns: ``metric``, ``method``, ``stage``, ``unit``, ``direction``, ``n``;
     per variant ``V`` its median ``V``, ``V_min``, ``V_max``, ``V_low``, ``V_high`` (the median's
     interval, see :mod:`explorer.measure.estimates`) and ``V_spread`` ((max - min) / median);
-    ``eager/lazy`` and ``lazy/floor`` (ratios of medians) and ``lazy-floor`` (difference).
+    ``eager/lazy`` and ``lazy/floor`` (ratios of medians; NaN for a difference from the bare
+    interpreter whose interval reaches zero) and ``lazy-floor`` (difference).
     """
     valid = results[results["median"].notna()]
     present = [v for v in _ORDER if v in set(valid["variant"])]
@@ -68,6 +69,10 @@ def scorecard(results: pd.DataFrame) -> pd.DataFrame:
         row["n"] = str(max(common)) if common else ", ".join(f"{v} {n}" for v, n in used.items())
         row["eager/lazy"] = _ratio(row.get("eager"), row.get("lazy"))
         row["lazy/floor"] = _ratio(row.get("lazy"), row.get("floor"))
+        if str(method).endswith("_above_floor"):  # a difference that may not be told from zero
+            for column, (a, b) in {"eager/lazy": ("eager", "lazy"), "lazy/floor": ("lazy", "floor")}.items():
+                if any(not row.get(f"{v}_low", math.nan) > 0 for v in (a, b) if v in used):
+                    row[column] = math.nan  # no ratio of a figure indistinguishable from zero
         lazy, floor = row.get("lazy"), row.get("floor")
         row["lazy-floor"] = lazy - floor if lazy is not None and floor is not None else math.nan
         rows.append(row)
@@ -337,30 +342,34 @@ def before_after(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def scorecard_table(results: pd.DataFrame, *, intervals: bool = False) -> pd.DataFrame:
-    """The scorecard for reading: one row per measured figure, each variant's median in its unit
-    (with the median's interval if ``intervals``), the ratios as ``"465x"``; no column or row
-    without a measurement.
+    """The scorecard for reading: one row per measured figure (``figure``: metric · method · stage),
+    the eager, lazy, floor and population medians in their units (with each median's interval if
+    ``intervals``), other variants in one ``others`` column, the ratios as ``"465x"``; no column or
+    row without a measurement, so it fits a page.
 
     A difference from the bare interpreter whose interval reaches zero reads ``"≈ 0 (±x)"``.
     """
     card = scorecard(results)
-    variants = [
-        v for v in (*_ORDER, *sorted(set(card.columns) & set(results["variant"]) - set(_ORDER))) if v in card
-    ]
+    main = [v for v in (*_ORDER, "population") if v in card]
+    others = [v for v in sorted(set(card.columns) & set(results["variant"]) - {*_ORDER, "population", ""})]
     rows = []
     for _, row in card.iterrows():
-        shown = {"metric": row["metric"], "method": row["method"], "stage": row["stage"], "n": row["n"]}
+        figure_name = " · ".join(str(row[c]) for c in ("metric", "method", "stage") if row[c])
+        shown = {"figure": figure_name, "n": row["n"]}
         floor = BARE_INTERPRETER if str(row["method"]).endswith("_above_floor") else ""
-        for variant in variants:
+        texts = {}
+        for variant in (*main, *others):
             value = row.get(variant)
             if value is None or pd.isna(value):
-                shown[variant] = ""
+                texts[variant] = ""
                 continue
             figure = Estimate(value, row[f"{variant}_low"], row[f"{variant}_high"], row["unit"], floor=floor)
             if pd.isna(figure.low):
                 figure = replace(figure, low=row[f"{variant}_min"], high=row[f"{variant}_max"])
-            shown[variant] = figure.text() if intervals else figure.short()
-            shown[variant] = shown[variant].replace("not distinguishable from the bare interpreter", "≈ 0")
+            text = figure.text() if intervals else figure.short()
+            texts[variant] = text.replace("not distinguishable from the bare interpreter", "≈ 0")
+        shown |= {variant: texts[variant] for variant in main}
+        shown["others"] = "; ".join(f"{v} {texts[v]}" for v in others if texts[v])
         for column in ("eager/lazy", "lazy/floor"):
             shown[column] = "" if pd.isna(row[column]) else format_value(row[column], "x")
         rows.append(shown)
