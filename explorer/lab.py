@@ -1,12 +1,13 @@
 """``python -m explorer lab``: JupyterLab on ``notebooks/`` with this environment's kernel, ready to explore.
 
 It runs in this process (so its kernels are this interpreter's), on loopback, with a fresh token;
-as root without an extra flag; without the news popup or the update check; one Ctrl-C stops it,
-its kernels with it.
+as root without an extra flag; without the news prompt or the update check (see
+:data:`CONFIG_DIR`); one Ctrl-C stops it, its kernels with it.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 import socket
 import sys
@@ -18,6 +19,18 @@ from explorer.paths import NOTEBOOKS_DIR
 #: The notebook JupyterLab opens first: the front door.
 FRONT_DOOR = "00_explore.ipynb"
 HOST = "127.0.0.1"
+#: A Jupyter config folder whose labconfig/default_setting_overrides.json turns JupyterLab's news
+#: prompt and update check off by default (``--LabApp.news_url=None`` alone leaves the prompt; the
+#: user's own settings still win).
+CONFIG_DIR = Path(__file__).resolve().parent / "lab_config"
+
+
+def lab_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """``environ`` (default: this process's) with :data:`CONFIG_DIR` first on ``JUPYTER_CONFIG_PATH``."""
+    environment = dict(os.environ if environ is None else environ)
+    rest = environment.get("JUPYTER_CONFIG_PATH")
+    environment["JUPYTER_CONFIG_PATH"] = os.pathsep.join([str(CONFIG_DIR), *([rest] if rest else [])])
+    return environment
 
 
 def free_port(preferred: int = 8888) -> int:
@@ -66,6 +79,7 @@ def run_lab(port: int | None = None, *, open_browser: bool = True) -> int:
     port = free_port() if port is None else port
     token = secrets.token_hex(24)
     print(f"JupyterLab on {NOTEBOOKS_DIR}\n  {lab_url(port, token)}\nCtrl-C stops it.", flush=True)
+    os.environ.update(lab_environment())  # read when JupyterLab serves its settings, in this process
     LabApp.launch_instance(argv=lab_arguments(port, token, open_browser=open_browser))
     LabApp.clear_instance()
     return 0

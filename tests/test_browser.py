@@ -20,7 +20,7 @@ import urllib.request
 import psutil
 import pytest
 
-from explorer.lab import free_port, lab_arguments
+from explorer.lab import free_port, lab_arguments, lab_environment
 from explorer.paths import ROOT
 from explorer.report import curated_notebooks
 
@@ -39,11 +39,10 @@ pytestmark = [
 ]
 
 #: JupyterLab settings for the test server: every cell in the DOM (no windowing), no autosave
-#: (it serves copies anyway), no news.
+#: (it serves copies anyway). The news prompt is left to what ``python -m explorer lab`` sets.
 SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
 }
 
 
@@ -66,7 +65,10 @@ def lab(tmp_path_factory):
         "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: run commands, await their end
     ]
     process = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", *arguments], stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "jupyterlab", *arguments],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=lab_environment(),
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -179,6 +181,9 @@ def problems(page):
             }
             for (const dialog of document.querySelectorAll('.jp-Dialog')) {
                 found.push('dialog: ' + dialog.innerText.slice(0, 200));
+            }
+            for (const toast of document.querySelectorAll('.Toastify__toast')) {
+                found.push('notification: ' + toast.innerText.slice(0, 200));  // e.g. the news prompt
             }
             const session = window.jupyterapp.shell.currentWidget.sessionContext.session;
             if (!session || !session.kernel || session.kernel.status === 'dead') found.push('kernel is dead');

@@ -64,6 +64,11 @@ def test_lab_serves_the_notebooks_with_this_kernel_and_stops_on_ctrl_c():
         assert FRONT_DOOR in {item["name"] for item in json.loads(listing)["content"]}
         _, specs = fetch(f"http://127.0.0.1:{port}/api/kernelspecs?token={token}")
         assert json.loads(specs)["default"] == "python3"
+        _, notification = fetch(
+            f"http://127.0.0.1:{port}/lab/api/settings/@jupyterlab/apputils-extension:notification?token={token}"
+        )
+        schema = json.loads(notification)["schema"]["properties"]
+        assert schema["fetchNews"]["default"] == "false"  # no news prompt (user settings may still opt in)
         _, started = fetch(f"http://127.0.0.1:{port}/api/kernels?token={token}", data=b"{}")
         assert json.loads(started)["name"] == "python3"
         server = psutil.Process(process.pid)
