@@ -123,6 +123,8 @@ from explorer.report.command import run_report_command
 from explorer.report.output import ReportRun
 if sys.argv[3] == "crash-between-renames":
     ReportRun._install = lambda self: os._exit(9)
+if sys.argv[3] == "crash-after-the-swap":
+    ReportRun._close = lambda self: os._exit(9)
 Path(sys.argv[1]).with_name("entered").write_text("")
 code = run_report_command(Path(sys.argv[1]), profile="quick", notebooks=[Path(sys.argv[2])], progress=False)
 sys.exit(code)
@@ -256,3 +258,16 @@ def test_the_next_run_recovers_before_it_starts(tmp_path):
         build_report(out, notebooks=[bare], progress=False)
     assert snapshot(out) == before
     assert not list(tmp_path.glob(".out.*"))
+
+
+def test_a_crash_after_the_swap_keeps_the_new_report_and_the_next_run_cleans_up(tmp_path):
+    process, out = start_report(tmp_path, "print('new')", mode="crash-after-the-swap")
+    process.communicate(timeout=60)
+    assert process.returncode == 9
+    assert json.loads((out / MARKER).read_text())["run_id"] != "old-run"  # the new report is in place
+    new = snapshot(out)
+    (run,) = tmp_path.glob(".out.explorer-run-*")
+    assert (run / "previous" / "01_old.html").exists()
+    assert recover(out) == [f"removed {run.name} (left by an interrupted run)"]
+    assert snapshot(out) == new
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["01_tiny.ipynb", "entered", "out"]
