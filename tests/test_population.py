@@ -19,6 +19,13 @@ WORLDS = [
     GridWorld(obs_noise=0.2),
     GridWorld(side=6, walls=[7, 8, 14, 20, 26], start=3, goal=30, obs_noise=0.35),
 ]
+#: walls, noise, and start and goal anywhere (not in corners), for the sparse engine's exactness
+ODD_WORLDS = [
+    GridWorld(side=7, walls=[8, 9, 10, 24, 31, 38, 40], start=45, goal=17, obs_noise=0.3),
+    GridWorld(side=5, walls=[6, 7, 8, 16, 17], start=12, goal=2, obs_noise=0.1),
+    GridWorld(side=8, walls=[], start=27, goal=36),
+]
+ENGINES = ("sparse", "dense")
 TESTS = Path(__file__).resolve().parent
 TIE = 1e-8  # pymdp legacy select_highest: marginals this close to the maximum are tied
 
@@ -62,22 +69,39 @@ def compare_with_legacy(population, steps, tolerance, *, seed, tie=TIE, random_o
     return ties
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("world", WORLDS, ids=repr)
 @pytest.mark.parametrize("n", [1, 6, 150])
-def test_numpy_population_matches_pymdp_legacy_agents(world, n):
-    steps = 12 if n < 150 else 4  # 150 spans two blocks of the numpy backend
-    compare_with_legacy(Population(world, n, seed=n), steps, 1e-8, seed=n)
+def test_population_matches_pymdp_legacy_agents(world, n, engine):
+    steps = 12 if n < 150 else 4  # 150 spans two blocks of the dense engine
+    compare_with_legacy(Population(world, n, backend=engine, seed=n), steps, 1e-8, seed=n)
 
 
-@pytest.mark.parametrize("world", [WORLDS[1], WORLDS[3]], ids=repr)
-def test_numpy_population_matches_on_surprising_observations(world):
-    compare_with_legacy(Population(world, 8, seed=1), 10, 1e-8, seed=2, random_observations=True)
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("world", ODD_WORLDS, ids=repr)
+def test_population_matches_with_walls_noise_and_goals_anywhere(world, engine):
+    compare_with_legacy(Population(world, 12, backend=engine, seed=3), 10, 1e-8, seed=3)
 
 
-@pytest.mark.parametrize("world", [WORLDS[0], WORLDS[3]], ids=repr)
-def test_legacy_ties_reproduce_every_action_of_legacy_agents_stepped_in_order(world):
+def test_sparse_engine_matches_across_its_parallel_blocks():
+    from explorer.population.sparse import BLOCK
+
+    population = Population(ODD_WORLDS[0], BLOCK + 7, backend="sparse", seed=5)
+    compare_with_legacy(population, 3, 1e-8, seed=5)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("world", [WORLDS[1], WORLDS[3], ODD_WORLDS[0]], ids=repr)
+def test_population_matches_on_surprising_observations(world, engine):
+    population = Population(world, 8, backend=engine, seed=1)
+    compare_with_legacy(population, 10, 1e-8, seed=2, random_observations=True)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("world", [WORLDS[0], WORLDS[3], ODD_WORLDS[1]], ids=repr)
+def test_legacy_ties_reproduce_every_action_of_legacy_agents_stepped_in_order(world, engine):
     n, steps, rng = 30, 10, random.Random(0)
-    population = Population(world, n, legacy_ties=True)
+    population = Population(world, n, backend=engine, legacy_ties=True)
     np.random.seed(5)
     states, episode, chosen = [world.start] * n, [], []
     for _ in range(steps):
@@ -98,32 +122,38 @@ def test_legacy_ties_reproduce_every_action_of_legacy_agents_stepped_in_order(wo
     assert np.random.random() == after_population  # the same draws from the global RNG, no more
 
 
-def test_ties_occur_and_are_broken_at_random():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_ties_occur_and_are_broken_at_random(engine):
     # From the corner of an open grid, "down" and "right" are equally good: an exact tie.
-    population = Population(GridWorld(), 400, seed=3)
+    population = Population(GridWorld(), 400, backend=engine, seed=3)
     actions = population.step(np.zeros(400, dtype=int))
     assert set(actions) == {1, 3}
     assert 150 < np.count_nonzero(actions == 1) < 250
 
 
-def test_the_seed_makes_tie_breaking_reproducible():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_seed_makes_tie_breaking_reproducible(engine):
     observations = np.zeros(50, dtype=int)
-    first = Population(GridWorld(), 50, seed=7).step(observations)
-    again = Population(GridWorld(), 50, seed=7).step(observations)
-    other = Population(GridWorld(), 50, seed=8).step(observations)
+    first = Population(GridWorld(), 50, backend=engine, seed=7).step(observations)
+    again = Population(GridWorld(), 50, backend=engine, seed=7).step(observations)
+    other = Population(GridWorld(), 50, backend=engine, seed=8).step(observations)
+    dense = Population(GridWorld(), 50, backend="dense", seed=7).step(observations)
     assert np.array_equal(first, again)
+    assert np.array_equal(first, dense)  # both engines draw the same keys for the same ties
     assert not np.array_equal(first, other)
 
 
-def test_before_the_first_step_beliefs_are_uniform_and_len_is_n():
-    population = Population(GridWorld(side=3), 4)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_before_the_first_step_beliefs_are_uniform_and_len_is_n(engine):
+    population = Population(GridWorld(side=3), 4, backend=engine)
     assert len(population) == 4
     assert np.array_equal(population.beliefs, np.full((4, 9), 1 / 9))
     assert np.array_equal(population.policy_posterior, np.full((4, 5), 1 / 5))
 
 
-def test_beliefs_are_copies():
-    population = Population(GridWorld(), 3)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_beliefs_are_copies(engine):
+    population = Population(GridWorld(), 3, backend=engine)
     population.step(np.zeros(3, dtype=int))
     population.beliefs[:] = 0
     population.policy_posterior[:] = 0
@@ -131,16 +161,17 @@ def test_beliefs_are_copies():
     assert np.allclose(population.policy_posterior.sum(axis=1), 1)
 
 
-def test_reset_makes_the_population_behave_like_a_new_one():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_reset_makes_the_population_behave_like_a_new_one(engine):
     world = WORLDS[3]
     rng = np.random.default_rng(0)
     episode = [rng.integers(0, world.n_states, size=5) for _ in range(6)]
-    population = Population(world, 5, seed=1)
+    population = Population(world, 5, backend=engine, seed=1)
     for observations in episode[::-1]:
         population.step(observations)
     population.reset()
     assert np.array_equal(population.beliefs, np.full((5, world.n_states), 1 / world.n_states))
-    fresh = Population(world, 5)
+    fresh = Population(world, 5, backend=engine)
     fresh._rng.bit_generator.state = population._rng.bit_generator.state
     for observations in episode:
         assert np.array_equal(population.step(observations), fresh.step(observations))
@@ -165,8 +196,9 @@ def test_reset_makes_the_population_behave_like_a_new_one():
         (3, ValueError, r"shape \(4,\)"),
     ],
 )
-def test_bad_observations_raise_and_change_nothing(observations, error, message):
-    population = Population(GridWorld(), 4)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_bad_observations_raise_and_change_nothing(observations, error, message, engine):
+    population = Population(GridWorld(), 4, backend=engine)
     population.step(np.array([0, 1, 5, 6]))
     before = (population.beliefs, population.policy_posterior, population._rng.bit_generator.state)
     with pytest.raises(error, match=message):
@@ -187,7 +219,12 @@ def test_observations_may_be_a_list_or_unsigned():
     [
         ((GridWorld(), 0), {}, ValueError, "n must be an int >= 1, got 0"),
         ((GridWorld(), 2.0), {}, TypeError, "n must be an int, got 2.0"),
-        ((GridWorld(), 2), {"backend": "torch"}, ValueError, r"backend must be one of \('numpy', 'jax'\)"),
+        (
+            (GridWorld(), 2),
+            {"backend": "torch"},
+            ValueError,
+            r"backend must be one of \('auto', 'sparse', 'dense', 'jax'\)",
+        ),
         (("5x5", 2), {}, TypeError, "world must be a GridWorld"),
         ((GridWorld(), 2), {"seed": -1}, ValueError, "seed must be an int >= 0"),
         ((GridWorld(), 2), {"legacy_ties": 1}, TypeError, "legacy_ties must be a bool, got 1"),
@@ -216,7 +253,7 @@ def test_spawn_allocates_arrays_not_per_agent_objects():
     assert (many_bytes - few_bytes) / 20_000 <= 1024
 
 
-def test_numpy_backend_imports_neither_pymdp_nor_jax():
+def test_small_populations_default_to_the_dense_engine_and_import_no_numba_pymdp_or_jax():
     code = (
         "import numpy as np, sys, explorer\n"
         "p = explorer.Population(explorer.GridWorld(), 10)\n"
@@ -226,7 +263,7 @@ def test_numpy_backend_imports_neither_pymdp_nor_jax():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = set(result.stdout.split())
     assert "numpy" in loaded
-    assert loaded.isdisjoint({"pymdp", "jax", "scipy", "pandas", "matplotlib", "seaborn"})
+    assert loaded.isdisjoint({"pymdp", "jax", "scipy", "pandas", "matplotlib", "seaborn", "numba"})
 
 
 # pymdp's batched agent differs from legacy in the ambiguity term of the information gain (legacy:
@@ -281,6 +318,51 @@ def test_jax_population_resets_and_returns_float64_copies():
 
 def test_populations_of_one_world_share_its_read_only_step_arrays():
     first, second = Population(GridWorld(side=4), 3), Population(GridWorld(side=4), 5)
+    assert first.backend == second.backend == "dense"
     assert first._engine.shared is second._engine.shared
     assert not first._engine.shared.transitions.flags.writeable
     assert first.nbytes == 3 * (16 + 5 + 16) * 8
+
+
+def test_auto_takes_the_sparse_engine_for_many_agents_or_large_worlds():
+    from explorer.population import AUTO_SPARSE_WORK, resolve_backend
+
+    assert resolve_backend("auto", 1, 25) == "dense"
+    assert resolve_backend("auto", AUTO_SPARSE_WORK // 25, 25) == "sparse"
+    assert resolve_backend("auto", 1, 10_000) == "sparse"
+    assert resolve_backend("dense", 10**6, 25) == "dense"
+    assert Population(GridWorld(), 2000).backend == "sparse"
+
+
+def test_the_sparse_engine_never_builds_the_dense_model():
+    from explorer.model import _model_for, clear_model_cache
+
+    clear_model_cache()
+    world = GridWorld(side=100, walls=range(5050, 5090), start=0, goal=9999, obs_noise=0.2)
+    population = Population(world, 3, backend="sparse")
+    assert population.step(np.array([0, 1, 100])).shape == (3,)
+    assert _model_for.cache_info().currsize == 0  # no 10,000 x 10,000 A, no B
+    assert population._engine.model.nbytes < 2**21
+    assert population.nbytes == 3 * (10_000 + 5) * 8 + 3 * (8 + 1 + 8 + 8)
+    np.testing.assert_allclose(population.beliefs.sum(axis=1), 1, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("world", WORLDS + ODD_WORLDS, ids=repr)
+def test_the_sparse_model_holds_the_dense_models_numbers(world):
+    from explorer import build_model
+    from explorer.population.dense import step_arrays
+    from explorer.population.sparse_model import build_sparse_model
+
+    sparse, dense = build_sparse_model(world), build_model(world)
+    np.testing.assert_array_equal(sparse.dense_A(), dense.A)
+    for action in range(5):
+        moved = np.zeros((world.n_states, world.n_states))
+        moved[sparse.successors[:, action], np.arange(world.n_states)] = 1.0
+        np.testing.assert_array_equal(moved, dense.B[:, :, action])
+    np.testing.assert_array_equal(sparse.C, dense.C)
+    np.testing.assert_array_equal(sparse.D, dense.D)
+    arrays = step_arrays(dense)
+    np.testing.assert_allclose(sparse.utility_weights, arrays.utility_weights, rtol=1e-14, atol=1e-13)
+    np.testing.assert_allclose(sparse.neg_ambiguity, arrays.neg_ambiguity, rtol=1e-14, atol=1e-14)
+    assert sparse.emission_count.max() <= 5 and sparse.emitter_count.max() <= 5
+    assert not sparse.successors.flags.writeable

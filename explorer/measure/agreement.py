@@ -10,7 +10,7 @@ from explorer.world import GridWorld
 
 
 def population_agreement(
-    world: GridWorld, n: int = 8, steps: int = 6, *, backend: str = "numpy", seed: int = 0
+    world: GridWorld, n: int = 8, steps: int = 6, *, backend: str = "auto", seed: int = 0
 ) -> dict[str, float | bool]:
     """Step a Population and ``n`` pymdp legacy ``Agent``s on the same random observations.
 

@@ -1,7 +1,9 @@
 """A population: ``n`` explorer agents in one world, stepped all at once on arrays.
 
-Each agent computes what pymdp's legacy ``Agent`` computes for it (see ``explorer.population.dense``);
-the ``jax`` backend runs pymdp's own batched agent instead (see ``explorer.population.pymdp_jax``).
+Each agent computes what pymdp's legacy ``Agent`` computes for it. Engines: ``sparse`` (a compiled
+loop over the world's sparse model, ``explorer.population.sparse``; imports numba), ``dense`` (numpy
+matrix products over the dense model, ``explorer.population.dense``; imports numpy only) and ``jax``
+(pymdp's own batched agent, ``explorer.population.pymdp_jax``). ``auto`` picks per population.
 """
 
 from __future__ import annotations
@@ -10,14 +12,30 @@ import numpy as np
 
 from explorer.checks import check_choice, check_instance, check_int
 from explorer.limits import check_memory
-from explorer.model import build_model
 from explorer.world import ACTIONS, GridWorld
 
-BACKENDS: tuple[str, ...] = ("numpy", "jax")
+BACKENDS: tuple[str, ...] = ("auto", "sparse", "dense", "jax")
+#: ``auto`` takes the sparse engine from this many agent-states per step (n x states) up, or for
+#: worlds past ``AUTO_DENSE_MAX_STATES``; below, the dense one, whose cold start skips numba's
+#: ~0.5 s import (a population of 1,000 agents on 5x5 repays that import in about 200 steps).
+AUTO_SPARSE_WORK = 25_000
+AUTO_DENSE_MAX_STATES = 100
+
+
+def resolve_backend(backend: str, n: int, n_states: int) -> str:
+    """The engine ``backend`` names for ``n`` agents in a world of ``n_states`` (``auto`` resolved)."""
+    if backend != "auto":
+        return backend
+    if n * n_states >= AUTO_SPARSE_WORK or n_states > AUTO_DENSE_MAX_STATES:
+        return "sparse"
+    return "dense"
 
 
 class Population:
     """``n`` active-inference agents sharing ``world``'s model; ``step`` takes one observation each.
+
+    ``backend`` is one of :data:`BACKENDS`; ``auto`` (the default) resolves with
+    :func:`resolve_backend`, and ``population.backend`` holds the engine chosen.
 
     Spawning allocates a few ``(n, states)`` arrays and no Python object per agent. Exact ties
     between best actions are broken with the population's own generator, seeded by ``seed``; with
@@ -32,7 +50,7 @@ class Population:
         world: GridWorld,
         n: int,
         *,
-        backend: str = "numpy",
+        backend: str = "auto",
         seed: int | None = 0,
         legacy_ties: bool = False,
     ) -> None:
@@ -43,20 +61,34 @@ class Population:
             seed = check_int("seed", seed, low=0)
         if legacy_ties.__class__ is not bool:
             raise TypeError(f"legacy_ties must be a bool, got {legacy_ties!r} ({type(legacy_ties).__name__})")
-        check_memory(
-            n * (2 * world.n_states + len(ACTIONS)) * 8,
-            f"Population(n={n:,}) in a world of {world.n_states:,} states (beliefs, priors and "
-            "policy posteriors: float64 per agent, as the numpy engine holds them)",
+        backend = resolve_backend(backend, n, world.n_states)
+        # per agent: the sparse engine holds beliefs, policy posterior, last and argmax actions, tie
+        # masks and a flag; the dense one beliefs, next priors and policy posteriors (float64)
+        n_states, n_actions = world.n_states, len(ACTIONS)
+        per_agent = (
+            (n_states + n_actions + 3) * 8 + 1 if backend == "sparse" else (2 * n_states + n_actions) * 8
         )
-        model = build_model(world)
-        if backend == "numpy":
-            from explorer.population.dense import NumpyBackend
+        check_memory(
+            n * per_agent,
+            f"Population(n={n:,}) in a world of {n_states:,} states ({backend} engine: "
+            f"{per_agent:,} bytes per agent)",
+        )
+        if backend == "sparse":
+            from explorer.population.sparse import SparseBackend
 
-            engine = NumpyBackend(model, n)
+            engine = SparseBackend(world, n)
         else:
-            from explorer.population.pymdp_jax import JaxBackend
+            from explorer.model import build_model
 
-            engine = JaxBackend(model, n)
+            model = build_model(world)  # dense A and B: only these two engines need them
+            if backend == "dense":
+                from explorer.population.dense import NumpyBackend
+
+                engine = NumpyBackend(model, n)
+            else:
+                from explorer.population.pymdp_jax import JaxBackend
+
+                engine = JaxBackend(model, n)
         self.world = world
         self.backend = backend
         self._n = n
@@ -86,7 +118,7 @@ class Population:
 
     @property
     def nbytes(self) -> int:
-        """Bytes of the arrays held: beliefs, policy posteriors, priors (for jax also its model copies)."""
+        """Bytes of the per-agent arrays held: beliefs, policy posteriors, priors or last actions."""
         return self._engine.nbytes()
 
     def reset(self) -> None:
