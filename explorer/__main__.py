@@ -16,6 +16,7 @@ BENCH_METRICS = (
     "first_action_time",
     "step_time",
     "monitor_overhead",
+    "population_throughput",
 )
 
 

@@ -44,11 +44,12 @@ def test_disagreeing_beliefs_are_reported_not_hidden():
 
 
 def test_memory_has_slope_peak_and_lazy_reference_rows():
-    df = population_memory(ns=(500, 1000, 2000), repeats=1, lazy_built_ns=(5, 10))
+    df = population_memory(ns=(1000, 2000, 4000), repeats=1, lazy_built_ns=(5, 10))  # all sparse
     assert df["error"].eq("").all(), df["error"]
     rows = df.set_index(["variant", "stage", "method"])["median"]
     spawned = rows[("population", "spawned", "tracemalloc_slope")]
-    assert spawned == pytest.approx(55 * 8, rel=0.05)  # qs, q_pi and the next prior, float64
+    # qs and q_pi (float64), last and argmax actions and tie counts (intp), the fresh flag
+    assert spawned == pytest.approx(30 * 8 + 3 * 8 + 1, rel=0.05)
     assert rows[("population", "after_first_step", "tracemalloc_slope")] <= 1024
     assert rows[("population", "during_step", "tracemalloc_peak")] > 0
     assert rows[("lazy", "after_first_step", "tracemalloc_slope")] > spawned
@@ -56,12 +57,14 @@ def test_memory_has_slope_peak_and_lazy_reference_rows():
 
 
 def test_scaling_caps_the_per_object_agents():
-    df = population_scaling(ns=(1, 30), per_object_max=1, backends=("numpy",), steps=2, repeats=2)
+    df = population_scaling(ns=(1, 30), per_object_max=1, backends=("sparse", "dense"), steps=2, repeats=2)
     assert df["error"].eq("").all(), df["error"]
     assert set(zip(df["variant"], df["n"], strict=True)) == {
         ("population", 1),
+        ("population_dense", 1),
         ("lazy", 1),
         ("population", 30),
+        ("population_dense", 30),
     }
     assert (df["median"] > 0).all() and set(df["stage"]) == {"steady"}
 
@@ -94,3 +97,64 @@ def test_profiles_name_every_function_with_valid_keywords():
     for profile in PROFILES.values():
         for name, kwargs in profile.items():
             assert set(kwargs) <= set(inspect.signature(getattr(module, name)).parameters)
+
+
+def test_throughput_times_the_engines_side_by_side_with_a_paired_speedup():
+    from explorer.measure.population import population_throughput
+
+    df = population_throughput(n=300, jax_n=0, steps=2, repeats=2)
+    assert df["error"].eq("").all(), df["error"]
+    assert set(df["metric"]) == {"population_throughput"}
+    rows = df.set_index(["stage", "variant"])
+    assert set(rows.loc["steady"].index) == {"population", "population_dense"}
+    assert (rows.loc["steady", "median"] > 0).all() and set(rows.loc["steady", "unit"]) == {"agent-steps/s"}
+    assert rows.loc[("speedup_over_dense", "population"), "median"] > 0
+    assert "load average" in rows.loc[("speedup_over_dense", "population"), "note"]
+    with pytest.raises(ValueError, match="variants must hold"):
+        population_throughput(n=3, variants=("lazy",))
+
+
+def test_world_scaling_gives_states_per_row_and_a_slope():
+    from explorer.measure.population import scaling_slope, states_of, world_scaling
+
+    df = world_scaling(sides=(3, 6, 12), n=20, dense_max_side=6, steps=1, repeats=2)
+    assert df["error"].eq("").all(), df["error"]
+    assert list(states_of(df[df["variant"] == "population"])) == [9, 36, 144]
+    assert set(df.loc[df["variant"] == "population_dense", "note"].str.extract(r"states=(\d+)")[0]) == {
+        "9",
+        "36",
+    }
+    assert math.isfinite(scaling_slope(df))  # noisy at these sizes; the notebook fits sides 5-100
+    synthetic = df[df["variant"] == "population"].assign(median=lambda d: 3e-9 * states_of(d) ** 1.5)
+    assert scaling_slope(synthetic) == pytest.approx(1.5)
+
+
+def test_thread_scaling_and_kernel_profile_rows():
+    from explorer.measure.population import PROFILE_STAGES, kernel_profile, thread_scaling
+
+    threads = thread_scaling(n=500, threads=(1,), steps=1, repeats=2)
+    assert threads["error"].eq("").all() and set(threads["stage"]) == {"threads=1"}
+    profile = kernel_profile(n=300, repeats=2)
+    assert profile["error"].eq("").all() and list(profile["stage"]) == list(PROFILE_STAGES)
+
+
+def test_limit_table_divides_counted_work_by_the_measured_peak():
+    from explorer.measure.population import limit_table, machine_peak, step_work
+
+    peak = machine_peak(matmul_size=64, copy_bytes=2**20, logs=2**12, repeats=1)
+    assert set(peak["variant"]) == {"matmul", "copy", "log"} and (peak["median"] > 0).all()
+    work = step_work(GridWorld(side=4, obs_noise=0.2), n=10, steps=2).set_index("stage")["median"]
+    assert work["bytes_streamed"] == 16 * 16 + 8 * 5 + 24
+    assert work["flops"] > 6 * 16 + 5 * 3 * 16 and work["logs"] >= 5
+    table = limit_table(peak, step_work(n=10, steps=1), 1e-6)
+    assert table["resource"].iloc[0] == "flops / matmul peak"
+    assert (table["fraction_of_limit"] == table["floor_s"] / 1e-6).all()
+
+
+def test_big_world_memory_runs_a_fresh_process_and_reports_its_peak():
+    from explorer.measure.population import big_world_memory
+
+    df = big_world_memory(side=10, n=20, steps=2).set_index("metric")
+    assert df["error"].eq("").all(), df["error"]
+    assert 20e6 < df.loc["memory_total", "median"] < 1e9  # interpreter, numpy and numba, at least
+    assert df.loc["population_nbytes", "median"] == 20 * (100 + 5) * 8 + 20 * (8 + 1 + 8 + 8)

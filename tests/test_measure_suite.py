@@ -16,6 +16,7 @@ TINY = {
     "first_action_time": {"repeats": 1, "warmup": 0, "rss_agents": 100, "rss_built_agents": 1},
     "step_time": {"steps": 3, "repeats": 1, "warmup": 0},
     "monitor_overhead": {"n": 10, "repeats": 1},
+    "population_throughput": {"n": 50, "jax_n": 0, "steps": 1, "repeats": 1},
 }
 
 

@@ -50,7 +50,13 @@ BUDGETS: dict[str, Budget] = {
             "modules `import explorer` + a numpy Population of 10 stepped once load (numpy's included)",
         ),
         Budget("bytes_per_lazy_agent", 110, "B", 104.1, "tracemalloc slope of spawned lazy agents"),
-        Budget("bytes_per_population_agent", 462, "B", 440, "tracemalloc slope of Population(world, n)"),
+        Budget(
+            "bytes_per_population_agent",
+            280,
+            "B",
+            265,
+            "tracemalloc slope of Population(world, n, backend='sparse')",
+        ),
         Budget("bytes_per_world_model", 32_000, "B", 31_352, "tracemalloc bytes of build_model(GridWorld())"),
         Budget(
             "population_step_calls_per_agent",
@@ -170,7 +176,7 @@ def bytes_per_population_agent(population_class: type | None = None) -> float:
 
     cls = Population if population_class is None else population_class
     world = GridWorld()
-    return traced_bytes_slope(lambda n: cls(world, n))
+    return traced_bytes_slope(lambda n: cls(world, n, backend="sparse"))  # one engine at every n
 
 
 def bytes_per_world_model(build: Callable | None = None) -> float:
@@ -212,7 +218,7 @@ def population_step_allocations(n: int, population_class: type | None = None) ->
     from explorer.world import GridWorld
 
     cls = Population if population_class is None else population_class
-    population = cls(GridWorld(), n)
+    population = cls(GridWorld(), n, backend="sparse")  # the engine large populations get
     import numpy as np
 
     observations = np.zeros(n, dtype=np.intp)

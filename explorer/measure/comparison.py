@@ -19,6 +19,8 @@ DIRECTION = {
     "first_action_time": "lower",
     "step_time": "lower",
     "cumulative_cost": "lower",
+    "population_throughput": "higher",
+    "speedup": "higher",
 }
 
 _ORDER = ("eager", "lazy", "floor")

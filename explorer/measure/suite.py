@@ -19,6 +19,7 @@ from explorer.measure.memory import memory_per_agent
 from explorer.measure.metadata import machine_metadata
 from explorer.measure.overhead import monitor_overhead
 from explorer.measure.population import PROFILES as POPULATION_PROFILES
+from explorer.measure.population import population_throughput
 from explorer.measure.runs import current_run_id
 from explorer.measure.spawn import spawn_time
 from explorer.measure.stats import error_text, failed, frame
@@ -34,11 +35,15 @@ MEASUREMENTS: dict[str, Callable[..., pd.DataFrame]] = {
     "first_action_time": first_action_time,
     "step_time": step_time,
     "monitor_overhead": monitor_overhead,
+    "population_throughput": population_throughput,
 }
+
+#: The population's engines timed side by side by population_throughput when "population" is benched.
+POPULATION_ENGINES = ("population", "population_dense", "population_jax")
 
 #: The unit each metric is stored in (base units) and why lower is better.
 UNITS = {"import_time": "s", "spawn_time": "s", "memory_per_agent": "B", "first_action_time": "s"}
-UNITS |= {"step_time": "s", "cumulative_cost": "s", "monitor_overhead": "s"}
+UNITS |= {"step_time": "s", "cumulative_cost": "s", "monitor_overhead": "s", "population_throughput": "s"}
 
 _LIGHT_IMPORTS = {name: STATEMENTS[name] for name in ("floor", "lazy", "numpy")}
 
@@ -153,7 +158,9 @@ def run_suite(
 
 
 def _applicable(name: str, variants: tuple[str, ...]) -> tuple[str, ...]:
-    """The variants a measurement can take: stepping ones only for step time."""
+    """The variants a measurement can take: stepping ones only for step time; the population's engines."""
+    if name == "population_throughput":
+        return POPULATION_ENGINES  # the engines side by side, whichever agents are benched
     if name == "step_time":
         from explorer.measure.variants import get_variant
 

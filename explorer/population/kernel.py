@@ -43,8 +43,13 @@ def step_agents(
     neg_ambiguity,
     log_policy_prior,
     block,
+    upto=3,
 ):  # pragma: no cover - compiled; tested through SparseBackend against pymdp
-    """Step agents ``0..n-1`` in place: ``qs`` and ``q_pi`` updated, argmax ``actions`` and ``tie_counts``."""
+    """Step agents ``0..n-1`` in place: ``qs`` and ``q_pi`` updated, argmax ``actions`` and ``tie_counts``.
+
+    ``upto`` < 3 stops early, for profiling only: 1 after the posterior, 2 without the ambiguity and
+    entropy terms (then ``q_pi`` and ``actions`` are not the model's).
+    """
     n, n_states = qs.shape
     n_actions = successors.shape[1]
     n_blocks = (n + block - 1) // block
@@ -80,6 +85,8 @@ def step_agents(
                 total += belief[s]
             for s in range(n_states):
                 belief[s] /= total
+            if upto < 2:
+                continue
             # expected free energy of each action: predict (scatter), utility (gather), and the
             # states predicted above threshold collected as they cross it, for the ambiguity terms
             for u in range(n_actions):
@@ -91,7 +98,7 @@ def step_agents(
                     q = predicted[t] + b
                     predicted[t] = q
                     g += b * utility_weights[t]
-                    if q > INFO_GAIN_THRESHOLD and not flagged[t]:
+                    if upto > 2 and q > INFO_GAIN_THRESHOLD and not flagged[t]:
                         flagged[t] = True
                         counted[n_counted] = t
                         n_counted += 1

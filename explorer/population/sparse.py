@@ -8,6 +8,7 @@ Importing this module imports numba (about 0.5 s; its compiled step comes from t
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from explorer.population.dense import select_actions
@@ -17,6 +18,9 @@ from explorer.world import GridWorld
 
 #: Agents per parallel block: each block allocates four ``states``-long scratch arrays.
 BLOCK = 256
+#: Below this many agent-states per step (n x states) the kernel runs on one thread: on a shared
+#: 2-core machine waking a second thread cost 5-20 ms per step (measured), more than such a step.
+PARALLEL_MIN_WORK = 2_000_000
 
 
 class SparseBackend:
@@ -55,6 +59,26 @@ class SparseBackend:
 
     def step(self, observations: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
         """Step every agent in the compiled kernel; near-ties broken on the host as the dense engine does."""
+        self.kernel(observations)
+        actions = self._actions.copy()
+        tied = np.flatnonzero(self._ties > 1)
+        if tied.size:  # the same draws, in the same order, as select_actions over every row
+            actions[tied] = select_actions(self.q_pi[tied], rng)
+        self.last_action[:] = actions
+        self.fresh[:] = False
+        return actions
+
+    def kernel(self, observations: np.ndarray, upto: int = 3) -> None:
+        """The compiled part of a step alone (``upto`` < 3: a truncated step, for profiling only)."""
+        threads = numba.get_num_threads()
+        if len(self.qs) * self.n_states < PARALLEL_MIN_WORK:
+            numba.set_num_threads(1)
+        try:
+            self._step(observations, upto)
+        finally:
+            numba.set_num_threads(threads)
+
+    def _step(self, observations: np.ndarray, upto: int) -> None:
         m = self.model
         step_agents(
             observations,
@@ -77,11 +101,5 @@ class SparseBackend:
             m.neg_ambiguity,
             m.log_policy_prior,
             BLOCK,
+            upto,
         )
-        actions = self._actions.copy()
-        tied = np.flatnonzero(self._ties > 1)
-        if tied.size:  # the same draws, in the same order, as select_actions over every row
-            actions[tied] = select_actions(self.q_pi[tied], rng)
-        self.last_action[:] = actions
-        self.fresh[:] = False
-        return actions
