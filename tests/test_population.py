@@ -235,13 +235,14 @@ def test_bad_spawn_arguments(args, kwargs, error, message):
         Population(*args, **kwargs)
 
 
-def test_spawn_allocates_arrays_not_per_agent_objects():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_spawn_allocates_arrays_not_per_agent_objects(engine):
     world = GridWorld()
-    Population(world, 1)  # build and cache the model first
+    Population(world, 1, backend=engine)  # build and cache the model, import the engine first
 
     def traced(n):
         tracemalloc.start()
-        population = Population(world, n)
+        population = Population(world, n, backend=engine)
         snapshot = tracemalloc.take_snapshot()
         tracemalloc.stop()
         stats = snapshot.statistics("filename")

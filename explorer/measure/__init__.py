@@ -31,6 +31,7 @@ _EXPORTS = {
     "world_scaling": "explorer.measure.population",
     "thread_scaling": "explorer.measure.population",
     "scaling_slope": "explorer.measure.population",
+    "states_of": "explorer.measure.population",
     "machine_peak": "explorer.measure.population",
     "step_work": "explorer.measure.population",
     "kernel_profile": "explorer.measure.population",

@@ -18,9 +18,11 @@ from explorer.world import GridWorld
 
 #: Agents per parallel block: each block allocates four ``states``-long scratch arrays.
 BLOCK = 256
-#: Below this many agent-states per step (n x states) the kernel runs on one thread: on a shared
-#: 2-core machine waking a second thread cost 5-20 ms per step (measured), more than such a step.
-PARALLEL_MIN_WORK = 2_000_000
+#: Below this many agent-states per step (n x states) the kernel runs on one thread. On this shared
+#: 2-core machine under load a second thread cost 5-20 ms per step to wake and made 100,000 agents
+#: on 5x5 (2.5 M agent-states) 3x slower (measured, see notebook 05's thread scaling): only steps
+#: of many seconds use numba's threads (``numba.set_num_threads``; ``NUMBA_NUM_THREADS``).
+PARALLEL_MIN_WORK = 50_000_000
 
 
 class SparseBackend:
@@ -30,12 +32,16 @@ class SparseBackend:
         self.model = build_sparse_model(world)
         self.n_states, self.n_actions = self.model.n_states, self.model.n_actions
         self._successors_by_action = np.ascontiguousarray(self.model.successors.T)
+        self._predecessors, self._predecessor_count = predecessor_table(self.model.successors)
+        self._utility_by_action = np.ascontiguousarray(self.model.utility_weights[self._successors_by_action])
         self.qs = np.empty((n, self.n_states))
         self.q_pi = np.empty((n, self.n_actions))
         self.last_action = np.zeros(n, dtype=np.intp)
         self.fresh = np.ones(n, dtype=np.bool_)
         self._actions = np.empty(n, dtype=np.intp)
         self._ties = np.empty(n, dtype=np.intp)
+        #: numba threads for the step: None picks 1 below ``PARALLEL_MIN_WORK``, else numba's count
+        self.threads: int | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -71,7 +77,9 @@ class SparseBackend:
     def kernel(self, observations: np.ndarray, upto: int = 3) -> None:
         """The compiled part of a step alone (``upto`` < 3: a truncated step, for profiling only)."""
         threads = numba.get_num_threads()
-        if len(self.qs) * self.n_states < PARALLEL_MIN_WORK:
+        if self.threads is not None:
+            numba.set_num_threads(self.threads)
+        elif len(self.qs) * self.n_states < PARALLEL_MIN_WORK:
             numba.set_num_threads(1)
         try:
             self._step(observations, upto)
@@ -90,6 +98,9 @@ class SparseBackend:
             self._ties,
             m.successors,
             self._successors_by_action,
+            self._predecessors,
+            self._predecessor_count,
+            self._utility_by_action,
             m.emitters,
             m.emitter_probs,
             m.emitter_count,
@@ -103,3 +114,18 @@ class SparseBackend:
             BLOCK,
             upto,
         )
+
+
+def predecessor_table(successors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``predecessors[u, t, :count[u, t]]``: the states that action ``u`` takes to ``t``, ascending."""
+    n_states, n_actions = successors.shape
+    count = np.zeros((n_actions, n_states), dtype=np.int32)
+    for u in range(n_actions):
+        count[u] = np.bincount(successors[:, u], minlength=n_states)
+    table = np.zeros((n_actions, n_states, max(1, int(count.max()))), dtype=np.int32)
+    for u in range(n_actions):
+        order = np.argsort(successors[:, u], kind="stable")  # by target, sources ascending
+        starts = np.concatenate(([0], np.cumsum(count[u])[:-1]))
+        slots = np.arange(n_states) - np.repeat(starts, count[u])
+        table[u, successors[order, u], slots] = order
+    return table, count

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 
+import numpy as np
 import pandas as pd
 
 from explorer.checks import check_int, check_sizes
@@ -14,6 +15,7 @@ from explorer.measure.population.runs import (
     WARM,
     _first_step_disagreement,
     _row,
+    _Stepper,
     _time_steps,
 )
 from explorer.measure.stats import error_text, frame, rotated
@@ -138,8 +140,6 @@ def states_of(df: pd.DataFrame) -> pd.Series:
 
 def scaling_slope(df: pd.DataFrame, variant: str = "population") -> float:
     """Slope of log(seconds per agent-step) over log(states) for ``variant``: 1 linear, 2 quadratic."""
-    import numpy as np
-
     rows = df[(df["variant"] == variant) & (df["error"] == "")]
     if len(rows) < 2:
         return float("nan")
@@ -166,22 +166,24 @@ def thread_scaling(
     steps = check_int("steps", steps, low=1)
     repeats = check_int("repeats", repeats, low=1)
     world = GridWorld() if world is None else world
+    from explorer.population import Population
+
     available = numba.config.NUMBA_NUM_THREADS
     observations = observations_for(world, steps + 1, seed)
-    handle = _STEPPERS["population"](world, n, seed)
+    population = Population(world, n, backend="sparse", seed=seed)
+    handle = _Stepper(lambda obs: population.step(np.full(n, obs)), lambda: population.beliefs)
     handle.step(observations[0])
     samples: dict[int, list[float]] = {k: [] for k in threads}
-    before = numba.get_num_threads()
     error = "" if max(threads) <= available else f"numba has {available} threads, asked for {max(threads)}"
     try:
         for repeat in range(repeats if not error else 0):
             for k in rotated(tuple(threads), repeat):
-                numba.set_num_threads(k)
+                population._engine.threads = k  # whatever the engine's own rule would pick
                 samples[k].append(_time_steps(handle, observations[1:]) / n)
     except Exception as exc:
         error = error_text(exc)
     finally:
-        numba.set_num_threads(before)
+        population._engine.threads = None
     note = f"{world!r}, {steps} steps per repeat, threading layer {numba.threading_layer()}"
     rows = []
     for k in threads:
