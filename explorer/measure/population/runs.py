@@ -45,17 +45,21 @@ class _Walk:
     """
 
     def __init__(self, world: GridWorld, n: int, seed: int) -> None:
-        from explorer.model import build_model
+        from explorer.population.sparse_model import build_sparse_model
 
-        self.next_state = np.array([[world.move(s, a) for a in range(5)] for s in range(world.n_states)])
-        self.cumulative = np.cumsum(build_model(world).A, axis=0).T  # (state, observation)
+        model = build_sparse_model(world)  # never the dense A: walks run in 10,000-state worlds too
+        self.next_state = model.successors
+        real = np.arange(model.emissions.shape[1]) < model.emission_count[:, None]
+        # (state, k): cumulative P over the state's observations, in observation order as A's rows
+        self.cumulative = np.cumsum(np.where(real, model.emission_probs, 0.0), axis=1)
+        self.emissions, self.last = model.emissions, model.emission_count - 1
         self.states = np.full(n, world.start)
         self.rng = np.random.default_rng(seed)
 
     def observe(self) -> np.ndarray:
         draws = self.rng.random(len(self.states))
-        observations = (self.cumulative[self.states] <= draws[:, None]).sum(axis=1)
-        return np.minimum(observations, self.cumulative.shape[1] - 1)
+        index = (self.cumulative[self.states] <= draws[:, None]).sum(axis=1)
+        return self.emissions[self.states, np.minimum(index, self.last[self.states])]
 
     def move(self, actions) -> None:
         self.states = self.next_state[self.states, np.asarray(actions)]
@@ -155,6 +159,41 @@ _STEPPERS = {variant: _population_stepper(backend) for backend, variant in _BACK
 _STEPPERS["lazy"] = _lazy_stepper
 
 
+class _WalkingStepper:
+    """A population whose agents each observe their own state and move by their own actions.
+
+    ``step(_)`` ignores the shared observation it is given: it observes the walk, steps the
+    population (the only part timed: ``step`` returns its seconds) and moves the walk. Two of them
+    with the same world and seed see the same first observations, so their beliefs compare.
+    """
+
+    self_timed = True
+
+    def __init__(self, world: GridWorld, n: int, seed: int, backend: str) -> None:
+        from explorer.population import Population
+
+        self.population = Population(world, n, backend=backend, seed=seed)
+        self.walk = _Walk(world, n, seed)
+
+    def step(self, _observation: object = None) -> float:
+        observations = self.walk.observe()
+        start = time.perf_counter()
+        actions = self.population.step(observations)
+        seconds = time.perf_counter() - start
+        self.walk.move(actions)
+        return seconds
+
+    def beliefs(self) -> np.ndarray:
+        return self.population.beliefs
+
+
+#: Steppers whose agents walk the world, each observing its own state (what a simulation does).
+_WALKERS = {
+    variant: (lambda world, n, seed, backend=backend: _WalkingStepper(world, n, seed, backend))
+    for backend, variant in _BACKEND_VARIANT.items()
+}
+
+
 def _first_step_disagreement(handles: dict[str, _Stepper]) -> str:
     """After one step on one observation (no action taken into account yet) all beliefs must agree."""
     names = [name for name in ("population_dense", "population") if name in handles]
@@ -169,7 +208,10 @@ def _first_step_disagreement(handles: dict[str, _Stepper]) -> str:
     return ""
 
 
-def _time_steps(handle: _Stepper, observations) -> float:
+def _time_steps(handle: _Stepper | _WalkingStepper, observations) -> float:
+    """Mean seconds per step over ``observations`` (a walking stepper times its population alone)."""
+    if getattr(handle, "self_timed", False):
+        return sum(handle.step(obs) for obs in observations) / len(observations)
     start = time.perf_counter()
     for obs in observations:
         handle.step(obs)

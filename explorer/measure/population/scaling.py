@@ -12,11 +12,12 @@ from explorer.measure.metadata import machine_metadata
 from explorer.measure.population.runs import (
     _BACKEND_VARIANT,
     _STEPPERS,
+    _WALKERS,
     WARM,
     _first_step_disagreement,
     _row,
-    _Stepper,
     _time_steps,
+    _WalkingStepper,
 )
 from explorer.measure.stats import error_text, frame, rotated
 from explorer.measure.steps import observations_for
@@ -89,10 +90,11 @@ def world_scaling(
     """Seconds per agent-step against the world's size: the sparse engine, and the dense one up to a side.
 
     Each side is an open ``side x side`` grid (start in one corner, goal in the other); ``n`` agents
-    walk it, each observing its own state. Per side both engines are built, stepped once on the
-    same observation and checked to agree, then timed over ``steps`` steps per repeat, interleaved.
-    Rows: metric ``agent_step_time``, stage ``steady``, unit ``s``, note ``states=S``; fit the
-    slope with :func:`scaling_slope`.
+    walk it, each observing its own state (and moving by its own actions). Per side both engines
+    are built, stepped once on the same first observations and checked to agree, then timed over
+    ``steps`` steps per repeat, interleaved. No dense model is built for sides past
+    ``dense_max_side``. Rows: metric ``agent_step_time``, stage ``steady``, unit ``s``, note
+    ``states=S``; fit the slope with :func:`scaling_slope`.
     """
     sides = check_sizes("sides", sides)
     n = check_int("n", n, low=1)
@@ -103,11 +105,11 @@ def world_scaling(
     for side in sides:
         world = GridWorld(side=side)
         names = ["population"] + (["population_dense"] if side <= dense_max_side else [])
-        observations = observations_for(world, steps + 1, seed)
+        observations = [None] * (steps + 1)  # the walkers observe their own states
         handles, errors, samples = {}, {}, {name: [] for name in names}
         for name in names:
             try:
-                handles[name] = _STEPPERS[name](world, n, seed)
+                handles[name] = _WALKERS[name](world, n, seed)
                 handles[name].step(observations[0])
             except Exception as exc:
                 errors[name] = error_text(exc)
@@ -166,12 +168,10 @@ def thread_scaling(
     steps = check_int("steps", steps, low=1)
     repeats = check_int("repeats", repeats, low=1)
     world = GridWorld() if world is None else world
-    from explorer.population import Population
-
     available = numba.config.NUMBA_NUM_THREADS
-    observations = observations_for(world, steps + 1, seed)
-    population = Population(world, n, backend="sparse", seed=seed)
-    handle = _Stepper(lambda obs: population.step(np.full(n, obs)), lambda: population.beliefs)
+    observations = [None] * (steps + 1)  # the walkers observe their own states
+    handle = _WalkingStepper(world, n, seed, "sparse")
+    population = handle.population
     handle.step(observations[0])
     samples: dict[int, list[float]] = {k: [] for k in threads}
     error = "" if max(threads) <= available else f"numba has {available} threads, asked for {max(threads)}"
@@ -208,6 +208,9 @@ def population_throughput(
 ) -> pd.DataFrame:
     """Agent-steps per second of the engines on one world, interleaved in one run: the bench's headline.
 
+    Each agent walks the world from its start, observing its own state and moving by its own
+    actions (so no observation contradicts its beliefs: the sparse engine's cost grows when
+    observations do, as beliefs spread; the dense engine's does not depend on them).
     ``population`` (sparse) and ``population_dense`` step ``n`` agents, ``population_jax`` ``jax_n``
     (its per-agent model copies take ~15 KB each on 5x5; 0 skips it). Rows, all metric
     ``population_throughput``: stage ``steady`` (agent-steps/s, one figure per repeat) per variant,
@@ -223,17 +226,17 @@ def population_throughput(
     repeats = check_int("repeats", repeats, low=1)
     world = GridWorld() if world is None else world
     for variant in variants:
-        if variant not in _STEPPERS or variant == "lazy":
+        if variant not in _WALKERS:
             raise ValueError(
                 f"variants must hold some of {tuple(_BACKEND_VARIANT.values())}, got {variant!r}"
             )
     sizes = {"population": n, "population_dense": n} | ({"population_jax": jax_n} if jax_n else {})
     sizes = {name: size for name, size in sizes.items() if name in variants}
-    observations = observations_for(world, steps + 1, seed)
+    observations = [None] * (steps + 1)  # the walkers observe their own states
     handles, errors, samples = {}, {}, {name: [] for name in sizes}
     for name, size in sizes.items():
         try:
-            handles[name] = _STEPPERS[name](world, size, seed)
+            handles[name] = _WALKERS[name](world, size, seed)
             handles[name].step(observations[0])  # JAX compiles here
         except Exception as exc:
             errors[name] = error_text(exc)
