@@ -32,7 +32,7 @@ def step_agents(
     last_action,
     fresh,
     actions,
-    tie_counts,
+    tie_masks,
     successors,
     successors_by_action,
     predecessors,
@@ -51,7 +51,8 @@ def step_agents(
     block,
     upto=3,
 ):  # pragma: no cover - compiled; tested through SparseBackend against pymdp
-    """Step agents ``0..n-1`` in place: ``qs`` and ``q_pi`` updated, argmax ``actions`` and ``tie_counts``.
+    """Step agents ``0..n-1`` in place: ``qs`` and ``q_pi`` updated, argmax ``actions``, and ``tie_masks``
+    (bit ``u`` set when action ``u``'s marginal is within 1e-8 of the best, as pymdp's legacy rule).
 
     ``upto`` < 3 stops early, for profiling only: 1 after the posterior, 2 with utility alone, without
     the ambiguity and entropy terms (then ``q_pi`` and ``actions`` are not the model's).
@@ -156,9 +157,9 @@ def step_agents(
                 G[u] = q_pi[i, u] / total
                 if G[u] > G[best]:
                     best = u
-            ties = 0
+            tied = 0
             for u in range(n_actions):
                 if abs(G[u] - G[best]) <= TIE_TOLERANCE:
-                    ties += 1
+                    tied |= 1 << u
             actions[i] = best
-            tie_counts[i] = ties
+            tie_masks[i] = tied

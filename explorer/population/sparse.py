@@ -11,7 +11,6 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from explorer.population.dense import select_actions
 from explorer.population.kernel import step_agents
 from explorer.population.sparse_model import build_sparse_model
 from explorer.world import GridWorld
@@ -39,7 +38,7 @@ class SparseBackend:
         self.last_action = np.zeros(n, dtype=np.intp)
         self.fresh = np.ones(n, dtype=np.bool_)
         self._actions = np.empty(n, dtype=np.intp)
-        self._ties = np.empty(n, dtype=np.intp)
+        self._ties = np.empty(n, dtype=np.int64)  # bit mask of the actions tied for best
         #: numba threads for the step: None picks 1 below ``PARALLEL_MIN_WORK``, else numba's count
         self.threads: int | None = None
         self.reset()
@@ -67,9 +66,10 @@ class SparseBackend:
         """Step every agent in the compiled kernel; near-ties broken on the host as the dense engine does."""
         self.kernel(observations)
         actions = self._actions.copy()
-        tied = np.flatnonzero(self._ties > 1)
-        if tied.size:  # the same draws, in the same order, as select_actions over every row
-            actions[tied] = select_actions(self.q_pi[tied], rng)
+        masks = self._ties
+        rows = np.flatnonzero(masks & (masks - 1))  # two or more actions tied
+        if rows.size:
+            actions[rows] = _break_ties(masks[rows], self.n_actions, rng)
         self.last_action[:] = actions
         self.fresh[:] = False
         return actions
@@ -129,3 +129,18 @@ def predecessor_table(successors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         slots = np.arange(n_states) - np.repeat(starts, count[u])
         table[u, successors[order, u], slots] = order
     return table, count
+
+
+def _break_ties(masks: np.ndarray, n_actions: int, rng: np.random.Generator | None) -> np.ndarray:
+    """One of each row's tied actions, drawn exactly as :func:`~explorer.population.dense.select_actions`.
+
+    With ``rng``: the tied action with the largest of ``rng.random((rows, actions))``. Without: the
+    ``k``-th tied action in index order, ``k = np.random.randint(0, ties)`` per row (pymdp legacy's
+    ``np.random.choice`` over the tied actions, agent by agent).
+    """
+    tied = ((masks[:, None] >> np.arange(n_actions)) & 1).astype(bool)
+    if rng is None:
+        draws = np.random.randint(0, tied.sum(axis=1))
+        rank = np.cumsum(tied, axis=1) - 1  # each tied action's place among its row's tied ones
+        return np.argmax(tied & (rank == draws[:, None]), axis=1)
+    return np.where(tied, rng.random(tied.shape), -1.0).argmax(axis=1)

@@ -148,12 +148,16 @@ def kernel_profile(
         walk.move(population.step(walk.observe()))
     observations = walk.observe()
     engine = population._engine
+    # every timed call starts from this same state: repeating a step on one observation would
+    # otherwise move the beliefs away from it, spread them and time a different step
+    saved = (engine.qs.copy(), engine.last_action.copy(), engine.fresh.copy())
     samples: dict[str, list[float]] = {stage: [] for stage in PROFILE_STAGES}
     error = ""
     try:
         for repeat in range(repeats):
             for stage in rotated(tuple(PROFILE_STAGES), repeat):
                 upto = PROFILE_STAGES[stage]
+                engine.qs[:], engine.last_action[:], engine.fresh[:] = saved
                 start = time.perf_counter()
                 if upto is None:
                     population.step(observations)
