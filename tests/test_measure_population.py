@@ -145,7 +145,7 @@ def test_limit_table_divides_counted_work_by_the_measured_peak():
     assert set(peak["variant"]) == {"matmul", "copy", "log"} and (peak["median"] > 0).all()
     work = step_work(GridWorld(side=4, obs_noise=0.2), n=10, steps=2).set_index("stage")["median"]
     assert work["bytes_streamed"] == 16 * 16 + 8 * 5 + 24
-    assert work["flops"] > 6 * 16 + 5 * 3 * 16 and work["logs"] >= 5
+    assert work["flops"] > 5 * 16 + 5 * 2 * 16 and work["logs"] >= 5
     table = limit_table(peak, step_work(n=10, steps=1), 1e-6)
     assert table["resource"].iloc[0] == "flops / matmul peak"
     assert (table["fraction_of_limit"] == table["floor_s"] / 1e-6).all()

@@ -105,12 +105,15 @@ def step_work(world: GridWorld | None = None, n: int = 200, steps: int = 5, seed
             emitted = {int(o) for s in states for o in model.emissions[s, : model.emission_count[s]]}
             predicted_obs[i] += len(emitted)
     emissions = float(model.emission_count.mean())
-    # prior 2S (+S scatter adds), posterior 3S, each action 3S + per counted state 2 + 2 per
-    # emission, + 3 per predicted observation; softmax and marginals ~8U
-    flops = 6 * S + U * 3 * S + counted * (2 + 2 * emissions) + 3 * predicted_obs + 8 * U
+    # prior: S scatter adds + S eps adds; posterior: S multiplies, S adds, S divides; each action:
+    # a dot product (2S), per counted state 2 + 2 per emission, per predicted observation 3;
+    # softmax and marginals ~8U
+    flops = 5 * S + U * 2 * S + counted * (2 + 2 * emissions) + 3 * predicted_obs + 8 * U
     logs = predicted_obs + U
     streamed = np.full(n, 16.0 * S + 8 * U + 8 * 3)
-    touched = streamed + 16 * S + U * (8 * S * 2 + 4 * S + 8 * S) + counted * 8 * (2 + 2 * emissions)
+    # + the prior's scratch (written, read) and successor column, the belief and the successors'
+    # utility weights per action, the scan for states holding enough belief, the counted states
+    touched = streamed + 16 * S + 4 * S + U * 16 * S + 8 * S + counted * 8 * (2 + 2 * emissions)
     note = f"{world!r}, after {steps} steps of a walk; states {S}, actions {U}"
     rows = [
         summarize(values, metric="step_work", variant="population", n=n, unit=unit, stage=stage, note=note)

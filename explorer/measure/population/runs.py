@@ -202,7 +202,10 @@ def _first_step_disagreement(handles: dict[str, _Stepper]) -> str:
     reference = handles[names[0]].beliefs()
     for name, handle in handles.items():
         tolerance = JAX_TOLERANCE if name == "population_jax" else NUMPY_TOLERANCE
-        worst = float(np.abs(handle.beliefs() - reference).max())
+        beliefs = handle.beliefs()
+        if beliefs.shape != reference.shape:  # another n: nothing to compare row for row
+            continue
+        worst = float(np.abs(beliefs - reference).max())
         if worst > tolerance:
             return f"{name}'s first-step beliefs differ from {names[0]}'s by {worst:.3g}"
     return ""

@@ -52,31 +52,40 @@ def population_scaling(
     rows = []
     for n in ns:
         names = [_BACKEND_VARIANT[b] for b in backends] + (["lazy"] if n <= per_object_max else [])
-        handles, errors, samples = {}, {}, {name: [] for name in names}
-        for name in names:
-            try:
-                handles[name] = _STEPPERS[name](world, n, seed)
-                handles[name].step(observations[0])
-            except Exception as exc:
-                errors[name] = error_text(exc)
-        problem = _first_step_disagreement(handles)
-        for name in handles if problem else ():
-            errors.setdefault(name, problem)
-        for repeat in range(repeats):
-            for name in rotated(tuple(names), repeat):
-                if name in errors:
-                    continue
-                try:
-                    samples[name].append(_time_steps(handles[name], observations[1:]) / n)
-                except Exception as exc:
-                    errors[name] = error_text(exc)
-        handles.clear()
-        gc.collect()
+        makers = {name: (lambda name=name, n=n: _STEPPERS[name](world, n, seed)) for name in names}
+        samples, errors = _interleaved(makers, dict.fromkeys(names, n), observations, repeats)
         for name in names:
             common = {"metric": "agent_step_time", "variant": name, "n": n, "unit": "s", "method": WARM}
             common |= {"stage": "steady", "note": f"{steps} steps per repeat, {world!r}"}
             rows.append(_row(samples[name], errors.get(name), repeats, common))
     return frame(rows, machine_metadata())
+
+
+def _interleaved(
+    makers: dict[str, object], sizes: dict[str, int], observations, repeats: int
+) -> tuple[dict[str, list[float]], dict[str, str]]:
+    """Build each variant (``makers[name]()``), step it once, check first-step agreement, then time
+    ``observations[1:]`` per repeat, variants interleaved; seconds per agent-step and errors by name."""
+    handles, errors, samples = {}, {}, {name: [] for name in makers}
+    for name, make in makers.items():
+        try:
+            handles[name] = make()
+            handles[name].step(observations[0])  # JAX compiles here
+        except Exception as exc:
+            errors[name] = error_text(exc)
+    problem = _first_step_disagreement(handles)
+    for name in handles if problem else ():
+        errors.setdefault(name, problem)
+    for repeat in range(repeats):
+        for name in rotated(tuple(makers), repeat):
+            if name not in errors:
+                try:
+                    samples[name].append(_time_steps(handles[name], observations[1:]) / sizes[name])
+                except Exception as exc:
+                    errors[name] = error_text(exc)
+    handles.clear()
+    gc.collect()
+    return samples, errors
 
 
 def world_scaling(
@@ -106,25 +115,8 @@ def world_scaling(
         world = GridWorld(side=side)
         names = ["population"] + (["population_dense"] if side <= dense_max_side else [])
         observations = [None] * (steps + 1)  # the walkers observe their own states
-        handles, errors, samples = {}, {}, {name: [] for name in names}
-        for name in names:
-            try:
-                handles[name] = _WALKERS[name](world, n, seed)
-                handles[name].step(observations[0])
-            except Exception as exc:
-                errors[name] = error_text(exc)
-        problem = _first_step_disagreement(handles)
-        for name in handles if problem else ():
-            errors.setdefault(name, problem)
-        for repeat in range(repeats):
-            for name in rotated(tuple(names), repeat):
-                if name not in errors:
-                    try:
-                        samples[name].append(_time_steps(handles[name], observations[1:]) / n)
-                    except Exception as exc:
-                        errors[name] = error_text(exc)
-        handles.clear()
-        gc.collect()
+        makers = {name: (lambda name=name, world=world: _WALKERS[name](world, n, seed)) for name in names}
+        samples, errors = _interleaved(makers, dict.fromkeys(names, n), observations, repeats)
         for name in names:
             common = {"metric": "agent_step_time", "variant": name, "n": n, "unit": "s", "method": WARM}
             common |= {
@@ -233,29 +225,10 @@ def population_throughput(
     sizes = {"population": n, "population_dense": n} | ({"population_jax": jax_n} if jax_n else {})
     sizes = {name: size for name, size in sizes.items() if name in variants}
     observations = [None] * (steps + 1)  # the walkers observe their own states
-    handles, errors, samples = {}, {}, {name: [] for name in sizes}
-    for name, size in sizes.items():
-        try:
-            handles[name] = _WALKERS[name](world, size, seed)
-            handles[name].step(observations[0])  # JAX compiles here
-        except Exception as exc:
-            errors[name] = error_text(exc)
-    for name in ("population", "population_jax"):  # same n: beliefs comparable row for row
-        if name in handles and "population_dense" in handles and sizes[name] == n:
-            problem = _first_step_disagreement({k: handles[k] for k in ("population_dense", name)})
-            if problem:
-                errors.setdefault(name, problem)
+    makers = {name: (lambda name=name: _WALKERS[name](world, sizes[name], seed)) for name in sizes}
     load_before = os.getloadavg()[0]
-    for repeat in range(repeats):
-        for name in rotated(tuple(sizes), repeat):
-            if name not in errors:
-                try:
-                    samples[name].append(_time_steps(handles[name], observations[1:]) / sizes[name])
-                except Exception as exc:
-                    errors[name] = error_text(exc)
+    samples, errors = _interleaved(makers, sizes, observations, repeats)
     load = f"load average {load_before:.2f} -> {os.getloadavg()[0]:.2f} (1 min)"
-    handles.clear()
-    gc.collect()
     rows = []
     for name, size in sizes.items():
         note = f"{world!r}, {steps} steps per repeat, 1 / seconds per agent-step; {load}"
