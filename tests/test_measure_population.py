@@ -158,3 +158,16 @@ def test_big_world_memory_runs_a_fresh_process_and_reports_its_peak():
     assert df["error"].eq("").all(), df["error"]
     assert 20e6 < df.loc["memory_total", "median"] < 1e9  # interpreter, numpy and numba, at least
     assert df.loc["population_nbytes", "median"] == 20 * (100 + 5) * 8 + 20 * (8 + 1 + 8 + 8)
+
+
+def test_engine_first_action_times_fresh_processes_with_numba_apart():
+    from explorer.measure.population import engine_first_action
+
+    df = engine_first_action(repeats=1, compile_runs=0)
+    assert df["error"].eq("").all(), df["error"]
+    assert set(df["metric"]) == {"engine_first_action"}
+    rows = df.set_index(["variant", "stage"])["median"]
+    assert rows[("population_sparse", "numba_import")] > 0.05  # numba really imported, and timed
+    assert rows[("population", "numba_import")] < 0.01  # the default for one agent never imports it
+    assert rows[("population", "total")] < rows[("population", "process_wall")]
+    assert ("bare", "process_wall") in rows.index

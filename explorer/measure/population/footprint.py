@@ -108,7 +108,7 @@ def engine_first_action(repeats: int = 7, compile_runs: int = 1) -> pd.DataFrame
     ``population_sparse`` (numba imported first and timed apart, the kernel loaded from numba's
     on-disk cache), ``bare`` (``python -c pass``); interleaved, ``repeats`` each. ``compile_runs``
     more sparse children get an empty cache (``NUMBA_CACHE_DIR``): stage ``compile_first_run``
-    is what the very first run on a machine pays. Rows: metric ``first_action_time`` (s).
+    is what the very first run on a machine pays. Rows: metric ``engine_first_action`` (s).
     """
     repeats = check_int("repeats", repeats, low=1)
     compile_runs = check_int("compile_runs", compile_runs, low=0)
@@ -152,7 +152,7 @@ def engine_first_action(repeats: int = 7, compile_runs: int = 1) -> pd.DataFrame
         rows.append(
             summarize(
                 values,
-                metric="first_action_time",
+                metric="engine_first_action",
                 variant=name,
                 n=1,
                 unit="s",
@@ -163,6 +163,6 @@ def engine_first_action(repeats: int = 7, compile_runs: int = 1) -> pd.DataFrame
         )
     for name, error in errors.items():
         rows.append(
-            failed(metric="first_action_time", variant=name, n=1, unit="s", repeats=repeats, error=error)
+            failed(metric="engine_first_action", variant=name, n=1, unit="s", repeats=repeats, error=error)
         )
     return frame(rows, machine_metadata())

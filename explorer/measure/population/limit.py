@@ -32,7 +32,7 @@ def machine_peak(
 ) -> pd.DataFrame:
     """This machine's peak now: float64 matmul FLOP/s (all BLAS threads), copy bytes/s, ``np.log`` logs/s.
 
-    Rows: metric ``machine_peak``, variants ``matmul`` (unit ``FLOP/s``, ``2 size^3`` per product),
+    Rows: metric ``machine_peak``, variant and stage ``matmul`` (unit ``FLOP/s``, ``2 size^3`` per product),
     ``copy`` (``B/s``, bytes read plus bytes written) and ``log`` (``log/s``, one thread).
     """
     matmul_size = check_int("matmul_size", matmul_size, low=16)
@@ -64,7 +64,14 @@ def machine_peak(
     }
     rows = [
         summarize(
-            samples[name], metric="machine_peak", variant=name, n=1, unit=unit, method=WARM, note=notes[name]
+            samples[name],
+            metric="machine_peak",
+            variant=name,
+            n=1,
+            unit=unit,
+            method=WARM,
+            stage=name,
+            note=notes[name],
         )
         for name, (_, _, unit) in kernels.items()
     ]
