@@ -42,6 +42,7 @@ METRIC_HELP = {
     "first_action_time": "a fresh process's import + spawn + first step: the cost laziness moves",
     "step_time": "one warm step, steady state (and from it the cost of K steps)",
     "monitor_overhead": "the lifecycle hooks, disabled, against a hook-free copy",
+    "population_throughput": "agent-steps/s of the population's engines side by side (sparse, dense, jax)",
 }
 
 
