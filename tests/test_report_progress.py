@@ -4,6 +4,7 @@ import fcntl
 import io
 import os
 import pty
+import select
 import struct
 import termios
 
@@ -67,6 +68,20 @@ def test_plain_output_names_notebook_cell_and_elapsed_and_the_table_sums_up():
     ]
 
 
+def read_all(fd: int) -> str:
+    """Everything written to the pty so far (a read returns one chunk at a time)."""
+    chunks = []
+    while select.select([fd], [], [], 0.5)[0]:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the other end is closed and drained
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
 def test_a_terminal_gets_one_redrawn_line_per_notebook():
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
@@ -74,7 +89,7 @@ def test_a_terminal_gets_one_redrawn_line_per_notebook():
         progress = ReportProgress(1, file=terminal)
         run_through(progress, "01_import_time", notebook_with(2), [0.0])
         terminal.flush()
-        shown = os.read(master, 65536).decode("utf-8", "replace")
+        shown = read_all(master)
     os.close(master)
     assert "\r" in shown  # redrawn in place, not one line per update
     assert "[1/1] 01_import_time · cell 2/2" in shown
