@@ -15,7 +15,8 @@ def explorer_commands() -> list[str]:
     """Every ``python -m explorer ...`` a reader would copy: code-block lines and code spans."""
     blocks = re.findall(r"```(?:sh|bash)\n(.*?)```", README, flags=re.S)
     lines = [line.split("#", 1)[0].strip() for block in blocks for line in block.splitlines()]
-    spans = re.findall(r"`([^`\n]*python -m explorer[^`\n]*)`", README)
+    prose = re.sub(r"```.*?```", "", README, flags=re.S)  # code spans may wrap onto a second line
+    spans = [" ".join(span.split()) for span in re.findall(r"`([^`]*python -m explorer[^`]*)`", prose)]
     found = [c for c in lines + spans if "python -m explorer" in c]
     return [c.split("&&")[-1].strip() for c in found]
 
