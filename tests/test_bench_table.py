@@ -41,3 +41,13 @@ def test_long_labels_and_noisy_cells_still_fit():
     assert max(len(line) for line in text.splitlines()) <= 100
     assert "1.23 s!" in text and "123 µs!" in text
     assert "  a method whose name nobody shortened, with details / a stage with a long name as well" in text
+
+
+def test_throughput_reads_per_second_and_the_legend_says_higher_is_better():
+    row = {"metric": "population_throughput", "variant": "population", "n": 100_000, "median": 3.5e6}
+    row |= {"min": 3.0e6, "max": 3.9e6, "unit": "agent-steps/s", "repeats": 5, "method": "warm"}
+    row |= {"stage": "steady", "q1": math.nan, "q3": math.nan, "noisy": False, "error": "", "note": ""}
+    text = render(pd.DataFrame([row]))
+    assert "3,500,000/s" in text and "agent-steps/s" not in text.splitlines()[2]
+    assert "except /s (agent-steps per second, higher is better)" in " ".join(text.split())
+    assert max(len(line) for line in text.splitlines()) <= 100

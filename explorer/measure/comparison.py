@@ -9,7 +9,7 @@ from dataclasses import replace
 import pandas as pd
 
 from explorer.measure.estimates import BARE_INTERPRETER, Estimate, estimate, import_cost, ratio
-from explorer.units import format_value
+from explorer.units import RATE, format_value, number
 
 #: Whether a lower or a higher figure is better, per metric (times and bytes: lower).
 DIRECTION = {
@@ -196,7 +196,9 @@ def render(results: pd.DataFrame, width: int = TABLE_WIDTH) -> str:
             lines.append(_table_line(row, widths))
     notes = [
         "Median over repeats; ! = noisy (max - min > median); ≈ 0 (±x) = above the bare interpreter "
-        "by less than its interval can tell; lower is better for all. Min, max, intervals, N and the "
+        "by less than its interval can tell; lower is better for all"
+        + (", except /s (agent-steps per second, higher is better)" if (card["unit"] == RATE).any() else "")
+        + ". Min, max, intervals, N and the "
         "other variants are in the JSON/CSV."
     ]
     paired = overhead[overhead["variant"] == "disabled_minus_hook_free"]
@@ -236,6 +238,8 @@ def _table_cell(row: pd.Series, variant: str) -> str:
         if not figure.distinguishable:
             return figure.short()
     noisy = "!" if row[f"{variant}_max"] - row[f"{variant}_min"] > abs(median) else ""
+    if row["unit"] == RATE:  # "3,500,000/s": the legend names the unit, the column stays narrow
+        return f"{number(median)}/s{noisy}"
     return format_value(median, row["unit"]) + noisy
 
 
