@@ -113,3 +113,27 @@ def test_before_after_and_the_readable_scorecard(results):
     assert not table.isna().any().any()  # empty cells, never NaN
     assert all((table[c] != "").any() for c in table.columns)  # no column without a measurement
     assert not table.drop(columns=["figure", "n"]).map(lambda v: v.startswith("-")).any().any()
+
+
+def test_a_difference_that_cannot_be_told_from_zero_is_never_shown_negative():
+    from explorer.measure.comparison import render, scorecard_table
+    from explorer.measure.stats import frame, summarize
+
+    hooks = summarize(
+        [-5e-9, -1e-9, 2e-9, 4e-9, -3e-9],  # the hooks' paired difference, around zero
+        metric="monitor_overhead",
+        variant="disabled_minus_hook_free",
+        n=300,
+        unit="s",
+        method="paired difference per repeat",
+        stage="constructor",
+    )
+    spawn = summarize([5e-7, 6e-7, 7e-7], metric="spawn_time", variant="lazy", n=300, unit="s")
+    results = frame([spawn, hooks])
+    assert hooks["median"] < 0
+    table = scorecard_table(results)
+    assert not table.drop(columns=["figure", "n"]).map(lambda v: v.startswith("-")).any().any()
+    assert "≈ 0 (±" in " ".join(table["others"])
+    text = render(results)
+    assert "Lifecycle hooks, events disabled, per spawn: not distinguishable from a hook-free" in text
+    assert "-1" not in text and "-3" not in text

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from explorer.measure.estimates import BARE_INTERPRETER, Estimate, estimate, import_cost, ratio
+from explorer.measure.estimates import Estimate, difference_from, estimate, import_cost, ratio
 from explorer.units import RATE, format_value, number
 
 #: Whether a lower or a higher figure is better, per metric (times and bytes: lower).
@@ -71,7 +71,7 @@ def scorecard(results: pd.DataFrame) -> pd.DataFrame:
         row["n"] = str(max(common)) if common else ", ".join(f"{v} {n}" for v, n in used.items())
         row["eager/lazy"] = _ratio(row.get("eager"), row.get("lazy"))
         row["lazy/floor"] = _ratio(row.get("lazy"), row.get("floor"))
-        if str(method).endswith("_above_floor"):  # a difference that may not be told from zero
+        if difference_from(method):  # a difference that may not be told from zero
             for column, (a, b) in {"eager/lazy": ("eager", "lazy"), "lazy/floor": ("lazy", "floor")}.items():
                 if any(not row.get(f"{v}_low", math.nan) > 0 for v in (a, b) if v in used):
                     row[column] = math.nan  # no ratio of a figure indistinguishable from zero
@@ -195,19 +195,23 @@ def render(results: pd.DataFrame, width: int = TABLE_WIDTH) -> str:
         else:
             lines.append(_table_line(row, widths))
     notes = [
-        "Median over repeats; ! = noisy (max - min > median); ≈ 0 (±x) = above the bare interpreter "
-        "by less than its interval can tell; lower is better for all"
+        "Median over repeats; ! = noisy (max - min > median); ≈ 0 (±x) = a difference (above the "
+        "bare interpreter, or the hooks above a hook-free copy) that its interval cannot tell from zero; "
+        "lower is better for all"
         + (", except /s (agent-steps per second, higher is better)" if (card["unit"] == RATE).any() else "")
         + ". Min, max, intervals, N and the "
         "other variants are in the JSON/CSV."
     ]
     paired = overhead[overhead["variant"] == "disabled_minus_hook_free"]
     if len(paired) and not math.isnan(paired["median"].iloc[0]):
-        row = paired.iloc[0]
-        notes.append(
-            f"Lifecycle hooks, events disabled, per spawn: {format_value(row['median'], 's')} "
-            f"[{format_value(row['min'], 's')} to {format_value(row['max'], 's')}] beside a hook-free copy."
+        hooks = estimate(
+            paired,
+            metric="monitor_overhead",
+            variant="disabled_minus_hook_free",
+            method=str(paired["method"].iloc[0]),
+            stage=str(paired["stage"].iloc[0]),
         )
+        notes.append(f"Lifecycle hooks, events disabled, per spawn: {hooks.text()}.")
     lines += [textwrap.fill(note, width) for note in notes]
     lines.append("")
     lines.append("Targets (met when the upper end of the figure's interval is within the limit):")
@@ -232,9 +236,9 @@ def _table_cell(row: pd.Series, variant: str) -> str:
     median = row.get(variant)
     if median is None or (isinstance(median, float) and math.isnan(median)):
         return ""
-    if str(row["method"]).endswith("_above_floor"):  # a difference: never a negative time
-        figure = Estimate(median, row[f"{variant}_low"], row[f"{variant}_high"], row["unit"])
-        figure = replace(figure, floor=BARE_INTERPRETER)
+    floor = difference_from(row["method"], variant)
+    if floor:  # a difference: never a negative time
+        figure = Estimate(median, row[f"{variant}_low"], row[f"{variant}_high"], row["unit"], floor=floor)
         if not figure.distinguishable:
             return figure.short()
     noisy = "!" if row[f"{variant}_max"] - row[f"{variant}_min"] > abs(median) else ""
@@ -362,9 +366,9 @@ def scorecard_table(results: pd.DataFrame, *, intervals: bool = False) -> pd.Dat
     for _, row in card.iterrows():
         figure_name = " · ".join(str(row[c]) for c in ("metric", "method", "stage") if row[c])
         shown = {"figure": figure_name, "n": row["n"]}
-        floor = BARE_INTERPRETER if str(row["method"]).endswith("_above_floor") else ""
         texts = {}
         for variant in (*main, *others):
+            floor = difference_from(row["method"], variant)
             value = row.get(variant)
             if value is None or pd.isna(value):
                 texts[variant] = ""

@@ -17,6 +17,21 @@ from explorer.units import format_value
 
 #: What a cold figure is measured above: the same round's ``python -c pass``.
 BARE_INTERPRETER = "the bare interpreter"
+#: What the lifecycle hooks' paired figure is measured above: a hook-free copy of the constructor.
+HOOK_FREE = "a hook-free constructor"
+
+
+def difference_from(method: str, variant: str = "") -> str:
+    """What a results row's figure is a difference from (empty for a plain figure).
+
+    A difference can be told from zero only when its whole interval lies above it; the bench,
+    the scorecard and every page ask this one function which rows are differences.
+    """
+    if str(method).endswith("_above_floor"):
+        return BARE_INTERPRETER
+    if variant == "disabled_minus_hook_free":
+        return HOOK_FREE
+    return ""
 
 
 @dataclass(frozen=True)
@@ -86,7 +101,7 @@ def estimate(
     if n is not None:
         rows = rows[rows["n"] == n]
     source = f"{metric} / {variant} / {method} / {stage}"
-    floor = BARE_INTERPRETER if method.endswith("_above_floor") else ""
+    floor = difference_from(method, variant)
     unit = str(rows["unit"].iloc[0]) if len(rows) else ""
     if rows.empty:
         return Estimate(math.nan, math.nan, math.nan, unit, floor=floor, source=source)
