@@ -140,7 +140,7 @@ register_variant(
         "population",
         _spawn_population,
         _step_population,
-        # one agent as a population of one: import + spawn + first step of the numpy backend
+        # one agent as a population of one: import + spawn + first step of the default engine
         "from explorer.population import Population\n"
         "from explorer.world import GridWorld\n"
         "class Agent:\n"
@@ -148,6 +148,6 @@ register_variant(
         "        self.population = Population(world or GridWorld(), 1, legacy_ties=True)\n"
         "    def step(self, observation):\n"
         "        return int(self.population.step([observation])[0])",
-        "Population (numpy backend): n agents as arrays, stepped at once",
+        "Population (default engine, auto): n agents as arrays, stepped at once",
     )
 )
