@@ -57,7 +57,7 @@ BUDGETS: dict[str, Budget] = {
             265,
             "tracemalloc slope of Population(world, n, backend='sparse')",
         ),
-        Budget("bytes_per_world_model", 32_000, "B", 31_419, "tracemalloc bytes of build_model(GridWorld())"),
+        Budget("bytes_per_world_model", 32_000, "B", 31_403, "tracemalloc bytes of build_model(GridWorld())"),
         Budget(
             "population_step_calls_per_agent",
             0.75,
@@ -189,19 +189,24 @@ def bytes_per_world_model(build: Callable | None = None) -> float:
     world = GridWorld()
     clear_model_cache()
     build(GridWorld(side=3))  # warm-up: numpy's own first-use allocations
-    clear_model_cache()
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        model = build(world)
-        gc.collect()
-        after = tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
+    kept = []
+    # The least of three builds: a one-off allocation elsewhere in the process (a container that
+    # grows once) landed in a single build in a full pytest run (+768 B); what the model keeps is
+    # in every build.
+    for _ in range(3):
         clear_model_cache()
-    del model
-    return float(after - before)
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            model = build(world)
+            gc.collect()
+            kept.append(tracemalloc.get_traced_memory()[0] - before)
+        finally:
+            tracemalloc.stop()
+            clear_model_cache()
+        del model
+    return float(min(kept))
 
 
 @dataclass(frozen=True)
