@@ -30,7 +30,7 @@ step pays), each figure measured, with its spread, on this machine."""
 EPILOG = """\
 Run it with the Python of the virtual environment you installed into, from the repository:
   .venv/bin/python -m explorer demo       a few seconds
-  .venv/bin/python -m explorer report     about 15 minutes on 2 cores (--quick: about 4)
+  .venv/bin/python -m explorer report     about 6 minutes on 2 idle cores (--quick: about 4)
   .venv/bin/python -m explorer lab        JupyterLab on notebooks/, 00_explore open to explore
 Each command has its own help: .venv/bin/python -m explorer bench --help"""
 
@@ -136,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="execute the notebooks and export them as HTML pages",
         description="Execute every notebook in notebooks/ in a fresh kernel with the current code and "
         "export each to an offline HTML page, with index.html linking them. The full profile takes "
-        "about 15 minutes on 2 cores, --quick about 4. Progress names the notebook and cell under "
+        "about 6 minutes on 2 idle cores, --quick about 4. Progress names the notebook and cell under "
         "way; a table of durations follows at the end.",
     )
     report.add_argument("--quick", action="store_true", help="the quick measurement profile (as CI runs it)")
