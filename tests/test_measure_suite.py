@@ -137,3 +137,12 @@ def test_a_difference_that_cannot_be_told_from_zero_is_never_shown_negative():
     text = render(results)
     assert "Lifecycle hooks, events disabled, per spawn: not distinguishable from a hook-free" in text
     assert "-1" not in text and "-3" not in text
+
+
+def test_the_full_profile_gives_the_spawn_target_an_interval_inside_min_max():
+    from explorer.measure.stats import median_interval
+
+    repeats = PROFILES["full"]["spawn_time"]["repeats"]
+    values = [*range(repeats - 1), 1000.0]  # one outlying repeat
+    low, high = median_interval(values)
+    assert high < 1000.0 and low > 0  # one slow repeat no longer sets the interval
