@@ -142,18 +142,7 @@ def traced_bytes_slope(make: Callable[[int], object], ns: tuple[int, ...] = (100
     smallest size first, so that caches it fills once (a model, an engine chosen by size) are not counted.
     """
     make(min(ns))
-    weights = []
-    for n in ns:
-        gc.collect()
-        tracemalloc.start()
-        try:
-            before = tracemalloc.get_traced_memory()[0]
-            kept = make(n)
-            gc.collect()
-            weights.append(tracemalloc.get_traced_memory()[0] - before)
-        finally:
-            tracemalloc.stop()
-        del kept
+    weights = [_bytes_kept(lambda n=n: make(n)) for n in ns]
     mean_n = sum(ns) / len(ns)
     mean_w = sum(weights) / len(weights)
     num = sum((n - mean_n) * (w - mean_w) for n, w in zip(ns, weights, strict=True))
@@ -195,18 +184,24 @@ def bytes_per_world_model(build: Callable | None = None) -> float:
     # in every build.
     for _ in range(3):
         clear_model_cache()
-        gc.collect()
-        tracemalloc.start()
-        try:
-            before = tracemalloc.get_traced_memory()[0]
-            model = build(world)
-            gc.collect()
-            kept.append(tracemalloc.get_traced_memory()[0] - before)
-        finally:
-            tracemalloc.stop()
-            clear_model_cache()
-        del model
+        kept.append(_bytes_kept(lambda: build(world)))
+        clear_model_cache()
     return float(min(kept))
+
+
+def _bytes_kept(call: Callable[[], object]) -> int:
+    """tracemalloc bytes still allocated once ``call()`` has returned (its result held while counted)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        held = call()
+        gc.collect()
+        counted = tracemalloc.get_traced_memory()[0] - before
+        del held  # freed only once counted
+        return counted
+    finally:
+        tracemalloc.stop()
 
 
 @dataclass(frozen=True)
