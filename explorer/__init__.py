@@ -4,7 +4,7 @@
 (PEP 562), so numpy, pymdp, jax, matplotlib and pandas arrive only when something needs them.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # name -> submodule that defines it
 _EXPORTS = {

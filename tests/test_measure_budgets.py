@@ -9,6 +9,7 @@ import shutil
 import numpy as np
 import pytest
 
+import explorer
 from explorer import ExplorerAgent, Population
 from explorer.measure import budgets
 from explorer.measure.budgets import BUDGETS, BudgetExceeded, check_budget
@@ -45,7 +46,8 @@ def test_modules_loaded_within_budget(name):
 
 
 def test_an_eager_import_in_the_package_init_exceeds_the_import_budget(tmp_path):
-    root = patched_copy(tmp_path, "__init__.py", '__version__ = "0.1.0"', "import explorer.agents")
+    version_line = f'__version__ = "{explorer.__version__}"'
+    root = patched_copy(tmp_path, "__init__.py", version_line, "import explorer.agents")
     with pytest.raises(BudgetExceeded):
         check_budget("modules_import_explorer", len(budgets.modules_loaded("import explorer", root=root)))
 
