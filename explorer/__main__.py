@@ -270,6 +270,7 @@ def _fraction(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a fraction such as 0.1 or 10%, got {text!r}") from None
     if not 0 < value < 10:
         raise argparse.ArgumentTypeError(f"expected a fraction in (0, 10) such as 0.1 or 10%, got {text!r}")
+    return value
 
 
 def _run_lab(args: argparse.Namespace) -> int:

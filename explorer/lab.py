@@ -11,6 +11,7 @@ import os
 import secrets
 import socket
 import sys
+import threading
 from pathlib import Path
 
 from explorer.checks import check_int
@@ -19,6 +20,8 @@ from explorer.paths import NOTEBOOKS_DIR
 #: The notebook JupyterLab opens first: the front door.
 FRONT_DOOR = "00_explore.ipynb"
 HOST = "127.0.0.1"
+#: How often ``lab`` asks whether the server answers yet, before it prints the URL.
+POLL_SECONDS = 0.2
 #: A Jupyter config folder whose labconfig/default_setting_overrides.json turns JupyterLab's news
 #: prompt and update check off by default (``--LabApp.news_url=None`` alone leaves the prompt; the
 #: user's own settings still win).
@@ -78,8 +81,41 @@ def run_lab(port: int | None = None, *, open_browser: bool = True) -> int:
         return 1
     port = free_port() if port is None else port
     token = secrets.token_hex(24)
-    print(f"JupyterLab on {NOTEBOOKS_DIR}\n  {lab_url(port, token)}\nCtrl-C stops it.", flush=True)
+    url = lab_url(port, token)
+    print(f"JupyterLab on {NOTEBOOKS_DIR}: starting...", flush=True)
     os.environ.update(lab_environment())  # read when JupyterLab serves its settings, in this process
-    LabApp.launch_instance(argv=lab_arguments(port, token, open_browser=open_browser))
+    stopped = threading.Event()
+    announcer = threading.Thread(
+        target=announce_when_served, args=(url, stopped), name="lab-url", daemon=True
+    )
+    announcer.start()
+    try:
+        LabApp.launch_instance(argv=lab_arguments(port, token, open_browser=open_browser))
+    finally:
+        stopped.set()
+        announcer.join(timeout=POLL_SECONDS * 2)
     LabApp.clear_instance()
     return 0
+
+
+def announce_when_served(url: str, stopped: threading.Event) -> bool:
+    """Print ``url`` once a GET of it answers, polling until ``stopped`` is set; whether it printed.
+
+    JupyterLab takes seconds to listen: a URL printed before would answer "connection refused".
+    """
+    import urllib.error
+    import urllib.request
+
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never a proxy
+    while not stopped.is_set():
+        try:
+            with direct.open(url, timeout=30):
+                pass
+        except urllib.error.HTTPError:
+            pass  # it answered, with an error status: listening all the same
+        except (urllib.error.URLError, OSError):
+            stopped.wait(POLL_SECONDS)  # not listening yet
+            continue
+        print(f"  {url}\nCtrl-C stops it.", flush=True)
+        return True
+    return False

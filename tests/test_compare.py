@@ -177,3 +177,10 @@ def test_sigterm_mid_comparison_removes_its_worktree_and_exits_130(tmp_path):
     assert "interrupted; its temporary worktrees were removed" in err
     assert worktrees() == before
     assert not (tmp_path / "c.json").exists()  # nothing half-written
+
+
+@pytest.mark.parametrize(("given", "fraction"), [("5%", 0.05), ("0.05", 0.05), ("12.5%", 0.125)])
+def test_a_threshold_in_percent_or_as_a_fraction_is_used(given, fraction, tmp_path, capsys):
+    code = run(str(BASELINE), str(BASELINE), "--threshold", given, tmp_path=tmp_path)
+    assert code == 0, capsys.readouterr().err
+    assert json.loads((tmp_path / "c.json").read_text())["threshold"] == pytest.approx(fraction)

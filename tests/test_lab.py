@@ -1,9 +1,11 @@
 """``python -m explorer lab``: a real JupyterLab on loopback, reached with its token, stopped by Ctrl-C."""
 
+import http.server
 import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -12,7 +14,7 @@ import psutil
 import pytest
 
 from explorer.__main__ import main
-from explorer.lab import FRONT_DOOR, free_port, lab_arguments
+from explorer.lab import FRONT_DOOR, announce_when_served, free_port, lab_arguments
 from explorer.paths import NOTEBOOKS_DIR
 
 
@@ -56,7 +58,8 @@ def test_lab_serves_the_notebooks_with_this_kernel_and_stops_on_ctrl_c():
         assert url.startswith(f"http://127.0.0.1:{port}/lab/tree/{FRONT_DOOR}?token=")
         token = url.split("token=")[1]
         assert len(token) >= 32
-        status, page = fetch(url)
+        with urllib.request.urlopen(url, timeout=30) as reply:  # at once: no retry, no "connection refused"
+            status, page = reply.status, reply.read()
         assert status == 200 and b"JupyterLab" in page
         with pytest.raises(urllib.error.HTTPError, match="403"):  # the token is needed
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents", timeout=10)
@@ -106,3 +109,42 @@ def test_a_bad_port_is_refused_before_anything_starts(port, capsys):
     with pytest.raises(SystemExit):
         main(["lab", "--port", port])
     assert "expected a port number 1-65535" in capsys.readouterr().err
+
+
+class Answer(http.server.BaseHTTPRequestHandler):
+    """A server that answers every GET with an empty 200, quietly."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_the_url_is_printed_only_once_a_server_answers_it(capsys):
+    port = free_port(0)
+    url = f"http://127.0.0.1:{port}/lab?token=abc"
+    stopped = threading.Event()
+    announcer = threading.Thread(target=announce_when_served, args=(url, stopped), daemon=True)
+    announcer.start()
+    time.sleep(1.0)  # several polls, all refused
+    assert capsys.readouterr().out == ""
+    server = http.server.HTTPServer(("127.0.0.1", port), Answer)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    try:
+        announcer.join(timeout=30)
+        assert not announcer.is_alive()
+    finally:
+        stopped.set()
+        server.shutdown()
+        server.server_close()
+    assert url in capsys.readouterr().out
+
+
+def test_nothing_is_printed_when_the_server_stops_before_it_answers(capsys):
+    stopped = threading.Event()
+    stopped.set()
+    assert announce_when_served(f"http://127.0.0.1:{free_port(0)}/lab", stopped) is False
+    assert capsys.readouterr().out == ""
