@@ -12,6 +12,7 @@ _EXPORTS = {
     "GridWorld": "explorer.world",
     "GenerativeModel": "explorer.model",
     "build_model": "explorer.model",
+    "Model": "explorer.pomdp.model",
     "ExplorerAgent": "explorer.agents",
     "create_agent": "explorer.agents",
     "EagerExplorerAgent": "explorer.eager",
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
         lifecycle_events,
         performance_monitor,
     )
+    from explorer.pomdp.model import Model
     from explorer.population import Population
     from explorer.world import ACTIONS, GridWorld
 

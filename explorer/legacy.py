@@ -9,12 +9,18 @@ from __future__ import annotations
 import numpy as np
 from pymdp.legacy.agent import Agent
 
-from explorer.model import GenerativeModel
+from explorer.pomdp.model import Model
 
 
-def build_legacy_agent(model: GenerativeModel) -> Agent:
-    """A pymdp legacy ``Agent`` over ``model``'s shared arrays: one-step policies, argmax actions."""
-    return Agent(A=model.A, B=model.B, C=model.C, D=model.D, policy_len=1, action_selection="deterministic")
+def build_legacy_agent(model: Model) -> Agent:
+    """A pymdp legacy ``Agent`` with ``model``'s settings over its shared read-only arrays (no copy)."""
+    kwargs = model.legacy_agent_kwargs(shared=True)
+    inference_params = kwargs.pop("inference_params")
+    agent = Agent(**kwargs)
+    if agent.inference_params != inference_params:
+        # pymdp 1.0.4's legacy Agent keeps its defaults whatever inference_params it is given
+        agent.inference_params = inference_params
+    return agent
 
 
 def legacy_step(agent: Agent, observation: int) -> int:

@@ -1,15 +1,19 @@
-"""The generative model (A, B, C, D) of a grid world, built once per world and shared read-only."""
+"""The generative model (A, B, C, D) of a grid world, built once per world and shared read-only.
+
+It is an :class:`explorer.Model` with one factor and one modality: ``model.A[0]`` is the grid's
+``S x S`` observation matrix.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 
 import numpy as np
 
 from explorer.checks import check_instance
 from explorer.limits import check_memory
+from explorer.pomdp.model import Model
 from explorer.world import ACTIONS, GridWorld
 
 #: How many worlds' models are kept; each 5x5 model is about 31 KB (tracemalloc), a 20x20 one about 7.7 MB.
@@ -18,40 +22,34 @@ MODEL_CACHE_SIZE = 32
 MODEL_CACHE_BYTES = 512 * 2**20
 
 
-@dataclass(frozen=True)
-class GenerativeModel:
-    """The arrays pymdp needs, read-only so that every agent in a world can share them.
+class GenerativeModel(Model):
+    """A grid world's model, read-only so that every agent in the world can share it.
 
-    ``A[o, s] = P(o | s)``; ``B[s', s, a] = P(s' | s, a)``; ``C[o]`` log-preference over
-    observations (0 at the goal, minus the number of moves elsewhere); ``D[s]`` the prior over
-    the start state.
+    ``A[0][o, s] = P(o | s)``; ``B[0][s', s, a] = P(s' | s, a)``; ``C[0][o]`` log-preference over
+    observations (0 at the goal, minus the number of moves elsewhere); ``D[0][s]`` the prior over
+    the start state. The other settings are pymdp legacy's defaults (one-step policies, argmax actions).
     """
 
-    world: GridWorld
-    A: np.ndarray
-    B: np.ndarray
-    C: np.ndarray
-    D: np.ndarray
+    __slots__ = ("world",)
 
-    @property
-    def n_states(self) -> int:
-        """Number of hidden states (and of observations)."""
-        return self.B.shape[0]
+    world: GridWorld
+
+    def __init__(self, world: GridWorld, A: np.ndarray, B: np.ndarray, C: np.ndarray, D: np.ndarray) -> None:
+        check_instance("world", world, GridWorld, "a GridWorld")
+        # checked like any model's, but kept without a copy: build_model made them for this model alone
+        self._setup((A,), (B,), (C,), (D,), None, copy=False)
+        object.__setattr__(self, "world", world)
 
     @property
     def n_actions(self) -> int:
         """Number of actions, one per entry of ``ACTIONS``."""
-        return self.B.shape[2]
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes of the four arrays."""
-        return self.A.nbytes + self.B.nbytes + self.C.nbytes + self.D.nbytes
+        return self.n_controls[0]
 
 
 def dense_model_bytes(n_states: int) -> int:
-    """Bytes of a dense model of ``n_states`` states: ``A`` (S x S), ``B`` (S x S x actions), ``C``, ``D``."""
-    return 8 * (n_states * n_states * (1 + len(ACTIONS)) + 2 * n_states)
+    """Bytes of a dense model of ``n_states`` states: ``A`` (S x S), ``B`` (S x S x actions), ``C``, ``D``,
+    and the one-step policies and their prior ``E`` (one each per action)."""
+    return 8 * (n_states * n_states * (1 + len(ACTIONS)) + 2 * n_states + 2 * len(ACTIONS))
 
 
 def build_model(world: GridWorld) -> GenerativeModel:
@@ -103,9 +101,6 @@ def _dense_model(world: GridWorld) -> GenerativeModel:
 
     D = np.zeros(n)
     D[world.start] = 1.0
-
-    for array in (A, B, C, D):
-        array.setflags(write=False)
     return GenerativeModel(world=world, A=A, B=B, C=C, D=D)
 
 

@@ -65,8 +65,8 @@ def test_first_step_builds_and_shares_the_world_model():
     first.step(0)
     second.step(0)
     assert first.is_ready and second.is_ready
-    assert first._pymdp.A[0] is build_model(world).A
-    assert second._pymdp.B[0] is build_model(world).B
+    assert first._pymdp.A[0] is build_model(world).A[0]
+    assert second._pymdp.B[0] is build_model(world).B[0]
 
 
 def test_eager_agent_is_built_at_spawn():

@@ -122,7 +122,7 @@ def test_a_model_keeping_an_extra_array_exceeds_the_world_model_budget():
 
     def build_with_copy(world):
         model = build_model(world)
-        kept.append(np.array(model.B))  # a second copy of B held beside the model
+        kept.append(np.array(model.B[0]))  # a second copy of B held beside the model
         return model
 
     kept = []

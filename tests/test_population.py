@@ -355,13 +355,13 @@ def test_the_sparse_model_holds_the_dense_models_numbers(world):
     from explorer.population.sparse_model import build_sparse_model
 
     sparse, dense = build_sparse_model(world), build_model(world)
-    np.testing.assert_array_equal(sparse.dense_A(), dense.A)
+    np.testing.assert_array_equal(sparse.dense_A(), dense.A[0])
     for action in range(5):
         moved = np.zeros((world.n_states, world.n_states))
         moved[sparse.successors[:, action], np.arange(world.n_states)] = 1.0
-        np.testing.assert_array_equal(moved, dense.B[:, :, action])
-    np.testing.assert_array_equal(sparse.C, dense.C)
-    np.testing.assert_array_equal(sparse.D, dense.D)
+        np.testing.assert_array_equal(moved, dense.B[0][:, :, action])
+    np.testing.assert_array_equal(sparse.C, dense.C[0])
+    np.testing.assert_array_equal(sparse.D, dense.D[0])
     arrays = step_arrays(dense)
     np.testing.assert_allclose(sparse.utility_weights, arrays.utility_weights, rtol=1e-14, atol=1e-13)
     np.testing.assert_allclose(sparse.neg_ambiguity, arrays.neg_ambiguity, rtol=1e-14, atol=1e-14)

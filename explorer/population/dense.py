@@ -60,15 +60,16 @@ def step_arrays(model: GenerativeModel) -> StepArrays:
 @lru_cache(maxsize=MODEL_CACHE_SIZE)
 def _step_arrays_for(world: GridWorld) -> StepArrays:
     model = build_model(world)
-    n_states, n_actions = model.n_states, model.n_actions
+    n_states, n_actions = model.n_states[0], model.n_actions
+    (A,), (B,), (C,), (D,) = model.A, model.B, model.C, model.D  # one factor, one modality
     arrays = StepArrays(
-        likelihood=model.A + LOG_EPS,
-        transitions=np.ascontiguousarray(model.B.transpose(1, 2, 0).reshape(n_states, n_actions * n_states)),
-        A_T=np.ascontiguousarray(model.A.T),
-        utility_weights=np.log(_softmax(model.C) + LOG_EPS) @ model.A,
-        neg_ambiguity=np.einsum("os,os->s", model.A, np.log(model.A + INFO_GAIN_EPS)),
+        likelihood=A + LOG_EPS,
+        transitions=np.ascontiguousarray(B.transpose(1, 2, 0).reshape(n_states, n_actions * n_states)),
+        A_T=np.ascontiguousarray(A.T),
+        utility_weights=np.log(_softmax(C) + LOG_EPS) @ A,
+        neg_ambiguity=np.einsum("os,os->s", A, np.log(A + INFO_GAIN_EPS)),
         log_policy_prior=np.log(np.full(n_actions, 1.0 / n_actions) + LOG_EPS),
-        D=model.D,
+        D=D,
     )
     for array in vars(arrays).values():
         array.setflags(write=False)
@@ -85,7 +86,7 @@ class NumpyBackend:
 
     def __init__(self, model: GenerativeModel, n: int) -> None:
         self.shared = step_arrays(model)
-        self.n_states, self.n_actions = model.n_states, model.n_actions
+        self.n_states, self.n_actions = model.n_states[0], model.n_actions
         self.qs = np.empty((n, self.n_states))
         self.q_pi = np.empty((n, self.n_actions))
         self.prior = np.empty((n, self.n_states))

@@ -25,13 +25,14 @@ def legacy_equivalent_agent(model: GenerativeModel, n: int) -> Agent:
     ``C`` is passed already log-normalized as legacy uses it.
     """
     dtype = jnp.float64 if jax.config.jax_enable_x64 else jnp.float32
-    shifted = np.exp(model.C - model.C.max())
+    (A,), (B,), (C,), (D,) = model.A, model.B, model.C, model.D  # one factor, one modality
+    shifted = np.exp(C - C.max())
     log_preference = np.log(shifted / shifted.sum() + LOG_EPS)
     return Agent(
-        A=[jnp.asarray(model.A, dtype=dtype)],
-        B=[jnp.asarray(model.B, dtype=dtype)],
+        A=[jnp.asarray(A, dtype=dtype)],
+        B=[jnp.asarray(B, dtype=dtype)],
         C=[jnp.asarray(log_preference, dtype=dtype)],
-        D=[jnp.asarray(model.D, dtype=dtype)],
+        D=[jnp.asarray(D, dtype=dtype)],
         policy_len=1,
         gamma=POLICY_PRECISION,
         alpha=POLICY_PRECISION,
@@ -61,7 +62,7 @@ class JaxBackend:
 
     def __init__(self, model: GenerativeModel, n: int) -> None:
         self.agent = legacy_equivalent_agent(model, n)
-        self.n_states, self.n_actions = model.n_states, model.n_actions
+        self.n_states, self.n_actions = model.n_states[0], model.n_actions
         self.dtype = self.agent.A[0].dtype
         self.reset()
 
