@@ -14,18 +14,67 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-#: One colour per variant, the same in every figure.
+#: One colour per variant, the same in every figure, no two alike: the agents, the population's
+#: engines, the import references and the monitor's variants. Any other variant gets one of
+#: :data:`SPARE_COLOURS` in :func:`variant_colours`, never one already on the figure.
 COLOURS = {
     "eager": "#c0392b",
     "lazy": "#2471a3",
     "floor": "#7f8c8d",
-    "lazy_after_first_step": "#85c1e9",
     "population": "#1e8449",
-    "population_numpy": "#1e8449",
+    "population_sparse": "#82e0aa",
+    "population_dense": "#8e44ad",
     "population_jax": "#b9770e",
-    "bare_interpreter": "#7f8c8d",
+    "numpy": "#17a589",
+    "pymdp_legacy": "#6e2c00",
+    "events_disabled": "#d35400",
+    "hook_free": "#283747",
+    "events_enabled": "#c71585",
+    "disabled_minus_hook_free": "#d4ac0d",
 }
+#: For variants :data:`COLOURS` does not name, in this order (matplotlib's tab10, then its lighter tab20).
+SPARE_COLOURS = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf",
+    "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d", "#9edae5",
+)  # fmt: skip
 _SECONDARY = ("after_first_step", "process_wall", "cold")
+
+
+#: How far apart two colours on one figure must be ("redmean" RGB distance, 0-765): below it they read
+#: as one (lazy's blue and matplotlib's default first blue are 32 apart).
+MIN_COLOUR_DISTANCE = 60.0
+
+
+def variant_colours(variants) -> dict[str, str]:
+    """A colour for each distinct name in ``variants``: its own from :data:`COLOURS`, else a spare one
+    far from every other colour here, so no two variants on one figure look alike."""
+    names = list(dict.fromkeys(variants))
+    chosen = {name: COLOURS[name] for name in names if name in COLOURS}
+    spares = list(SPARE_COLOURS)
+    for index, name in enumerate(n for n in names if n not in chosen):
+        far = [
+            c for c in spares if all(colour_distance(c, o) >= MIN_COLOUR_DISTANCE for o in chosen.values())
+        ]
+        chosen[name] = far[0] if far else _generated(index)
+        spares = [c for c in spares if c != chosen[name]]
+    return {name: chosen[name] for name in names}
+
+
+def colour_distance(first: str, second: str) -> float:
+    """How different two ``#rrggbb`` colours look: the "redmean" weighted RGB distance (0-765)."""
+    (r1, g1, b1), (r2, g2, b2) = (tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in (first, second))
+    red = (r1 + r2) / 2
+    return (
+        (2 + red / 256) * (r1 - r2) ** 2 + 4 * (g1 - g2) ** 2 + (2 + (255 - red) / 256) * (b1 - b2) ** 2
+    ) ** 0.5
+
+
+def _generated(index: int) -> str:
+    """A distinct colour beyond the spare ones (more variants on one figure than anyone can tell apart)."""
+    import colorsys
+
+    red, green, blue = colorsys.hsv_to_rgb((index * 0.618034) % 1.0, 0.55, 0.75)
+    return f"#{round(red * 255):02x}{round(green * 255):02x}{round(blue * 255):02x}"
 
 
 def display_unit(unit: str, values: pd.Series) -> tuple[float, str]:
@@ -49,7 +98,8 @@ def bars(results: pd.DataFrame, metric: str, *, title: str | None = None, log: b
     positions = list(range(len(rows)))
     medians = rows["median"] / factor
     whiskers = [medians - rows["min"] / factor, rows["max"] / factor - medians]
-    colours = [COLOURS.get(v, "#555555") for v in rows["variant"]]
+    palette = variant_colours(rows["variant"])
+    colours = [palette[v] for v in rows["variant"]]
     ax.barh(positions, medians, xerr=whiskers, color=colours, capsize=3, height=0.6)
     ax.set_yticks(positions, names)
     ax.invert_yaxis()  # first row on top
@@ -178,9 +228,10 @@ def scaling(
     factor, label = display_unit(rows["unit"].iloc[0], rows["median"])
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     rows = rows.assign(label=labels(rows, within="n"))
+    palette = variant_colours(rows["variant"])
     for name, group in rows.groupby("label", sort=False):
         group = group.sort_values("n")
-        colour = COLOURS.get(group["variant"].iloc[0])
+        colour = palette[group["variant"].iloc[0]]
         style = "--" if name.endswith(_SECONDARY) else "-"
         ax.plot(group["n"], group["median"] / factor, style, marker="o", ms=3, label=name, color=colour)
         ax.fill_between(group["n"], group["min"] / factor, group["max"] / factor, alpha=0.2, color=colour)

@@ -1,5 +1,7 @@
 """Plots draw what the results hold: medians, min-max spread, units on labelled axes."""
 
+import ast
+
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -308,3 +310,76 @@ def test_no_two_texts_overlap_and_no_value_sits_on_a_whisker(name):
     values = [(t, box) for ax in fig.axes for t, box in texts if any(t == a.get_text() for a in ax.texts)]
     on_whiskers = [t for t, box in values for points in whisker_boxes(fig) if crosses(box, points)]
     assert on_whiskers == []
+
+
+def project_variant_names() -> set[str]:
+    """Every variant name explorer measures: its registries, literal ``variant`` values in its source
+    (``"variant": "x"`` and ``variant="x"``) and the variants of every committed results file."""
+    import json
+
+    from explorer.measure import imports, overhead, suite, variants
+    from explorer.measure.population import runs
+    from explorer.paths import DATA_DIR, ROOT
+
+    names = set(variants.VARIANTS) | set(imports.STATEMENTS) | set(overhead._NOTES)
+    names |= set(runs._BACKEND_VARIANT.values()) | set(runs._STEPPERS) | set(runs._WALKERS)
+    names |= set(suite.POPULATION_ENGINES)
+    for source in (ROOT / "explorer").rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Dict):
+                pairs = zip(node.keys, node.values, strict=True)
+                names |= {v.value for k, v in pairs if _constant(k) == "variant" and _constant(v)}
+            elif isinstance(node, ast.keyword) and node.arg == "variant" and _constant(node.value):
+                names.add(node.value.value)
+    for path in [*DATA_DIR.rglob("*.json"), *(ROOT / "tests" / "fixtures").rglob("*.json")]:
+        document = json.loads(path.read_text())
+        rows = document.get("results", []) if isinstance(document, dict) else []
+        names |= {row["variant"] for row in rows if isinstance(row, dict) and row.get("variant")}
+    return names
+
+
+def _constant(node) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def test_the_project_variant_names_are_found():
+    names = project_variant_names()
+    assert {"eager", "lazy", "floor", "population", "population_dense", "population_jax"} <= names
+
+
+def far_apart(colours) -> bool:
+    from matplotlib.colors import to_hex
+
+    hexes = [to_hex(c) for c in colours]
+    return all(
+        plots.colour_distance(a, b) >= plots.MIN_COLOUR_DISTANCE
+        for i, a in enumerate(hexes)
+        for b in hexes[i + 1 :]
+    )
+
+
+def test_no_two_variants_share_a_colour():
+    assert far_apart(plots.COLOURS.values())  # each variant the same colour in every figure
+    names = sorted(project_variant_names() | set(plots.COLOURS))
+    palette = plots.variant_colours(names)
+    assert far_apart(palette.values()), palette
+    engines = {"eager", "lazy", "floor", "population", "population_sparse", "population_dense"}
+    assert engines | {"population_jax", "numpy", "pymdp_legacy"} <= set(plots.COLOURS)  # never a spare
+
+
+def test_unknown_variants_get_spare_colours_far_from_the_named_ones():
+    palette = plots.variant_colours(["lazy", "eager", "new_a", "new_b", "new_c"])
+    assert far_apart(palette.values()), palette
+    many = plots.variant_colours([f"variant_{i}" for i in range(40)] + ["lazy"])
+    assert len(set(many.values())) == 41  # beyond the spare colours: still no two alike
+    assert many["lazy"] == plots.COLOURS["lazy"]
+
+
+def test_lazy_and_the_dense_population_are_drawn_in_two_colours():
+    frame = results("agent_step_time")
+    frame["variant"] = frame["variant"].replace({"eager": "population_dense", "floor": "population"})
+    lines = plots.scaling(frame, "agent_step_time").axes[0].get_lines()
+    assert far_apart(line.get_color() for line in lines), [line.get_color() for line in lines]
+    unknown = frame.query("n == 1").assign(variant=["x", "y", "z"])  # none in COLOURS
+    bars = plots.bars(unknown, "agent_step_time")
+    assert far_apart(patch.get_facecolor() for patch in bars.axes[0].patches)
