@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from explorer.checks import check_int
 from explorer.limits import check_memory
 from explorer.pomdp import validation as v
-from explorer.pomdp.policies import construct_policies, policy_count
+from explorer.pomdp.policies import MAX_POLICY_COUNT, construct_policies, policy_count
 
 
 class Model:
@@ -17,7 +19,9 @@ class Model:
     ``(n_states[f], n_states[f], n_controls[f])``), ``C``, ``D``, ``E`` and the keywords have pymdp
     legacy's names, meanings and defaults; a single array is one modality (or factor). Columns must be
     distributions within pymdp's own tolerance (``|sum - 1| <= 1e-08 + 1e-05``, ``numpy.allclose`` as
-    ``utils.is_normalized``), so that pymdp's ``Agent`` accepts whatever is accepted here. Settings explorer
+    ``utils.is_normalized``), so that pymdp's ``Agent`` accepts whatever is accepted here; a factor needs
+    at least 2 states (pymdp's maths fails on one). Ints and floats become float64; bool, complex, object
+    and text arrays are refused. An uncontrolled factor is one whose ``B`` has one control. Settings explorer
     does not compute (``pA``, ``pB``, ``pD``, ``use_param_info_gain``, ``sophisticated``, an
     ``inference_algo`` other than ``"VANILLA"``, ``A_factor_list``, ``B_factor_list``, a ``sampling_mode``
     other than ``"marginal"``) are refused by name. The arrays and the policies are estimated in bytes
@@ -155,12 +159,7 @@ class Model:
 
         B_list = v.split_arrays("B", B)
         for f, b in enumerate(B_list):
-            v.check_sizes(f"B[{f}]", b, 3, "next state, state, control")
-            if b.shape[0] != b.shape[1]:
-                raise ValueError(
-                    f"B[{f}] must be square in its first two axes (next state, state) for each control, "
-                    f"got shape {b.shape}"
-                )
+            v.check_transitions_shape(f"B[{f}]", b)
         n_states = tuple(b.shape[0] for b in B_list)
         n_controls = tuple(b.shape[2] for b in B_list)
         A_list = v.split_arrays("A", A)
@@ -181,11 +180,14 @@ class Model:
         else:
             policies = v.check_policies(policies, policy_len, n_controls)
             n_policies = len(policies)
+        count = (
+            f"{n_policies:,}" if n_policies < MAX_POLICY_COUNT else f"{math.prod(n_controls)}**{policy_len}"
+        )
         floats = sum(a.size for a in A_list) + sum(b.size for b in B_list) + sum(n_obs) + sum(n_states)
         check_memory(
             8 * (floats + n_policies * (1 + policy_len * len(n_states))),
             f"Model(n_states={n_states}, n_obs={n_obs}, n_controls={n_controls}, policy_len={policy_len}) "
-            f"({n_policies:,} policies, its arrays float64 and its policies int64)",
+            f"({count} policies, its arrays float64 and its policies int64)",
         )
         if E is not None:
             E = v.numeric_array("E", E)
@@ -362,4 +364,4 @@ def _check_weights(name: str, array: np.ndarray) -> None:
     v.check_finite(name, array)
     if (array < 0).any():
         index = int(np.argmax(array < 0))
-        raise ValueError(f"{name} must hold prior weights >= 0, got {array[index]!r} at index {index}")
+        raise ValueError(f"{name} must hold prior weights >= 0, got {float(array[index]):g} at index {index}")

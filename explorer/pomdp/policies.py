@@ -7,10 +7,17 @@ import math
 
 import numpy as np
 
+#: Policy counts are capped at 2**64 when estimated, so that a huge ``policy_len`` never builds a huge int.
+MAX_POLICY_COUNT = 2**64
+
 
 def policy_count(n_controls: tuple[int, ...], policy_len: int) -> int:
-    """How many policies pymdp legacy enumerates: every factor's controls at every step, multiplied."""
-    return math.prod(n_controls) ** policy_len
+    """How many policies pymdp legacy enumerates (every factor's controls at every step, multiplied),
+    or :data:`MAX_POLICY_COUNT` if that is more."""
+    per_step = math.prod(n_controls)
+    if per_step > 1 and policy_len * math.log2(per_step) >= 64:
+        return MAX_POLICY_COUNT
+    return min(per_step**policy_len, MAX_POLICY_COUNT)
 
 
 def construct_policies(n_controls: tuple[int, ...], policy_len: int) -> np.ndarray:

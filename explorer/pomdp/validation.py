@@ -42,7 +42,7 @@ def check_unsupported(settings: dict[str, object]) -> None:
         same = value is None if default is None else (type(value) is type(default) and value == default)
         if not same:
             raise ValueError(
-                f"{name}={value!r} is not supported: {why}; leave {name} at pymdp's default {default!r}"
+                f"{name}={_short(value)} is not supported: {why}; leave {name} at pymdp's default {default!r}"
             )
 
 
@@ -56,6 +56,12 @@ def split_arrays(name: str, value: object) -> list[np.ndarray]:
                 f"{name} as an object array must be 1-D (one array each), got shape {value.shape}"
             )
         items = list(value)
+    elif (
+        isinstance(value, (list, tuple))
+        and value
+        and all(isinstance(x, (int, float, np.number)) for x in value)
+    ):
+        items = [value]  # a list of numbers is one vector (C or D of one modality or factor)
     elif isinstance(value, (list, tuple)):
         items = list(value)
     else:
@@ -73,9 +79,7 @@ def numeric_array(name: str, value: object) -> np.ndarray:
     if isinstance(value, np.ma.MaskedArray):
         raise TypeError(f"{name} must be a plain numpy array, got a masked array (its mask would be ignored)")
     if isinstance(value, (str, bytes, dict, set)) or value is None:
-        raise TypeError(
-            f"{name} must be an array of int or float, got {_short(value)} ({type(value).__name__})"
-        )
+        raise TypeError(f"{name} must be an array of numbers, got {_short(value)} ({type(value).__name__})")
     try:
         array = np.asarray(value)
     except (ValueError, TypeError) as error:  # ragged nested lists
@@ -83,9 +87,7 @@ def numeric_array(name: str, value: object) -> np.ndarray:
             f"{name} must be a rectangular array of numbers, got {_short(value)}: {error}"
         ) from None
     if array.dtype.kind not in "iuf":
-        raise TypeError(
-            f"{name} must hold int or float values (converted to float64), got dtype {array.dtype}"
-        )
+        raise TypeError(f"{name} must hold ints or floats (converted to float64), got dtype {array.dtype}")
     return array
 
 
@@ -104,12 +106,27 @@ def check_sizes(name: str, array: np.ndarray, ndim: int | None, meaning: str) ->
         raise ValueError(f"{name} must have every dimension >= 1 ({meaning}), got shape {array.shape}")
 
 
+def check_transitions_shape(name: str, array: np.ndarray) -> None:
+    """Raise ValueError unless ``array`` is ``(states, states, controls)`` with at least 2 states."""
+    check_sizes(name, array, 3, "next state, state, control")
+    if array.shape[0] != array.shape[1]:
+        raise ValueError(
+            f"{name} must be square in its first two axes (next state, state) for each control, "
+            f"got shape {array.shape}"
+        )
+    if array.shape[0] < 2:
+        raise ValueError(
+            f"{name} must have at least 2 states (pymdp legacy's maths squeezes a factor of one state "
+            f"away and fails), got shape {array.shape}"
+        )
+
+
 def check_finite(name: str, array: np.ndarray) -> None:
     """Raise ValueError naming the first NaN or infinite entry of ``array``."""
     bad = ~np.isfinite(array)
     if bad.any():
         index = _first(bad)
-        raise ValueError(f"{name} must hold finite values, got {array[index]!r} at index {index}")
+        raise ValueError(f"{name} must hold finite values, got {float(array[index]):g} at index {index}")
 
 
 def check_probabilities(name: str, array: np.ndarray) -> None:
@@ -118,7 +135,7 @@ def check_probabilities(name: str, array: np.ndarray) -> None:
     negative = array < 0
     if negative.any():
         index = _first(negative)
-        raise ValueError(f"{name} must hold probabilities >= 0, got {array[index]!r} at index {index}")
+        raise ValueError(f"{name} must hold probabilities >= 0, got {float(array[index]):g} at index {index}")
     sums = array.sum(axis=0)
     off = ~np.isclose(sums, 1.0, rtol=NORM_RTOL, atol=NORM_ATOL)
     if np.any(off):
@@ -233,5 +250,5 @@ def _first(mask: np.ndarray) -> tuple[int, ...]:
 
 
 def _short(value: object) -> str:
-    text = repr(value)
+    text = " ".join(repr(value).split())
     return text if len(text) <= 80 else text[:77] + "..."
