@@ -177,7 +177,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the chosen command; returns the exit code."""
     args = build_parser().parse_args(argv)
-    return args.run(args) or 0
+    try:
+        return args.run(args) or 0
+    except OSError as error:
+        from explorer.files import WriteFailed
+
+        if not isinstance(error, WriteFailed):
+            raise
+        print(f"{args.command}: {error}", file=sys.stderr)  # one line: the path, why, where the data is
+        return 2
 
 
 def _run_bench(args: argparse.Namespace) -> int:

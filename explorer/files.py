@@ -1,4 +1,9 @@
-"""Writing files so that an interrupted run never leaves a half-written or emptied file."""
+"""Writing files so that an interrupted run never leaves a half-written or emptied file.
+
+A write that fails (a full disk, no permission) loses nothing either: the data goes to a folder in
+the system's temporary directory and :class:`WriteFailed` says, in one line, which path failed,
+why, and where the data is kept.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +13,53 @@ import uuid
 from pathlib import Path
 
 
+class WriteFailed(OSError):
+    """Files could not be written; ``str()`` is one line naming them, the reason and ``kept``.
+
+    ``kept`` lists where the data was saved instead (empty when that failed too).
+    """
+
+    def __init__(
+        self, paths: list[Path], error: OSError, kept: list[Path], kept_error: OSError | None = None
+    ):
+        reason = error.strerror or str(error)
+        super().__init__(error.errno, reason, str(paths[0]))
+        self.paths, self.kept = paths, kept
+        names = " and ".join(str(p) for p in paths)
+        if kept:
+            where = (
+                str(kept[0]) if len(kept) == 1 else f"{kept[0].parent} ({', '.join(k.name for k in kept)})"
+            )
+            self.message = f"could not write {names}: {reason}; the data is kept in {where}"
+        else:
+            self.message = (
+                f"could not write {names}: {reason}; keeping the data in {tempfile.gettempdir()} failed "
+                f"too ({kept_error})"
+            )
+
+    def __str__(self) -> str:
+        return self.message
+
+
 def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> Path:
     """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``.
 
     The rename is atomic on one file system: readers see the old file or the new one, never a
-    mix; if anything fails the old file is untouched and the temporary file is removed.
+    mix; if anything fails the old file is untouched and the temporary file is removed. On an
+    ``OSError`` the data is kept elsewhere and :class:`WriteFailed` says where.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _write_temp(path, data.encode() if isinstance(data, str) else data)
+    payload = data.encode() if isinstance(data, str) else data
     try:
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = _write_temp(path, payload)
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        raise _kept_elsewhere({path: payload}, error) from error
     return path
 
 
@@ -63,10 +101,19 @@ def write_files_atomic(files: dict[Path, str | bytes]) -> list[Path]:
     paths = [Path(p) for p in files]
     if len({os.path.realpath(p) for p in paths}) != len(paths):
         raise ValueError(f"files must name distinct paths, got {[str(p) for p in paths]}")
+    try:
+        return _write_all(paths, list(files.values()))
+    except OSError as error:
+        payloads = [data.encode() if isinstance(data, str) else data for data in files.values()]
+        raise _kept_elsewhere(dict(zip(paths, payloads, strict=True)), error) from error
+
+
+def _write_all(paths: list[Path], contents: list[str | bytes]) -> list[Path]:
+    """:func:`write_files_atomic`'s work: all new versions, or the old ones put back before raising."""
     temps: list[str] = []
     backups: dict[Path, str | None] = {}
     try:
-        for path, data in zip(paths, files.values(), strict=True):
+        for path, data in zip(paths, contents, strict=True):
             path.parent.mkdir(parents=True, exist_ok=True)
             temps.append(_write_temp(path, data.encode() if isinstance(data, str) else data))
         for path in paths:
@@ -94,6 +141,24 @@ def write_files_atomic(files: dict[Path, str | bytes]) -> list[Path]:
         if backup is not None:
             Path(backup).unlink(missing_ok=True)
     return paths
+
+
+def _kept_elsewhere(files: dict[Path, bytes], error: OSError) -> WriteFailed:
+    """Save ``files``' data in a new folder of the system's temporary directory; the error saying so.
+
+    Plain writes, nothing renamed: the usual path has just failed, and this copy must not be lost.
+    """
+    kept: list[Path] = []
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="explorer-unsaved-"))
+        for index, (path, payload) in enumerate(files.items()):
+            name = path.name if path.name not in {k.name for k in kept} else f"{index}-{path.name}"
+            with open(folder / name, "wb") as handle:
+                handle.write(payload)
+            kept.append(folder / name)
+    except OSError as kept_error:
+        return WriteFailed(list(files), error, [], kept_error)
+    return WriteFailed(list(files), error, kept, None)
 
 
 def _write_temp(path: Path, payload: bytes) -> str:

@@ -1,6 +1,8 @@
 """``bench`` checks its output paths before measuring, and writes its JSON/CSV pair all or nothing."""
 
+import errno
 import os
+import tempfile
 import time
 
 import pytest
@@ -8,6 +10,8 @@ import pytest
 import explorer.measure.bench as bench
 from explorer.__main__ import main
 from explorer.files import write_files_atomic
+from explorer.measure.results import load_results
+from explorer.measure.suite import run_suite
 
 
 @pytest.fixture
@@ -63,7 +67,8 @@ def test_only_is_deduplicated(tmp_path, no_measuring):
     assert no_measuring == [("step_time", "spawn_time")]
 
 
-def test_the_pair_is_written_all_or_nothing(tmp_path, monkeypatch):
+def test_the_pair_is_written_all_or_nothing(tmp_path, tmp_path_factory, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("system-temp")))  # kept data
     json_path, csv_path = tmp_path / "r.json", tmp_path / "r.csv"
     json_path.write_text("old json")
     csv_path.write_text("old csv")
@@ -86,7 +91,8 @@ def test_the_pair_is_written_all_or_nothing(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.csv", "r.json"]
 
 
-def test_a_new_pair_leaves_nothing_when_the_second_fails(tmp_path, monkeypatch):
+def test_a_new_pair_leaves_nothing_when_the_second_fails(tmp_path, tmp_path_factory, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("system-temp")))  # kept data
     real_replace, calls = os.replace, []
 
     def failing_second(src, dst):
@@ -101,3 +107,37 @@ def test_a_new_pair_leaves_nothing_when_the_second_fails(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(ValueError, match="distinct paths"):
         write_files_atomic({tmp_path / "a.json": "x", tmp_path / "sub" / ".." / "a.json": "y"})
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EACCES])
+def test_a_failed_write_exits_2_in_one_line_and_keeps_what_was_measured(
+    code, tmp_path, tmp_path_factory, monkeypatch, capsys
+):
+    system_temp = tmp_path_factory.mktemp("system-temp")
+    monkeypatch.setattr(tempfile, "tempdir", str(system_temp))
+    measured = []
+
+    def small_suite(profile, only=None, progress=True):  # the real suite, a real measurement, small
+        small = {"ns": (1, 10), "repeats": 3, "isolate": False}
+        overrides = {"spawn_time": small}
+        results = run_suite(profile, ("lazy", "floor"), ("spawn_time",), overrides, progress=progress)
+        measured.append(results)
+        return results
+
+    def refuse(path, payload):
+        raise OSError(code, os.strerror(code), str(path))
+
+    monkeypatch.setattr(bench, "run_suite", small_suite)
+    monkeypatch.setattr("explorer.files._write_temp", refuse)
+    json_path, csv_path = tmp_path / "b.json", tmp_path / "b.csv"
+    assert main(["bench", "--quick", "--no-progress", "--json", str(json_path), "--csv", str(csv_path)]) == 2
+    out, err = capsys.readouterr()
+    assert "spawn_time" in out  # the table is shown all the same
+    (line,) = err.splitlines()
+    assert line.startswith(f"bench: could not write {json_path} and {csv_path}: {os.strerror(code)}")
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
+    (folder,) = system_temp.iterdir()
+    assert str(folder) in line
+    kept = load_results(folder / "b.json")
+    assert kept["median"].tolist() == measured[0]["median"].tolist()
+    assert len(load_results(folder / "b.csv")) == len(measured[0])

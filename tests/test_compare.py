@@ -1,8 +1,11 @@
 """``python -m explorer compare``: bad input refused first, verdicts by direction, regressions caught."""
 
+import errno
 import json
+import os
 import shutil
 import subprocess
+import tempfile
 
 import pytest
 
@@ -184,3 +187,21 @@ def test_a_threshold_in_percent_or_as_a_fraction_is_used(given, fraction, tmp_pa
     code = run(str(BASELINE), str(BASELINE), "--threshold", given, tmp_path=tmp_path)
     assert code == 0, capsys.readouterr().err
     assert json.loads((tmp_path / "c.json").read_text())["threshold"] == pytest.approx(fraction)
+
+
+def test_a_full_disk_exits_2_in_one_line_and_keeps_the_comparison(
+    tmp_path, tmp_path_factory, monkeypatch, capsys
+):
+    system_temp = tmp_path_factory.mktemp("system-temp")
+    monkeypatch.setattr(tempfile, "tempdir", str(system_temp))
+
+    def no_space(path, payload):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr("explorer.files._write_temp", no_space)
+    assert run(str(BASELINE), str(BASELINE), tmp_path=tmp_path) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"compare: could not write {tmp_path / 'c.json'}: No space left on device")
+    (kept,) = (p for folder in system_temp.iterdir() for p in folder.iterdir())
+    assert str(kept) in line and json.loads(kept.read_text())["verdicts"]
+    assert list(tmp_path.iterdir()) == []

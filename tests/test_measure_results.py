@@ -2,6 +2,7 @@
 
 import json
 import math
+import tempfile
 
 import pytest
 
@@ -55,7 +56,8 @@ def test_csv_round_trip_keeps_rows(tmp_path):
     assert loaded.attrs == {"run_id": "test-run-1"}  # every results file carries its run id
 
 
-def test_failed_write_leaves_the_previous_file_intact(tmp_path, monkeypatch):
+def test_failed_write_leaves_the_previous_file_intact(tmp_path, tmp_path_factory, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("system-temp")))  # kept data
     path = tmp_path / "r.json"
     save_results(results(), json_path=path)
     before = path.read_text()

@@ -25,7 +25,11 @@ def check_outputs(json_path: Path, csv_path: Path) -> tuple[Path, Path]:
 
 
 def run_bench(args: argparse.Namespace) -> int:
-    """Run the benchmark described by the parsed ``args``; writes results atomically."""
+    """Run the benchmark described by the parsed ``args``; writes results atomically.
+
+    A write that fails raises :class:`explorer.files.WriteFailed` (the command line prints its one
+    line and exits 2), the results kept where it says.
+    """
     profile = "quick" if args.quick else "full"
     only = tuple(dict.fromkeys(args.only)) if args.only else None  # --only M --only M measures M once
     try:
@@ -37,7 +41,6 @@ def run_bench(args: argparse.Namespace) -> int:
         print(f"bench: {error}", file=sys.stderr)
         return 2
     results = run_suite(profile, only=only, progress=not args.no_progress)
-    written = save_results(results, json_path=json_path, csv_path=csv_path)
     meta = results.attrs
     commit = (meta["git_commit"] or "no git checkout")[:10] + (" (dirty)" if meta.get("git_dirty") else "")
     print(
@@ -48,8 +51,9 @@ def run_bench(args: argparse.Namespace) -> int:
         )
     )
     print()
-    print(render(results))
+    print(render(results), flush=True)  # shown before writing: a failed write keeps them elsewhere
     print()
+    written = save_results(results, json_path=json_path, csv_path=csv_path)
     for path in written:
         print(f"wrote {path}")
     failures = results[results["error"] != ""]
