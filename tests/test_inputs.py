@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
-from explorer import ExplorerAgent, GridWorld, Population, create_agent, run_episode
+from explorer import ExplorerAgent, GridWorld, Model, Population, create_agent, run_episode
 from explorer.__main__ import main
 from explorer.demo import spawn_comparison
 from explorer.limits import using_memory_limit
@@ -159,7 +160,7 @@ def test_fuzz_gridworld(kwargs):
 @given(ANYTHING, ANYTHING, ANYTHING, ANYTHING)
 def test_fuzz_agents_and_population(agent_id, name, world, n):
     refused_by_name(lambda: create_agent(agent_id, name, world=world), ["agent_id", "name", "world"])
-    refused_by_name(lambda: Population(world, n), ["world", "n"])
+    refused_by_name(lambda: Population(world, n), ["model", "n"])
     refused_by_name(lambda: Population(WORLD, 3, seed=agent_id, backend=name), ["seed", "backend"])
 
 
@@ -178,3 +179,45 @@ def test_fuzz_step_changes_nothing_when_it_refuses(observation):
     beliefs = POPULATION.beliefs
     if refused_by_name(lambda: POPULATION.step(observation), ["observations"]) is None:
         assert np.array_equal(POPULATION.beliefs, beliefs)
+
+
+#: a small model of two modalities and one factor of three controls, and a population of it
+SMALL_MODEL = Model(
+    [np.eye(3), np.full((2, 3), 0.5)],
+    np.stack([np.roll(np.eye(3), k, axis=0) for k in range(3)], axis=2),
+    C=[np.arange(3.0), np.zeros(2)],
+    action_selection="stochastic",
+)
+MODEL_POPULATION = Population(SMALL_MODEL, 2)
+MODEL_POPULATION.step(np.array([[0, 1], [2, 0]]))
+OBSERVATION_ARRAYS = st.one_of(
+    hnp.arrays(np.int64, (2, 2), elements=st.integers(-1, 3)),  # in range, or out by one
+    hnp.arrays(
+        st.sampled_from([np.int64, np.uint8, np.int8, np.float64, np.bool_]),
+        st.sampled_from([(2, 2), (2,), (2, 3), (1, 2), (2, 2, 1), (0, 2)]),
+    ),
+)
+
+
+@FUZZ
+@given(ANYTHING, ANYTHING, ANYTHING)
+def test_fuzz_model_population(n, backend, seed):
+    refused_by_name(lambda: Population(SMALL_MODEL, n), ["n"])
+    refused_by_name(lambda: Population(SMALL_MODEL, 2, backend=backend, seed=seed), ["backend", "seed"])
+    refused_by_name(lambda: Population(SMALL_MODEL, 2, legacy_rng=seed), ["legacy_rng"])
+
+
+@FUZZ
+@given(
+    st.one_of(ANYTHING, OBSERVATION_ARRAYS, st.lists(st.lists(st.integers(-3, 5), max_size=3), max_size=3))
+)
+def test_fuzz_model_population_step_changes_nothing_when_it_refuses(observations):
+    beliefs, q_pi = MODEL_POPULATION.beliefs, MODEL_POPULATION.policy_posterior
+    state = MODEL_POPULATION._rng.bit_generator.state
+    actions = refused_by_name(lambda: MODEL_POPULATION.step(observations), ["observations"])
+    if actions is None:
+        assert all(np.array_equal(a, b) for a, b in zip(MODEL_POPULATION.beliefs, beliefs, strict=True))
+        assert np.array_equal(MODEL_POPULATION.policy_posterior, q_pi)
+        assert MODEL_POPULATION._rng.bit_generator.state == state
+    else:
+        assert actions.shape == (2, 1) and actions.min() >= 0 and actions.max() < 3

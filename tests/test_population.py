@@ -225,7 +225,7 @@ def test_observations_may_be_a_list_or_unsigned():
             ValueError,
             r"backend must be one of \('auto', 'sparse', 'dense', 'jax'\)",
         ),
-        (("5x5", 2), {}, TypeError, "world must be a GridWorld"),
+        (("5x5", 2), {}, TypeError, "model must be an explorer.Model or a GridWorld"),
         ((GridWorld(), 2), {"seed": -1}, ValueError, "seed must be an int >= 0"),
         ((GridWorld(), 2), {"legacy_ties": 1}, TypeError, "legacy_ties must be a bool, got 1"),
     ],

@@ -1,25 +1,41 @@
-"""A population: ``n`` explorer agents in one world, stepped all at once on arrays.
+"""A population: ``n`` agents sharing one model (any :class:`~explorer.pomdp.model.Model`, or a grid
+world), stepped all at once on arrays.
 
-Each agent computes what pymdp's legacy ``Agent`` computes for it. Engines: ``sparse`` (a compiled
-loop over the world's sparse model, ``explorer.population.sparse``; imports numba), ``dense`` (numpy
-matrix products over the dense model, ``explorer.population.dense``; imports numpy only) and ``jax``
-(pymdp's own batched agent, ``explorer.population.pymdp_jax``). ``auto`` picks per population.
+Each agent computes what pymdp's legacy ``Agent`` computes for it. For a grid world the engines are
+``sparse`` (a compiled loop over the world's sparse model, ``explorer.population.sparse``; imports
+numba), ``dense`` (numpy matrix products over the dense model, ``explorer.population.dense``; imports
+numpy only) and ``jax`` (pymdp's own batched agent, ``explorer.population.pymdp_jax``). For any
+model they are those of :data:`explorer.population.engine.MODEL_ENGINES` (``numpy``:
+``explorer.population.numpy_engine``, imports numpy only). ``auto`` picks per population.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from explorer.checks import check_choice, check_instance, check_int
+from explorer.checks import check_choice, check_int
 from explorer.limits import check_memory
+from explorer.pomdp.model import Model
+from explorer.population.engine import MODEL_ENGINES, engine_class
 from explorer.world import ACTIONS, GridWorld
 
+#: Engines for a grid world (``auto`` included).
 BACKENDS: tuple[str, ...] = ("auto", "sparse", "dense", "jax")
+#: ``auto`` for a Model: the last engine here whose least population ``n`` reaches. An engine that
+#: pays only for many agents (a compile to repay) joins with the size from which it measured faster.
+AUTO_MODEL: tuple[tuple[str, int], ...] = (("numpy", 1),)
 #: ``auto`` takes the sparse engine from this many agent-states per step (n x states) up, or for
 #: worlds past ``AUTO_DENSE_MAX_STATES``; below, the dense one, whose cold start skips numba's
 #: ~0.5 s import (a population of 1,000 agents on 5x5 repays that import in about 200 steps).
 AUTO_SPARSE_WORK = 25_000
 AUTO_DENSE_MAX_STATES = 100
+
+
+def resolve_model_backend(backend: str, n: int) -> str:
+    """The engine ``backend`` names for ``n`` agents of a Model (``auto``: by :data:`AUTO_MODEL`)."""
+    if backend != "auto":
+        return backend
+    return [name for name, least in AUTO_MODEL if n >= least and name in MODEL_ENGINES][-1]
 
 
 def resolve_backend(backend: str, n: int, n_states: int) -> str:
@@ -32,88 +48,105 @@ def resolve_backend(backend: str, n: int, n_states: int) -> str:
 
 
 class Population:
-    """``n`` active-inference agents sharing ``world``'s model; ``step`` takes one observation each.
+    """``n`` active-inference agents sharing ``model``; ``step`` takes one observation per agent.
 
-    ``backend`` is one of :data:`BACKENDS`; ``auto`` (the default) resolves with
-    :func:`resolve_backend`, and ``population.backend`` holds the engine chosen.
+    ``model`` is an :class:`explorer.Model` (``step`` takes ``(n, n_modalities)`` ints and returns
+    ``(n, n_factors)`` actions; ``beliefs`` is one ``(n, n_states[f])`` array per factor) or a
+    :class:`GridWorld` (``(n,)`` observations and actions, ``beliefs`` one ``(n, states)`` array).
+    ``backend`` is ``auto`` or an engine: for a grid world one of :data:`BACKENDS` (``auto``:
+    :func:`resolve_backend`), for a Model one of ``MODEL_ENGINES`` (``auto``: :func:`resolve_model_backend`);
+    ``population.backend`` holds the engine chosen.
 
-    Spawning allocates a few ``(n, states)`` arrays and no Python object per agent. Exact ties
-    between best actions are broken with the population's own generator, seeded by ``seed``; with
-    ``legacy_ties=True`` with numpy's global RNG instead, drawing exactly what ``n`` pymdp legacy
-    agents stepped in order would draw, so that their actions can be reproduced one for one.
+    Spawning allocates a few ``(n, ...)`` arrays and no Python object per agent, after checking
+    their bytes against :func:`explorer.limits.memory_limit`. Ties between best actions and
+    stochastic actions are drawn from the population's own generator, seeded by ``seed``; with
+    ``legacy_rng=True`` (alias ``legacy_ties``) from numpy's global RNG instead, drawing exactly what
+    ``n`` pymdp legacy agents stepped in order would draw, so that their actions can be reproduced
+    one for one. A ``step`` that raises leaves the population (and the generator) as it was.
     """
 
-    __slots__ = ("world", "backend", "_n", "_rng", "_engine")
+    __slots__ = ("world", "model", "backend", "_n", "_rng", "_engine")
 
     def __init__(
         self,
-        world: GridWorld,
+        model: Model | GridWorld,
         n: int,
         *,
         backend: str = "auto",
         seed: int | None = 0,
-        legacy_ties: bool = False,
+        legacy_rng: bool = False,
+        legacy_ties: bool | None = None,
     ) -> None:
-        check_instance("world", world, GridWorld, "a GridWorld")
+        if not isinstance(model, (Model, GridWorld)):
+            raise TypeError(
+                f"model must be an explorer.Model or a GridWorld, got {model!r} ({type(model).__name__})"
+            )
         n = check_int("n", n, low=1)
-        check_choice("backend", backend, BACKENDS)
         if seed is not None:
             seed = check_int("seed", seed, low=0)
-        if legacy_ties.__class__ is not bool:
-            raise TypeError(f"legacy_ties must be a bool, got {legacy_ties!r} ({type(legacy_ties).__name__})")
-        backend = resolve_backend(backend, n, world.n_states)
-        # per agent: the sparse engine holds beliefs, policy posterior, last and argmax actions, tie
-        # masks and a flag; the dense one beliefs, next priors and policy posteriors (float64)
-        n_states, n_actions = world.n_states, len(ACTIONS)
-        per_agent = (
-            (n_states + n_actions + 3) * 8 + 1 if backend == "sparse" else (2 * n_states + n_actions) * 8
-        )
-        check_memory(
-            n * per_agent,
-            f"Population(n={n:,}) in a world of {n_states:,} states ({backend} engine: "
-            f"{per_agent:,} bytes per agent)",
-        )
-        if backend == "sparse":
-            from explorer.population.sparse import SparseBackend
-
-            engine = SparseBackend(world, n)
+        for name, flag in (("legacy_rng", legacy_rng), ("legacy_ties", legacy_ties)):
+            if flag.__class__ is not bool and (flag is not None or name == "legacy_rng"):
+                raise TypeError(f"{name} must be a bool, got {flag!r} ({type(flag).__name__})")
+        if legacy_ties is not None and legacy_rng and not legacy_ties:
+            raise ValueError("legacy_ties is an alias of legacy_rng: give one, or the same value to both")
+        legacy = legacy_rng or bool(legacy_ties)
+        if isinstance(model, GridWorld):
+            check_choice("backend", backend, BACKENDS)
+            engine, backend = _grid_engine(model, n, backend), resolve_backend(backend, n, model.n_states)
+            self.world, self.model = model, None
         else:
-            from explorer.model import build_model
-
-            model = build_model(world)  # dense A and B: only these two engines need them
-            if backend == "dense":
-                from explorer.population.dense import NumpyBackend
-
-                engine = NumpyBackend(model, n)
-            else:
-                from explorer.population.pymdp_jax import JaxBackend
-
-                engine = JaxBackend(model, n)
-        self.world = world
+            engines = ("auto", *MODEL_ENGINES)
+            if isinstance(backend, str) and backend in ("sparse", "dense"):
+                raise ValueError(
+                    f"backend {backend!r} is for a GridWorld only; a Model takes one of {engines!r}"
+                )
+            check_choice("backend", backend, engines)
+            backend = resolve_model_backend(backend, n)
+            cls = engine_class(backend)
+            per_agent = cls.bytes_per_agent(model)
+            check_memory(
+                n * per_agent,
+                f"Population(n={n:,}) of {model!r} ({backend} engine: {per_agent:,} bytes per agent)",
+            )
+            engine = cls(model, n)
+            self.world, self.model = None, model
         self.backend = backend
         self._n = n
-        self._rng = None if legacy_ties else np.random.default_rng(seed)
+        self._rng = None if legacy else np.random.default_rng(seed)
         self._engine = engine
 
     def __len__(self) -> int:
         return self._n
 
     def __repr__(self) -> str:
-        return f"Population({self.world!r}, n={self._n}, backend={self.backend!r})"
+        return f"Population({self.world or self.model!r}, n={self._n}, backend={self.backend!r})"
 
     def step(self, observations: object) -> np.ndarray:
-        """Take one observation per agent (ints, shape ``(n,)``), update beliefs, return actions ``(n,)``."""
-        observations = _check_observations(observations, self._n, self.world.n_states)
-        return self._engine.step(observations, self._rng)
+        """Take one observation per agent, update beliefs, return actions (see the class docstring)."""
+        if self.model is None:
+            observations = _check_observations(observations, self._n, self.world.n_states)
+            return self._engine.step(observations, self._rng)
+        observations = _check_model_observations(observations, self._n, self.model.n_obs)
+        rng = self._rng
+        state = np.random.get_state() if rng is None else rng.bit_generator.state
+        try:
+            return self._engine.step(observations, rng)
+        except BaseException:
+            if rng is None:
+                np.random.set_state(state)
+            else:
+                rng.bit_generator.state = state
+            raise
 
     @property
-    def beliefs(self) -> np.ndarray:
-        """Posterior over states, shape ``(n, states)``, float64 copy; uniform before the first step."""
+    def beliefs(self) -> np.ndarray | tuple[np.ndarray, ...]:
+        """Posteriors over states, float64 copies: one ``(n, n_states[f])`` per factor for a Model, one
+        ``(n, states)`` array for a grid world; uniform before the first step."""
         return self._engine.beliefs()
 
     @property
     def policy_posterior(self) -> np.ndarray:
-        """Posterior over the one-step policies, shape ``(n, actions)``; uniform before the first step."""
+        """Posterior over policies, ``(n, n_policies)`` (a grid's: ``(n, actions)``); uniform at first."""
         return self._engine.policy_posterior()
 
     @property
@@ -124,6 +157,62 @@ class Population:
     def reset(self) -> None:
         """Forget the episode for every agent: back to uniform beliefs and the prior ``D``."""
         self._engine.reset()
+
+
+def _grid_engine(world: GridWorld, n: int, backend: str) -> object:
+    backend = resolve_backend(backend, n, world.n_states)
+    # per agent: the sparse engine holds beliefs, policy posterior, last and argmax actions, tie
+    # masks and a flag; the dense one beliefs, next priors and policy posteriors (float64)
+    n_states, n_actions = world.n_states, len(ACTIONS)
+    per_agent = (n_states + n_actions + 3) * 8 + 1 if backend == "sparse" else (2 * n_states + n_actions) * 8
+    check_memory(
+        n * per_agent,
+        f"Population(n={n:,}) in a world of {n_states:,} states ({backend} engine: "
+        f"{per_agent:,} bytes per agent)",
+    )
+    if backend == "sparse":
+        from explorer.population.sparse import SparseBackend
+
+        return SparseBackend(world, n)
+    from explorer.model import build_model
+
+    model = build_model(world)  # dense A and B: only these two engines need them
+    if backend == "dense":
+        from explorer.population.dense import NumpyBackend
+
+        return NumpyBackend(model, n)
+    from explorer.population.pymdp_jax import JaxBackend
+
+    return JaxBackend(model, n)
+
+
+def _check_model_observations(observations: object, n: int, n_obs: tuple[int, ...]) -> np.ndarray:
+    shape = (n, len(n_obs))
+    if isinstance(observations, np.ma.MaskedArray):
+        raise TypeError(
+            f"observations must be a plain int array of shape {shape}, got a masked array "
+            "(its mask would be ignored)"
+        )
+    array = observations if isinstance(observations, np.ndarray) else np.asarray(observations)
+    if array.dtype.kind not in "iu":
+        raise TypeError(
+            f"observations must be integers (an int array of shape {shape}, one row per agent and "
+            f"a column per modality), got dtype {array.dtype}"
+        )
+    if array.shape != shape:
+        raise ValueError(
+            f"observations must have shape {shape}, one row per agent and a column per modality, "
+            f"got shape {array.shape}"
+        )
+    for m, count in enumerate(n_obs):
+        bad = np.flatnonzero((array[:, m] < 0) | (array[:, m] >= count))
+        if bad.size:
+            agent = int(bad[0])
+            raise ValueError(
+                f"observations[:, {m}] (modality {m}) must be in [0, {count - 1}], got "
+                f"{int(array[agent, m])} for agent {agent} ({bad.size} out of range)"
+            )
+    return np.ascontiguousarray(array, dtype=np.intp)
 
 
 def _check_observations(observations: object, n: int, n_obs: int) -> np.ndarray:
