@@ -1,5 +1,6 @@
 """Lazy loading, checked in fresh interpreters: `import explorer` loads nothing heavy."""
 
+import json
 import subprocess
 import sys
 
@@ -57,3 +58,39 @@ def test_unknown_attribute_raises_attribute_error():
         [sys.executable, "-c", "import explorer; explorer.nope"], capture_output=True, text=True
     )
     assert "AttributeError: module 'explorer' has no attribute 'nope'" in result.stderr
+
+
+#: In a fresh interpreter, for every package of explorer: each public name's value as declared (by
+#: ``_EXPORTS``, else as its ``__init__`` bound it), then every direct submodule imported; prints the
+#: names whose value is not, or no longer, the declared one.
+EXPORTS_STAY_PUT = """
+import importlib, json, pkgutil, explorer
+
+def declared(package, name):
+    source = getattr(package, "_EXPORTS", {}).get(name)
+    if source is None:
+        return getattr(package, name)
+    module = importlib.import_module(source)
+    return module if source == f"{package.__name__}.{name}" else getattr(module, name)
+
+packages = ["explorer"] + [m.name for m in pkgutil.walk_packages(explorer.__path__, "explorer.") if m.ispkg]
+changed = []
+for name in packages:
+    package = importlib.import_module(name)
+    public = list(getattr(package, "_EXPORTS", None) or getattr(package, "__all__", ()))
+    expected = {attribute: declared(package, attribute) for attribute in public}
+    for sub in pkgutil.iter_modules(package.__path__, name + "."):
+        if not sub.name.endswith(".__main__"):
+            importlib.import_module(sub.name)
+    changed += [f"{name}.{a}" for a, value in expected.items() if getattr(package, a) is not value]
+print(json.dumps({"packages": packages, "changed": changed}))
+"""
+
+
+def test_importing_any_submodule_leaves_every_exported_name_as_it_was():
+    result = subprocess.run(
+        [sys.executable, "-c", EXPORTS_STAY_PUT], capture_output=True, text=True, check=True
+    )
+    report = json.loads(result.stdout.splitlines()[-1])
+    assert {"explorer", "explorer.measure"} <= set(report["packages"])
+    assert report["changed"] == []

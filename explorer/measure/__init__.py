@@ -41,7 +41,7 @@ _EXPORTS = {
     "spawn_time": "explorer.measure.spawn",
     "memory_per_agent": "explorer.measure.memory",
     "rss_resolved": "explorer.measure.memory",
-    "first_action_time": "explorer.measure.first_action",
+    "first_action_time": "explorer.measure.first_actions",
     "step_time": "explorer.measure.steps",
     "cumulative_cost": "explorer.measure.steps",
     "observations_for": "explorer.measure.steps",

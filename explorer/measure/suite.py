@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from explorer.checks import check_choice
-from explorer.measure.first_action import first_action_time
+from explorer.measure.first_actions import first_action_time
 from explorer.measure.imports import STATEMENTS, import_time
 from explorer.measure.memory import memory_per_agent
 from explorer.measure.metadata import machine_metadata
