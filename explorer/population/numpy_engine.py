@@ -19,8 +19,8 @@ Per agent and step, as pymdp 1.0.4's legacy ``Agent`` (``inference_algo="VANILLA
   ``q_pi = softmax(gamma G + ln(E + 1e-16))`` (terms dropped by ``use_utility`` / ``use_states_info_gain``);
 - actions: :mod:`explorer.population.actions`.
 
-Agents are stepped in blocks whose temporaries stay small (cache-sized, and each matrix product
-below OpenBLAS's threading threshold). Only numpy is imported: a fresh process acts without pymdp.
+Agents are stepped in blocks whose temporaries stay cache-sized. Only numpy is imported: a fresh
+process acts without pymdp.
 """
 
 from __future__ import annotations
@@ -32,11 +32,12 @@ import numpy as np
 from explorer.population.actions import ActionSelection
 from explorer.population.model_arrays import INFO_GAIN_EPS, LOG_EPS, model_arrays
 
-#: Bytes of a block's temporaries: a block's arrays stay in cache (dense.py measured OpenBLAS threads
-#: making small products 3-10x slower on 2 shared cores; blocks this size stay below its threshold).
-BLOCK_BYTES = 2**20
+#: Bytes of a block's temporaries, so that they stay in cache. On the T-maze (about 2 KiB per agent)
+#: blocks of ~1,900 agents stepped 1.0-1.5x faster than ~480 and 2x faster than ~7,600 (n = 20,000,
+#: three interleaved runs on 2 cores at load 13).
+BLOCK_BYTES = 2**22
 #: At most this many agents per block.
-MAX_BLOCK = 1024
+MAX_BLOCK = 2048
 #: Letters naming the factors' axes in the mean-field einsums.
 _AXES = "abcdefghijklm"
 
