@@ -13,6 +13,8 @@ _EXPORTS = {
     "GenerativeModel": "explorer.model",
     "build_model": "explorer.model",
     "Model": "explorer.pomdp.model",
+    "LazyAgent": "explorer.pomdp.lazy",
+    "EagerAgent": "explorer.pomdp.eager",
     "ExplorerAgent": "explorer.agents",
     "create_agent": "explorer.agents",
     "EagerExplorerAgent": "explorer.eager",
@@ -46,6 +48,8 @@ if TYPE_CHECKING:
         lifecycle_events,
         performance_monitor,
     )
+    from explorer.pomdp.eager import EagerAgent
+    from explorer.pomdp.lazy import LazyAgent
     from explorer.pomdp.model import Model
     from explorer.population import Population
     from explorer.world import ACTIONS, GridWorld

@@ -30,18 +30,31 @@ def legacy_step(agent: Agent, observation: int) -> int:
     return int(agent.sample_action()[0])
 
 
+def legacy_model_step(agent: Agent, observation: tuple[int, ...]) -> tuple[int, ...]:
+    """One perception-action cycle for any model: one observation per modality, one action per factor."""
+    agent.infer_states(observation)
+    agent.infer_policies()
+    return tuple(int(action) for action in agent.sample_action())
+
+
 def legacy_reset(agent: Agent) -> None:
     """Return ``agent`` to its state before its first observation."""
     agent.reset()
     # pymdp's reset keeps the last action, so the next prior would be B[:, :, a] @ uniform
-    # instead of D; a freshly built agent has no action.
+    # instead of D; a freshly built agent has no action, nor a policy posterior.
     agent.action = None
     agent.prev_actions = None
+    agent.q_pi = None
 
 
 def legacy_beliefs(agent: Agent) -> np.ndarray:
     """A copy of the agent's posterior over states, shape ``(states,)``."""
     return np.array(agent.qs[0], dtype=float)
+
+
+def legacy_model_beliefs(agent: Agent) -> tuple[np.ndarray, ...]:
+    """Copies of the agent's posterior over each factor's states."""
+    return tuple(np.array(qs, dtype=float) for qs in agent.qs)
 
 
 def legacy_policy_posterior(agent: Agent) -> np.ndarray:

@@ -28,7 +28,9 @@ def _distribution_columns(rng: np.random.Generator, shape: tuple[int, ...], kind
             array[array < 0.05] = 0.0
             array[rng.integers(0, shape[0], size=columns), np.arange(columns)] += 1e-3  # no all-zero column
             array /= array.sum(axis=0, keepdims=True)
-    return array.reshape(shape)
+    return np.ascontiguousarray(
+        array.reshape(shape)
+    )  # as a user's arrays usually are (and explorer's copies)
 
 
 @st.composite

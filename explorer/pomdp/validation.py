@@ -245,6 +245,35 @@ def check_policies(value: object, policy_len: int, n_controls: tuple[int, ...]) 
     return array.astype(np.int64)
 
 
+def check_observation(observation: object, n_obs: tuple[int, ...]) -> tuple[int, ...]:
+    """One observation index per modality, as a tuple of ints; a bare int is accepted for one modality.
+
+    Sequences and 1-D int arrays of length ``len(n_obs)`` are accepted; floats, bools, text, masked
+    arrays and indices outside ``[0, n_obs[m])`` are refused, naming the modality.
+    """
+    if len(n_obs) == 1 and not isinstance(observation, (list, tuple, np.ndarray)):
+        return (check_int("observation", observation, low=0, high=n_obs[0]),)
+    expected = f"one int per modality ({len(n_obs)}: a sequence or 1-D int array)"
+    if isinstance(observation, np.ndarray):
+        if isinstance(observation, np.ma.MaskedArray):
+            raise TypeError(f"observation must be {expected}, got a masked array (its mask would be ignored)")
+        if observation.dtype.kind not in "iu":
+            raise TypeError(f"observation must be {expected}, got an array of dtype {observation.dtype}")
+        if observation.ndim != 1:
+            raise ValueError(f"observation must be {expected}, got an array of shape {observation.shape}")
+    elif not isinstance(observation, (list, tuple)):
+        raise TypeError(
+            f"observation must be {expected}, got {_short(observation)} ({type(observation).__name__})"
+        )
+    if len(observation) != len(n_obs):
+        raise ValueError(
+            f"observation must be {expected}, got {len(observation)} values: {_short(observation)}"
+        )
+    return tuple(
+        check_int(f"observation[{m}]", value, low=0, high=n_obs[m]) for m, value in enumerate(observation)
+    )
+
+
 def _first(mask: np.ndarray) -> tuple[int, ...]:
     return tuple(int(i) for i in np.unravel_index(int(np.argmax(mask)), mask.shape))
 
