@@ -22,6 +22,7 @@ _EXPORTS = {
     "Trajectory": "explorer.episode",
     "run_episode": "explorer.episode",
     "measure": "explorer.measure",
+    "tasks": "explorer.tasks",
     "units": "explorer.units",
     "performance_monitor": "explorer.monitor",
     "call_durations": "explorer.monitor",
@@ -35,7 +36,7 @@ __all__ = sorted(_EXPORTS)
 
 TYPE_CHECKING = False  # importing typing costs ~20 ms here, twice a bare interpreter's start-up
 if TYPE_CHECKING:
-    from explorer import measure, units
+    from explorer import measure, tasks, units
     from explorer.agents import ExplorerAgent, create_agent
     from explorer.eager import EagerExplorerAgent
     from explorer.episode import Trajectory, run_episode

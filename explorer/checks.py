@@ -20,6 +20,31 @@ def check_int(name: str, value: object, *, low: int | None = None, high: int | N
     return value
 
 
+def check_real(
+    name: str, value: object, *, low: float | None = None, high: float | None = None, high_open: bool = False
+) -> float:
+    """Return ``value`` as a float if it is a real number (not a bool) in ``[low, high]`` (``high)`` with
+    ``high_open``), else raise; NaN is refused."""
+    if (
+        isinstance(value, (bool, str, bytes))
+        or not hasattr(type(value), "__float__")
+        or hasattr(value, "mask")
+        or getattr(getattr(value, "dtype", None), "kind", "f") == "b"
+        or getattr(value, "ndim", 0) != 0
+    ):
+        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+    number = float(value)
+    too_high = high is not None and (number >= high if high_open else number > high)
+    if number != number or (low is not None and number < low) or too_high:
+        low_text = "-inf" if low is None else f"{low:g}"
+        high_text = "inf" if high is None else f"{high:g}"
+        raise ValueError(
+            f"{name} must be a real number in [{low_text}, {high_text}{')' if high_open else ']'}, "
+            f"got {value!r}"
+        )
+    return number
+
+
 def check_sizes(name: str, sizes: object) -> tuple[int, ...]:
     """Return ``sizes`` as a non-empty tuple of ints >= 1 (agent counts, step counts), else raise."""
     if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):

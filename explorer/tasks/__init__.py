@@ -1,0 +1,13 @@
+"""Built-in tasks where inference matters: each a :class:`Task` with a model and an environment for n agents.
+
+``grid`` (today's world, or one with an uncertain start to localise from), ``tmaze`` (pymdp's T-maze:
+check the cue, then the paying arm) and ``signposts`` (a hidden goal a detour to a signpost reveals).
+"""
+
+from explorer.tasks.environment import Environment
+from explorer.tasks.grid import grid
+from explorer.tasks.signposts import signposts
+from explorer.tasks.task import Process, Task
+from explorer.tasks.tmaze import tmaze
+
+__all__ = ["Environment", "Process", "Task", "grid", "signposts", "tmaze"]

@@ -1,0 +1,211 @@
+"""explorer.tasks: the built-in tasks' models, their environments, bad settings and what agents do in them."""
+
+import numpy as np
+import pytest
+from pymdp.legacy import utils
+from pymdp.legacy.agent import Agent
+from pymdp.legacy.envs import TMazeEnv
+
+from explorer import GridWorld, build_model, tasks
+from explorer.legacy import build_legacy_agent
+
+#: Every task at small settings, as the agent-level exactness test steps them.
+TASKS = {
+    "grid": lambda: tasks.grid(side=4, walls=(5,), obs_noise=0.1),
+    "grid_uncertain": lambda: tasks.grid(start=None, uncertain_start=True, obs_noise=0.1),
+    "tmaze": lambda: tasks.tmaze(),
+    "tmaze_stochastic_rewards": lambda: tasks.tmaze(reward_probs=(0.7, 0.3), policy_len=1),
+    "signposts": lambda: tasks.signposts(loss=-1.0, policy_len=2),  # legacy: ~50 ms a step at 25 policies
+}
+
+
+def independent_agent(model, **settings):
+    """pymdp's legacy Agent over copies of a task's arrays, without explorer's bridge."""
+    arrays = {name: utils.obj_array_from_list([np.array(a) for a in getattr(model, name)]) for name in "ABCD"}
+    return Agent(
+        **arrays, policy_len=model.policy_len, control_fac_idx=list(model.control_fac_idx), **settings
+    )
+
+
+def entropy(q):
+    return float(-(q * np.log(q + 1e-16)).sum())
+
+
+@pytest.mark.parametrize("name", sorted(TASKS))
+def test_agents_on_each_task_match_pymdp_legacy_step_for_step(name):
+    task = TASKS[name]()
+    for seed in (0, 1):
+        env = task.environment(1, seed=seed)
+        observations = env.reset()
+        ours, theirs = build_legacy_agent(task.model), independent_agent(task.model)
+        for t in range(5):
+            actions = []
+            for agent in (ours, theirs):
+                agent.infer_states(list(observations[0]))
+                agent.infer_policies()
+                np.random.seed(100 * seed + t)  # the same draw for ties
+                actions.append(np.array(agent.sample_action(), dtype=int))
+            for q_ours, q_theirs in zip(ours.qs, theirs.qs, strict=True):
+                np.testing.assert_allclose(q_ours, q_theirs, rtol=0, atol=1e-8)
+            np.testing.assert_allclose(ours.q_pi, theirs.q_pi, rtol=0, atol=1e-8)
+            assert np.array_equal(actions[0], actions[1])
+            observations = env.step(actions[0][None, :])
+
+
+def test_the_known_grid_is_todays_world_and_model():
+    task = tasks.grid(side=4, walls=(5,), goal=10, obs_noise=0.2)
+    world = GridWorld(4, (5,), 0, 10, 0.2)
+    assert task.model is build_model(world)
+    assert task.events["goal"].tolist() == [s == 10 for s in range(16)]
+    env = task.environment(3, seed=0)
+    assert np.array_equal(env.reset()[:, 0] >= 0, [True] * 3) and np.array_equal(env.states, [[0]] * 3)
+    moved = env.step(np.array([3, 2, 4]))  # right, left (off the edge: stays), stay
+    assert env.states[:, 0].tolist() == [1, 0, 0] and moved.shape == (3, 1)
+
+
+def test_the_tmaze_is_pymdps():
+    task = tasks.tmaze()
+    env = TMazeEnv(reward_probs=[0.98, 0.02])
+    for ours, theirs in (
+        (task.model.A, env.get_likelihood_dist()),
+        (task.model.B, env.get_transition_dist()),
+    ):
+        assert len(ours) == len(theirs)
+        for a, b in zip(ours, theirs, strict=True):
+            assert a.shape == b.shape and np.array_equal(a, b)
+    assert task.model.policies.shape == (16, 2, 2) and task.model.control_fac_idx == (0,)
+    assert [c.tolist() for c in task.model.C] == [[0.0] * 4, [0.0, 3.0, -3.0], [0.0, 0.0]]
+
+
+def test_the_tmaze_environment_draws_as_tmazeenv():
+    """TMazeEnv's process: start in the centre, the context uniform, observations drawn from A."""
+    n = 4000
+    env = tasks.tmaze(reward_probs=(0.8, 0.2)).environment(n, seed=3)
+    first = env.reset()
+    context = env.states[:, 1]
+    assert np.all(env.states[:, 0] == 0) and np.all(first[:, 0] == 0) and np.all(first[:, 1] == 0)
+    assert abs(context.mean() - 0.5) < 4 * 0.5 / np.sqrt(n)
+    assert abs(first[:, 2].mean() - 0.5) < 4 * 0.5 / np.sqrt(n)  # the centre's cue is a coin flip
+    cue = env.step(np.tile([3, 0], (n, 1)))
+    assert np.all(cue[:, 0] == 3) and np.array_equal(cue[:, 2], context)
+    left = env.step(np.tile([1, 0], (n, 1)))
+    rewarded = left[:, 1] == 1
+    assert set(np.unique(left[:, 1])) <= {1, 2}
+    for paid, p in ((0, 0.8), (1, 0.2)):  # context 0 pays in the left arm
+        mine = context == paid
+        assert abs(rewarded[mine].mean() - p) < 4 * np.sqrt(p * (1 - p) / mine.sum())
+    assert np.array_equal(env.at_goal, (context == 0)) and np.array_equal(env.succeeded, context == 0)
+
+
+def run_legacy(task, n, steps, seed):
+    """n legacy agents in the task's environment; per step the mean total belief entropy."""
+    env = task.environment(n, seed=seed)
+    observations = env.reset()
+    agents = [build_legacy_agent(task.model) for _ in range(n)]
+    np.random.seed(seed)
+    entropies = []
+    for _ in range(steps):
+        actions = []
+        for agent, observation in zip(agents, observations, strict=True):
+            agent.infer_states(list(observation))
+            agent.infer_policies()
+            actions.append(agent.sample_action())
+        entropies.append(np.mean([sum(entropy(q) for q in agent.qs) for agent in agents]))
+        observations = env.step(np.array(actions, dtype=int))
+    return env, np.array(entropies)
+
+
+def test_an_uncertain_start_spreads_the_belief_then_localising_collapses_it():
+    task = tasks.grid(start=None, uncertain_start=True, obs_noise=0.1)
+    assert entropy(task.model.D[0]) == pytest.approx(np.log(25))
+    env, entropies = run_legacy(task, n=12, steps=8, seed=0)
+    assert entropies[0] > 0.3  # after the first observation, several cells still look alike
+    assert np.all(np.diff(entropies) <= 1e-9) and entropies[-1] < 1e-3
+    assert env.succeeded.all()
+
+
+def test_tmaze_agents_visit_the_cue_before_an_arm():
+    env, _ = run_legacy(tasks.tmaze(), n=20, steps=3, seed=0)
+    first = env.first_visits
+    arm = np.where(first["goal"] < 0, 99, first["goal"])
+    arm = np.minimum(arm, np.where(first["failure"] < 0, 99, first["failure"]))
+    cue_first = (first["cue"] >= 0) & (first["cue"] < arm)
+    assert cue_first.mean() == 1.0 and env.succeeded.all()  # measured: 20 of 20 (seed 0)
+
+
+def test_signposts_read_the_sign_unless_guessing_pays():
+    env, _ = run_legacy(tasks.signposts(), n=2, steps=4, seed=0)  # legacy: ~0.4 s a step at 125 policies
+    assert np.all(env.first_visits["signpost"] == 1) and np.all(env.first_visits["goal"] == 4)
+    env, _ = run_legacy(tasks.signposts(loss=-1.0), n=4, steps=2, seed=0)
+    assert np.all(env.first_visits["signpost"] == -1)  # guessing: on a coin flip, some fail first
+    assert 0 < env.succeeded.mean() < 1 and np.all(
+        (env.first_visits["goal"] == 2) | (env.first_visits["failure"] == 2)
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: tasks.grid(obs_noise=-0.1), "obs_noise"),
+        (lambda: tasks.grid(obs_noise=1.0), "obs_noise"),
+        (lambda: tasks.grid(obs_noise=1.5, uncertain_start=True), "obs_noise"),
+        (lambda: tasks.grid(obs_noise=float("nan")), "obs_noise"),
+        (lambda: tasks.grid(walls=(24,)), "goal"),
+        (lambda: tasks.grid(start=None), "start"),
+        (lambda: tasks.grid(policy_len=0), "policy_len"),
+        (lambda: tasks.tmaze(policy_len=0), "policy_len"),
+        (lambda: tasks.tmaze(reward_probs=(0.5, 0.6)), "reward_probs"),
+        (lambda: tasks.tmaze(reward_probs=(1.2, -0.2)), r"reward_probs\[0\]"),
+        (lambda: tasks.tmaze(reward_probs=(1.0,)), "reward_probs"),
+        (lambda: tasks.signposts(signpost=0), "signpost"),
+        (lambda: tasks.signposts(walls=(2,)), "goals"),
+        (lambda: tasks.signposts(goals=(0, 0)), "goals"),
+        (lambda: tasks.signposts(policy_len=0), "policy_len"),
+    ],
+)
+def test_impossible_settings_are_refused_by_name(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: tasks.grid(obs_noise="0.1"), "obs_noise"),
+        (lambda: tasks.grid(uncertain_start=1), "uncertain_start"),
+        (lambda: tasks.tmaze(reward_probs=0.98), "reward_probs"),
+        (lambda: tasks.tmaze(reward=True), "reward"),
+        (lambda: tasks.signposts(goals=3), "goals"),
+    ],
+)
+def test_wrong_types_are_refused_by_name(make, message):
+    with pytest.raises(TypeError, match=message):
+        make()
+
+
+def test_bad_actions_are_refused_and_nothing_moves():
+    env = tasks.tmaze().environment(2, seed=0)
+    with pytest.raises(RuntimeError, match="reset"):
+        env.step(np.zeros((2, 2), dtype=int))
+    env.reset()
+    before = env.states
+    for actions, error, message in (
+        (np.zeros((2, 1), dtype=int), ValueError, "shape"),
+        (np.array([[4, 0], [0, 0]]), ValueError, r"actions\[:, 0\]"),
+        (np.array([[0, 1], [0, 0]]), ValueError, r"actions\[:, 1\]"),
+        (np.zeros((2, 2)), TypeError, "integers"),
+    ):
+        with pytest.raises(error, match=message):
+            env.step(actions)
+        assert np.array_equal(env.states, before) and env.t == 0
+
+
+def test_one_seed_gives_one_episode():
+    task = tasks.grid(start=None, uncertain_start=True, obs_noise=0.3)
+    runs = []
+    for _ in range(2):
+        env = task.environment(5, seed=7)
+        runs.append([env.reset(), env.step(np.full(5, 1)), env.states])
+    for a, b in zip(*runs, strict=True):
+        assert np.array_equal(a, b)
+    assert not np.array_equal(task.environment(5, seed=8).reset(), runs[0][0])
