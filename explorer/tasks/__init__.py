@@ -5,9 +5,9 @@ check the cue, then the paying arm) and ``signposts`` (a hidden goal a detour to
 """
 
 from explorer.tasks.environment import Environment
-from explorer.tasks.grid import grid
-from explorer.tasks.signposts import signposts
+from explorer.tasks.grid_task import grid
+from explorer.tasks.signposts_task import signposts
 from explorer.tasks.task import Process, Task
-from explorer.tasks.tmaze import tmaze
+from explorer.tasks.tmaze_task import tmaze
 
 __all__ = ["Environment", "Process", "Task", "grid", "signposts", "tmaze"]
