@@ -6,8 +6,8 @@ from pymdp.legacy import utils
 from pymdp.legacy.agent import Agent
 from pymdp.legacy.envs import TMazeEnv
 
+import explorer
 from explorer import GridWorld, build_model, tasks
-from explorer.legacy import build_legacy_agent
 
 #: Every task at small settings, as the agent-level exactness test steps them.
 TASKS = {
@@ -31,25 +31,47 @@ def entropy(q):
     return float(-(q * np.log(q + 1e-16)).sum())
 
 
+def legacy_step(agent, observation):
+    agent.infer_states(list(observation))
+    agent.infer_policies()
+    return np.array(agent.sample_action(), dtype=int)
+
+
 @pytest.mark.parametrize("name", sorted(TASKS))
-def test_agents_on_each_task_match_pymdp_legacy_step_for_step(name):
+def test_lazy_agents_on_each_task_match_pymdp_legacy_step_for_step(name):
     task = TASKS[name]()
     for seed in (0, 1):
         env = task.environment(1, seed=seed)
         observations = env.reset()
-        ours, theirs = build_legacy_agent(task.model), independent_agent(task.model)
+        ours, theirs = explorer.LazyAgent(task.model), independent_agent(task.model)
         for t in range(5):
-            actions = []
-            for agent in (ours, theirs):
-                agent.infer_states(list(observations[0]))
-                agent.infer_policies()
-                np.random.seed(100 * seed + t)  # the same draw for ties
-                actions.append(np.array(agent.sample_action(), dtype=int))
-            for q_ours, q_theirs in zip(ours.qs, theirs.qs, strict=True):
+            np.random.seed(100 * seed + t)  # the same draw for ties
+            action = np.array(ours.step(observations[0]), dtype=int)
+            np.random.seed(100 * seed + t)
+            assert np.array_equal(action, legacy_step(theirs, observations[0]))
+            for q_ours, q_theirs in zip(ours.beliefs, theirs.qs, strict=True):
                 np.testing.assert_allclose(q_ours, q_theirs, rtol=0, atol=1e-8)
-            np.testing.assert_allclose(ours.q_pi, theirs.q_pi, rtol=0, atol=1e-8)
-            assert np.array_equal(actions[0], actions[1])
-            observations = env.step(actions[0][None, :])
+            np.testing.assert_allclose(ours.policy_posterior, theirs.q_pi, rtol=0, atol=1e-8)
+            observations = env.step(action[None, :])
+
+
+@pytest.mark.parametrize("name", sorted(TASKS))
+def test_populations_on_each_task_match_pymdp_legacy_agents(name):
+    task, n = TASKS[name](), 3
+    env = task.environment(n, seed=5)
+    observations = env.reset()
+    population = explorer.Population(task.model, n, backend="numpy", legacy_rng=True)
+    agents = [independent_agent(task.model) for _ in range(n)]
+    for t in range(4):
+        np.random.seed(t)  # legacy_rng: ties drawn as the legacy agents, in order, draw them
+        actions = population.step(observations)
+        np.random.seed(t)
+        theirs = np.array([legacy_step(agent, o) for agent, o in zip(agents, observations, strict=True)])
+        assert np.array_equal(actions, theirs)
+        for f, q in enumerate(population.beliefs):
+            np.testing.assert_allclose(q, [agent.qs[f] for agent in agents], rtol=0, atol=1e-8)
+        np.testing.assert_allclose(population.policy_posterior, [a.q_pi for a in agents], rtol=0, atol=1e-8)
+        observations = env.step(actions)
 
 
 def test_the_known_grid_is_todays_world_and_model():
@@ -97,46 +119,42 @@ def test_the_tmaze_environment_draws_as_tmazeenv():
     assert np.array_equal(env.at_goal, (context == 0)) and np.array_equal(env.succeeded, context == 0)
 
 
-def run_legacy(task, n, steps, seed):
-    """n legacy agents in the task's environment; per step the mean total belief entropy."""
+def run_population(task, n, steps, seed):
+    """A population (numpy engine, checked against legacy agents above) in the task's environment;
+    per step the mean total belief entropy."""
     env = task.environment(n, seed=seed)
     observations = env.reset()
-    agents = [build_legacy_agent(task.model) for _ in range(n)]
-    np.random.seed(seed)
+    population = explorer.Population(task.model, n, backend="numpy", seed=seed)
     entropies = []
     for _ in range(steps):
-        actions = []
-        for agent, observation in zip(agents, observations, strict=True):
-            agent.infer_states(list(observation))
-            agent.infer_policies()
-            actions.append(agent.sample_action())
-        entropies.append(np.mean([sum(entropy(q) for q in agent.qs) for agent in agents]))
-        observations = env.step(np.array(actions, dtype=int))
+        actions = population.step(observations)
+        entropies.append(np.mean(sum(-(q * np.log(q + 1e-16)).sum(axis=1) for q in population.beliefs)))
+        observations = env.step(actions)
     return env, np.array(entropies)
 
 
 def test_an_uncertain_start_spreads_the_belief_then_localising_collapses_it():
     task = tasks.grid(start=None, uncertain_start=True, obs_noise=0.1)
     assert entropy(task.model.D[0]) == pytest.approx(np.log(25))
-    env, entropies = run_legacy(task, n=12, steps=8, seed=0)
+    env, entropies = run_population(task, n=200, steps=10, seed=0)
     assert entropies[0] > 0.3  # after the first observation, several cells still look alike
     assert np.all(np.diff(entropies) <= 1e-9) and entropies[-1] < 1e-3
     assert env.succeeded.all()
 
 
 def test_tmaze_agents_visit_the_cue_before_an_arm():
-    env, _ = run_legacy(tasks.tmaze(), n=20, steps=3, seed=0)
+    env, _ = run_population(tasks.tmaze(), n=500, steps=3, seed=0)
     first = env.first_visits
     arm = np.where(first["goal"] < 0, 99, first["goal"])
     arm = np.minimum(arm, np.where(first["failure"] < 0, 99, first["failure"]))
     cue_first = (first["cue"] >= 0) & (first["cue"] < arm)
-    assert cue_first.mean() == 1.0 and env.succeeded.all()  # measured: 20 of 20 (seed 0)
+    assert cue_first.mean() == 1.0 and env.succeeded.mean() > 0.95  # measured: 500 of 500 (seed 0)
 
 
 def test_signposts_read_the_sign_unless_guessing_pays():
-    env, _ = run_legacy(tasks.signposts(), n=2, steps=4, seed=0)  # legacy: ~0.4 s a step at 125 policies
+    env, _ = run_population(tasks.signposts(), n=100, steps=4, seed=0)
     assert np.all(env.first_visits["signpost"] == 1) and np.all(env.first_visits["goal"] == 4)
-    env, _ = run_legacy(tasks.signposts(loss=-1.0), n=4, steps=2, seed=0)
+    env, _ = run_population(tasks.signposts(loss=-1.0), n=100, steps=2, seed=0)
     assert np.all(env.first_visits["signpost"] == -1)  # guessing: on a coin flip, some fail first
     assert 0 < env.succeeded.mean() < 1 and np.all(
         (env.first_visits["goal"] == 2) | (env.first_visits["failure"] == 2)
