@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from explorer.measure.runs import RUN_ENV, new_run_id
+from explorer.measure.run_ids import RUN_ENV, new_run_id
 
 SANITIZE = Path(__file__).resolve().parent / "notebooks" / "sanitize.cfg"
 #: Notebook 06 reads this made-up history under pytest, so that its compared outputs are deterministic.

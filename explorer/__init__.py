@@ -16,7 +16,7 @@ _EXPORTS = {
     "LazyAgent": "explorer.pomdp.lazy",
     "EagerAgent": "explorer.pomdp.eager",
     "ExplorerAgent": "explorer.agents",
-    "create_agent": "explorer.agents",
+    "create_agent": "explorer.factory",
     "EagerExplorerAgent": "explorer.eager",
     "Population": "explorer.population",
     "Trajectory": "explorer.episode",
@@ -37,9 +37,10 @@ __all__ = sorted(_EXPORTS)
 TYPE_CHECKING = False  # importing typing costs ~20 ms here, twice a bare interpreter's start-up
 if TYPE_CHECKING:
     from explorer import measure, tasks, units
-    from explorer.agents import ExplorerAgent, create_agent
+    from explorer.agents import ExplorerAgent
     from explorer.eager import EagerExplorerAgent
     from explorer.episode import Trajectory, run_episode
+    from explorer.factory import create_agent
     from explorer.model import GenerativeModel, build_model
     from explorer.monitor import (
         call_durations,

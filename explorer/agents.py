@@ -113,19 +113,6 @@ class ExplorerAgent:
         return self._pymdp
 
 
-def create_agent(
-    agent_id: int, name: str, *, world: GridWorld | None = None, eager: bool = False
-) -> ExplorerAgent:
-    """The front door: a lazy agent, or with ``eager=True`` one that builds everything up front."""
-    if eager.__class__ is not bool:
-        raise TypeError(f"eager must be a bool, got {eager!r} ({type(eager).__name__})")
-    if eager:
-        from explorer.eager import EagerExplorerAgent
-
-        return EagerExplorerAgent(agent_id, name, world)
-    return ExplorerAgent(agent_id, name, world)
-
-
 def _agent_id(agent_id: object) -> int:
     from explorer.checks import check_int
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import statistics
 import time
 
-from explorer.agents import ExplorerAgent, create_agent
+from explorer.agents import ExplorerAgent
 from explorer.episode import Trajectory, run_episode
+from explorer.factory import create_agent
 from explorer.world import GridWorld
 
 #: Most agents ``spawn_comparison`` spawns per repeat: 10,000 eager ones take about 20 s in all.

@@ -2,7 +2,7 @@
 
 import pytest
 
-from explorer.measure import runs
+from explorer.measure import run_ids, runs
 from explorer.measure.stats import frame, summarize
 
 
@@ -11,7 +11,7 @@ def results_dir(tmp_path, monkeypatch):
     monkeypatch.setattr(runs, "RUNS_DIR", tmp_path / "runs")
     monkeypatch.setattr(runs, "LATEST", tmp_path / "latest_run")
     monkeypatch.delenv(runs.RUN_ENV, raising=False)
-    monkeypatch.setattr(runs, "_process_run_id", [])
+    monkeypatch.setattr(run_ids, "_process_run_id", [])
     return tmp_path
 
 
@@ -20,11 +20,11 @@ def spawn_rows():
 
 
 def test_the_run_id_comes_from_the_parameter_then_the_environment_then_the_process(results_dir, monkeypatch):
-    own = runs.current_run_id()
-    assert own == runs.current_run_id()  # one id per process
-    monkeypatch.setenv(runs.RUN_ENV, "shared-1")
-    assert runs.current_run_id() == "shared-1"
-    assert runs.current_run_id("given-2") == "given-2"
+    own = run_ids.current_run_id()
+    assert own == run_ids.current_run_id()  # one id per process
+    monkeypatch.setenv(run_ids.RUN_ENV, "shared-1")
+    assert run_ids.current_run_id() == "shared-1"
+    assert run_ids.current_run_id("given-2") == "given-2"
 
 
 def test_saved_results_carry_the_run_id_and_load_back_from_that_run_only(results_dir):
@@ -59,7 +59,7 @@ def test_reading_takes_the_latest_run_when_no_id_is_given(results_dir):
 @pytest.mark.parametrize("bad", ["", "../up", ".hidden", "a/b", 3, None])
 def test_a_run_id_that_cannot_name_a_folder_is_rejected(bad):
     with pytest.raises(ValueError, match="run_id"):
-        runs.check_run_id(bad)
+        run_ids.check_run_id(bad)
 
 
 def test_a_results_file_of_another_run_is_refused(results_dir):
@@ -88,7 +88,7 @@ def test_shared_run_id_sets_the_environment_for_child_processes_and_restores_it(
     import subprocess
     import sys
 
-    with runs.shared_run_id("run-j"):
+    with run_ids.shared_run_id("run-j"):
         child = subprocess.run(
             [sys.executable, "-c", "import os; print(os.environ['EXPLORER_RUN_ID'])"],
             capture_output=True,

@@ -61,7 +61,7 @@ _EXPORTS = {
     "first_action": "explorer.measure.estimates",
     "ratio": "explorer.measure.estimates",
     "MissingResults": "explorer.measure.runs",
-    "current_run_id": "explorer.measure.runs",
+    "current_run_id": "explorer.measure.run_ids",
     "reading_run_id": "explorer.measure.runs",
     "save_run": "explorer.measure.runs",
     "load_run": "explorer.measure.runs",

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from explorer.files import write_files_atomic
+from explorer.measure.run_ids import current_run_id
 from explorer.measure.stats import frame
 
 #: The keys every record in ``results`` has, as the issue specifies (more columns may follow).
@@ -37,12 +38,10 @@ def save_results(
     """Write ``df`` as JSON and/or CSV atomically: both new files appear or neither (old ones stay).
 
     The metadata always carries a ``run_id`` (``df.attrs``'s, else the current run's, see
-    :mod:`explorer.measure.runs`); the CSV gets it as a column.
+    :mod:`explorer.measure.run_ids`); the CSV gets it as a column.
     """
     if json_path is None and csv_path is None:
         raise ValueError("save_results needs json_path or csv_path, got neither")
-    from explorer.measure.runs import current_run_id
-
     run_id = df.attrs.get("run_id") or current_run_id()
     df = df.copy()
     df.attrs = dict(df.attrs) | {"run_id": run_id}

@@ -16,23 +16,17 @@ Reading (the summary) with no id given takes the environment variable, else the 
 
 from __future__ import annotations
 
-import contextlib
-import datetime
 import os
-import secrets
 from pathlib import Path
 
 from explorer.files import write_atomic
+from explorer.measure.run_ids import RUN_ENV, check_run_id, current_run_id
 from explorer.paths import NOTEBOOKS_DIR, RESULTS_DIR, ROOT
 
 TYPE_CHECKING = False  # pandas only for annotations: conftest.py imports this module
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     import pandas as pd
 
-#: The environment variable that shares one run id between processes (kernels, the bench).
-RUN_ENV = "EXPLORER_RUN_ID"
 #: Where runs keep their results, one folder per run id.
 RUNS_DIR = RESULTS_DIR / "runs"
 #: A text file holding the id of the run that wrote results last.
@@ -46,54 +40,12 @@ PRODUCERS = {
     "population": "05_population",
 }
 
-_process_run_id: list[str] = []  # the id made for this process, at most one (see current_run_id)
-
 
 class MissingResults(FileNotFoundError):
     """Results a notebook needs were not written in this run: says, in one line, what to run first."""
 
     def _render_traceback_(self) -> list[str]:  # IPython shows this instead of a traceback
         return [f"MissingResults: {self}"]
-
-
-def new_run_id() -> str:
-    """A fresh id: the UTC time to the second and four random hex digits, e.g. ``20261125T184501Z-3fa2``."""
-    now = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-    return f"{now}-{secrets.token_hex(2)}"
-
-
-def check_run_id(run_id: object) -> str:
-    """``run_id`` if it can name a folder (letters, digits, ``-``, ``_``, ``.``); raises otherwise."""
-    if not isinstance(run_id, str) or not run_id or run_id.startswith(".") or len(run_id) > 100:
-        raise ValueError(f"run_id must be a non-empty folder name, got {run_id!r}")
-    if not all(c.isalnum() or c in "-_." for c in run_id):
-        raise ValueError(f"run_id may hold letters, digits, '-', '_' and '.', got {run_id!r}")
-    return run_id
-
-
-def current_run_id(run_id: str | None = None) -> str:
-    """The run id a measurement belongs to: ``run_id``, else ``$EXPLORER_RUN_ID``, else this process's own."""
-    if run_id is not None:
-        return check_run_id(run_id)
-    if os.environ.get(RUN_ENV):
-        return check_run_id(os.environ[RUN_ENV])
-    if not _process_run_id:
-        _process_run_id.append(new_run_id())
-    return _process_run_id[0]
-
-
-@contextlib.contextmanager
-def shared_run_id(run_id: str) -> Iterator[str]:
-    """Set ``$EXPLORER_RUN_ID`` to ``run_id`` for processes started inside (kernels), then restore it."""
-    previous = os.environ.get(RUN_ENV)
-    os.environ[RUN_ENV] = check_run_id(run_id)
-    try:
-        yield run_id
-    finally:
-        if previous is None:
-            os.environ.pop(RUN_ENV, None)
-        else:
-            os.environ[RUN_ENV] = previous
 
 
 def latest_run_id() -> str | None:

@@ -20,7 +20,7 @@ from explorer.measure.metadata import machine_metadata
 from explorer.measure.overhead import monitor_overhead
 from explorer.measure.population import PROFILES as POPULATION_PROFILES
 from explorer.measure.population import population_throughput
-from explorer.measure.runs import current_run_id
+from explorer.measure.run_ids import current_run_id
 from explorer.measure.spawn import spawn_time
 from explorer.measure.stats import error_text, failed, frame
 from explorer.measure.steps import cumulative_cost, step_time

@@ -212,7 +212,7 @@ def build_report(
     :class:`output.ReportInterrupted`; either way ``out_dir`` keeps its previous content.
     """
     from explorer.files import write_atomic
-    from explorer.measure.runs import new_run_id, shared_run_id
+    from explorer.measure.run_ids import new_run_id, shared_run_id
     from explorer.report.output import ReportRun, check_out_dir, recover
 
     check_choice("profile", profile, PROFILES)
