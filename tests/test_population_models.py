@@ -353,3 +353,15 @@ def test_a_fresh_process_steps_a_model_population_with_numpy_only():
     loaded = set(result.stdout.split())
     assert "numpy" in loaded
     assert loaded.isdisjoint({"pymdp", "jax", "scipy", "pandas", "matplotlib", "seaborn", "numba"})
+
+
+def test_a_step_whose_temporaries_would_not_fit_is_refused_at_spawn():
+    from explorer.limits import using_memory_limit
+    from explorer.population.numpy_engine import temporaries_per_agent
+
+    per_agent = temporaries_per_agent(STOCHASTIC_TMAZE)
+    Population(STOCHASTIC_TMAZE, 1)  # its step arrays cached
+    with using_memory_limit(per_agent + 100):
+        with pytest.raises(MemoryError, match="a step's temporaries for 2 agents"):
+            Population(STOCHASTIC_TMAZE, 2)
+        assert len(Population(STOCHASTIC_TMAZE, 1)) == 1  # one agent's fit

@@ -29,6 +29,7 @@ import math
 
 import numpy as np
 
+from explorer.limits import check_memory
 from explorer.population.actions import ActionSelection
 from explorer.population.model_arrays import INFO_GAIN_EPS, LOG_EPS, model_arrays
 
@@ -60,7 +61,9 @@ class NumpyEngine:
         self.model = model
         self.shared = model_arrays(model)
         self.selection = ActionSelection.from_model(model)
-        self.block = max(1, min(MAX_BLOCK, BLOCK_BYTES // temporaries_per_agent(model)))
+        per_agent = temporaries_per_agent(model)
+        self.block = max(1, min(MAX_BLOCK, BLOCK_BYTES // per_agent, n))
+        check_memory(self.block * per_agent, f"a step's temporaries for {self.block:,} agents of {model!r}")
         self.qs = [np.empty((n, s)) for s in model.n_states]
         self.prior = [np.empty((n, s)) for s in model.n_states]
         self.q_pi = np.empty((n, model.n_policies))
