@@ -22,6 +22,7 @@ _EXPORTS = {
     "Trajectory": "explorer.episode",
     "run_episode": "explorer.episode",
     "measure": "explorer.measure",
+    "behaviour": "explorer.behaviour",
     "tasks": "explorer.tasks",
     "units": "explorer.units",
     "performance_monitor": "explorer.monitor",
@@ -36,7 +37,7 @@ __all__ = sorted(_EXPORTS)
 
 TYPE_CHECKING = False  # importing typing costs ~20 ms here, twice a bare interpreter's start-up
 if TYPE_CHECKING:
-    from explorer import measure, tasks, units
+    from explorer import behaviour, measure, tasks, units
     from explorer.agents import ExplorerAgent
     from explorer.eager import EagerExplorerAgent
     from explorer.episode import Trajectory, run_episode

@@ -31,7 +31,7 @@ import numpy as np
 
 from explorer.limits import check_memory
 from explorer.population.actions import ActionSelection
-from explorer.population.model_arrays import INFO_GAIN_EPS, LOG_EPS, model_arrays
+from explorer.population.model_arrays import INFO_GAIN_EPS, LOG_EPS, ModelArrays, model_arrays
 
 #: Bytes of a block's temporaries, so that they stay in cache. On the T-maze (about 2 KiB per agent)
 #: blocks of ~1,900 agents stepped 1.0-1.5x faster than ~480 and 2x faster than ~7,600 (n = 20,000,
@@ -149,38 +149,50 @@ class NumpyEngine:
 
     def _infer_policies(self, qs: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
         """Policy posteriors ``(n, P)``, and per factor every action's prediction ``(n, U_f, S_f)``."""
-        shared, model = self.shared, self.model
-        n = len(qs[0])
-        predicted = [
-            (q @ t).reshape(n, u, s)
-            for q, t, u, s in zip(qs, shared.transitions, model.n_controls, model.n_states, strict=True)
-        ]
-        paths = [p[:, first, :] for p, first in zip(predicted, shared.first_actions, strict=True)]
-        G = np.zeros((n, model.n_policies))
-        for t in range(model.policy_len):
-            if t:
-                for path, groups, moves in zip(
-                    paths, shared.policy_groups[t], shared.transitions_T, strict=True
-                ):
-                    for u, policies in groups:
-                        path[:, policies] = path[:, policies] @ moves[u]
-            joint = paths[0]
-            for path in paths[1:]:
-                joint = (joint[..., :, None] * path[..., None, :]).reshape(n, model.n_policies, -1)
-            joint = joint.reshape(n * model.n_policies, -1)
-            if model.use_utility:
-                G += (joint @ shared.utility_weights).reshape(n, -1)
-            if model.use_states_info_gain:
-                counted = np.where(joint > INFO_GAIN_EPS, joint, 0.0)
-                gain = counted @ shared.neg_ambiguity
-                qo = counted @ shared.outcomes
-                # outcomes predicted with probability 0 add 0 * ln(eps): skip their logs
-                log_qo = np.log(qo + LOG_EPS, out=np.zeros_like(qo), where=qo > 0.0)
-                gain -= np.einsum("ko,ko->k", qo, log_qo)
-                G += gain.reshape(n, -1)
-        G *= model.gamma
-        G += shared.log_policy_prior
+        predicted, G, gain = policy_values(self.model, self.shared, qs)
+        G += gain  # legacy adds the utility summed over the policy's steps, then the information gain
+        G *= self.model.gamma
+        G += self.shared.log_policy_prior
         return predicted, _softmax_rows(G)
+
+
+def policy_values(
+    model: object, shared: ModelArrays, qs: list[np.ndarray]
+) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """Every policy's expected utility and state information gain, ``(n, P)`` each, from posteriors ``qs``.
+
+    Their sum is pymdp legacy's ``G`` (``calc_expected_utility`` and ``calc_states_info_gain_factorized``
+    summed over ``policy_len``; a term the model drops is zeros); also returned, per factor, every
+    action's one-step prediction ``(n, U_f, S_f)``. The engine and :mod:`explorer.behaviour` both call it.
+    """
+    n = len(qs[0])
+    predicted = [
+        (q @ t).reshape(n, u, s)
+        for q, t, u, s in zip(qs, shared.transitions, model.n_controls, model.n_states, strict=True)
+    ]
+    paths = [p[:, first, :] for p, first in zip(predicted, shared.first_actions, strict=True)]
+    utility = np.zeros((n, model.n_policies))
+    info_gain = np.zeros((n, model.n_policies))
+    for t in range(model.policy_len):
+        if t:
+            for path, groups, moves in zip(paths, shared.policy_groups[t], shared.transitions_T, strict=True):
+                for u, policies in groups:
+                    path[:, policies] = path[:, policies] @ moves[u]
+        joint = paths[0]
+        for path in paths[1:]:
+            joint = (joint[..., :, None] * path[..., None, :]).reshape(n, model.n_policies, -1)
+        joint = joint.reshape(n * model.n_policies, -1)
+        if model.use_utility:
+            utility += (joint @ shared.utility_weights).reshape(n, -1)
+        if model.use_states_info_gain:
+            counted = np.where(joint > INFO_GAIN_EPS, joint, 0.0)
+            gain = counted @ shared.neg_ambiguity
+            qo = counted @ shared.outcomes
+            # outcomes predicted with probability 0 add 0 * ln(eps): skip their logs
+            log_qo = np.log(qo + LOG_EPS, out=np.zeros_like(qo), where=qo > 0.0)
+            gain -= np.einsum("ko,ko->k", qo, log_qo)
+            info_gain += gain.reshape(n, -1)
+    return predicted, utility, info_gain
 
 
 def _expected_except(log_likelihood: np.ndarray, qs: list[np.ndarray], factor: int | None) -> np.ndarray:

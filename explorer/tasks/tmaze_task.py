@@ -22,6 +22,8 @@ def tmaze(
     policy_len: int = 2,
     reward: float = 3.0,
     loss: float = -3.0,
+    action_selection: str = "deterministic",
+    alpha: float = 16.0,
 ) -> Task:
     """pymdp's T-maze (``pymdp.legacy.envs.TMazeEnv``'s likelihood and transitions, written out).
 
@@ -30,7 +32,8 @@ def tmaze(
     in the paying arm reward with ``reward_probs[0]``, in the other with ``reward_probs[1]``) and cue (in
     the cue arm, the context; elsewhere a coin flip). The agent starts in the centre, the context is drawn
     uniformly per agent; its preference ``C`` over the reward modality is ``(0, reward, loss)``, as in
-    pymdp's T-maze demo.
+    pymdp's T-maze demo. ``action_selection`` and ``alpha`` are pymdp's (``"stochastic"``: actions drawn
+    from ``softmax(alpha ln marginal)``).
     """
     probs = _check_reward_probs(reward_probs)
     policy_len = check_int("policy_len", policy_len, low=1)
@@ -41,7 +44,9 @@ def tmaze(
     D = (onehot(CENTRE, LOCATIONS), np.full(CONTEXTS, 1.0 / CONTEXTS))
     from explorer.pomdp.model import Model
 
-    model = Model(A, B, C, D, policy_len=policy_len, control_fac_idx=[0])
+    model = Model(
+        A, B, C, D, policy_len=policy_len, control_fac_idx=[0], action_selection=action_selection, alpha=alpha
+    )
     locations = np.arange(LOCATIONS)[:, None]
     paying = locations == np.arange(CONTEXTS)[None, :] + 1
     events = {
@@ -55,6 +60,7 @@ def tmaze(
         "first, then go to the arm the cue points to (a wrong arm first is a failure)."
     )
     settings = {"reward_probs": probs, "policy_len": policy_len, "reward": reward, "loss": loss}
+    settings.update(action_selection=action_selection, alpha=alpha)
     return Task("tmaze", description, model, Process(model.A, model.B, model.D), events, settings)
 
 
