@@ -365,3 +365,15 @@ def test_a_step_whose_temporaries_would_not_fit_is_refused_at_spawn():
         with pytest.raises(MemoryError, match="a step's temporaries for 2 agents"):
             Population(STOCHASTIC_TMAZE, 2)
         assert len(Population(STOCHASTIC_TMAZE, 1)) == 1  # one agent's fit
+
+
+def test_policy_steps_share_each_distinct_beginning_once():
+    from explorer.population.model_arrays import policy_steps
+
+    policies = Model(**TMAZE_KWARGS, policy_len=3).policies  # 64 policies of 3 steps, 4 actions each
+    steps = policy_steps(policies)
+    assert [len(step.parent) for step in steps] == [4, 16, 64]
+    for t, step in enumerate(steps):
+        assert np.array_equal(step.actions[step.of_policy], policies[:, t, :])
+        if t:
+            assert np.array_equal(step.parent[step.of_policy], steps[t - 1].of_policy)

@@ -44,18 +44,57 @@ class ModelArrays:
     neg_ambiguity: np.ndarray
     #: ``ln(E + eps)``
     log_policy_prior: np.ndarray
-    #: per step ``t`` and factor ``f``: ``(action, indices of the policies taking it)`` for every action taken
-    policy_groups: tuple[tuple[tuple[tuple[int, np.ndarray], ...], ...], ...]
-    #: per factor, every policy's first action
-    first_actions: tuple[np.ndarray, ...]
+    #: per step of the policies, their distinct beginnings up to that step (see :class:`PolicyStep`)
+    policy_steps: tuple[PolicyStep, ...]
 
     @property
     def nbytes(self) -> int:
         """Bytes of every array held."""
         arrays = [*self.likelihood, *self.log_likelihood, *self.transitions, *self.transitions_T]
         arrays += [self.outcomes, self.utility_weights, self.neg_ambiguity, self.log_policy_prior]
-        arrays += [i for step in self.policy_groups for groups in step for _, i in groups]
-        return sum(a.nbytes for a in arrays) + sum(a.nbytes for a in self.first_actions)
+        return sum(a.nbytes for a in arrays) + sum(step.nbytes for step in self.policy_steps)
+
+
+@dataclass(frozen=True)
+class PolicyStep:
+    """The distinct beginnings ("prefixes") of the policies up to step ``t``: policies that begin alike
+    predict alike up to ``t``, so each prefix's expected free energy at ``t`` is computed once."""
+
+    #: ``(prefixes,)``: each prefix's own prefix at step ``t - 1`` (0 at the first step)
+    parent: np.ndarray
+    #: ``(prefixes, n_factors)``: each prefix's actions at step ``t``
+    actions: np.ndarray
+    #: per factor: ``(action, indices of the prefixes taking it at t)`` for every action taken
+    groups: tuple[tuple[tuple[int, np.ndarray], ...], ...]
+    #: ``(n_policies,)``: each policy's prefix at step ``t``
+    of_policy: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of every array held."""
+        indices = sum(i.nbytes for factor in self.groups for _, i in factor)
+        return self.parent.nbytes + self.actions.nbytes + self.of_policy.nbytes + indices
+
+
+def policy_steps(policies: np.ndarray) -> tuple[PolicyStep, ...]:
+    """Per step, the distinct prefixes of ``policies`` ``(n_policies, policy_len, n_factors)``."""
+    steps, previous = [], None
+    for t in range(policies.shape[1]):
+        prefixes, first, of_policy = np.unique(
+            policies[:, : t + 1, :].reshape(len(policies), -1), axis=0, return_index=True, return_inverse=True
+        )
+        actions = np.ascontiguousarray(prefixes[:, -policies.shape[2] :])
+        parent = np.zeros(len(prefixes), dtype=np.intp) if previous is None else previous[first]
+        groups = tuple(
+            tuple((int(u), np.flatnonzero(actions[:, f] == u)) for u in np.unique(actions[:, f]))
+            for f in range(policies.shape[2])
+        )
+        step = PolicyStep(parent.astype(np.intp), actions, groups, of_policy.ravel().astype(np.intp))
+        for array in (step.parent, step.actions, step.of_policy, *(i for g in groups for _, i in g)):
+            array.setflags(write=False)
+        steps.append(step)
+        previous = step.of_policy
+    return tuple(steps)
 
 
 def model_arrays_bytes(model: object) -> int:
@@ -102,14 +141,6 @@ def _build(model: object) -> ModelArrays:
         preference = np.exp(C_m - C_m.max())
         utility += np.log(preference / preference.sum() + LOG_EPS) @ A_m
         neg_ambiguity += np.einsum("os,os->s", A_m, np.log(A_m + INFO_GAIN_EPS))
-    policies = np.asarray(model.policies)
-    groups = tuple(
-        tuple(
-            tuple((int(u), np.flatnonzero(policies[:, t, f] == u)) for u in np.unique(policies[:, t, f]))
-            for f in range(model.n_factors)
-        )
-        for t in range(model.policy_len)
-    )
     arrays = ModelArrays(
         likelihood=tuple(A_m + LOG_EPS for A_m in flat),
         log_likelihood=tuple(np.log(A_m + LOG_EPS) for A_m in flat),
@@ -121,14 +152,11 @@ def _build(model: object) -> ModelArrays:
         utility_weights=utility,
         neg_ambiguity=neg_ambiguity,
         log_policy_prior=np.log(np.asarray(model.E, dtype=np.float64) + LOG_EPS),
-        policy_groups=groups,
-        first_actions=tuple(np.ascontiguousarray(policies[:, 0, f]) for f in range(model.n_factors)),
+        policy_steps=policy_steps(np.asarray(model.policies)),
     )
     for array in (*arrays.likelihood, *arrays.log_likelihood, *arrays.transitions, *arrays.transitions_T):
         array.setflags(write=False)
     for array in (arrays.outcomes, arrays.utility_weights, arrays.neg_ambiguity, arrays.log_policy_prior):
-        array.setflags(write=False)
-    for array in (*arrays.first_actions, *(i for step in groups for g in step for _, i in g)):
         array.setflags(write=False)
     return arrays
 

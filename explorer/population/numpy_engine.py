@@ -19,8 +19,9 @@ Per agent and step, as pymdp 1.0.4's legacy ``Agent`` (``inference_algo="VANILLA
   ``q_pi = softmax(gamma G + ln(E + 1e-16))`` (terms dropped by ``use_utility`` / ``use_states_info_gain``);
 - actions: :mod:`explorer.population.actions`.
 
-Agents are stepped in blocks whose temporaries stay cache-sized. Only numpy is imported: a fresh
-process acts without pymdp.
+Policies that begin alike predict alike until they part: each step's terms are computed once per
+distinct beginning (``model_arrays.PolicyStep``). Agents are stepped in blocks whose temporaries
+stay cache-sized. Only numpy is imported: a fresh process acts without pymdp.
 """
 
 from __future__ import annotations
@@ -170,20 +171,24 @@ def policy_values(
         (q @ t).reshape(n, u, s)
         for q, t, u, s in zip(qs, shared.transitions, model.n_controls, model.n_states, strict=True)
     ]
-    paths = [p[:, first, :] for p, first in zip(predicted, shared.first_actions, strict=True)]
     utility = np.zeros((n, model.n_policies))
     info_gain = np.zeros((n, model.n_policies))
-    for t in range(model.policy_len):
-        if t:
-            for path, groups, moves in zip(paths, shared.policy_groups[t], shared.transitions_T, strict=True):
-                for u, policies in groups:
-                    path[:, policies] = path[:, policies] @ moves[u]
+    for t, step in enumerate(shared.policy_steps):
+        # per distinct beginning of the policies up to t: policies that begin alike predict alike
+        if t == 0:
+            paths = [p[:, step.actions[:, f], :] for f, p in enumerate(predicted)]
+        else:
+            paths = [path[:, step.parent] for path in paths]
+            for path, groups, moves in zip(paths, step.groups, shared.transitions_T, strict=True):
+                for u, prefixes in groups:
+                    path[:, prefixes] = path[:, prefixes] @ moves[u]
+        k = len(step.parent)
         joint = paths[0]
         for path in paths[1:]:
-            joint = (joint[..., :, None] * path[..., None, :]).reshape(n, model.n_policies, -1)
-        joint = joint.reshape(n * model.n_policies, -1)
+            joint = (joint[..., :, None] * path[..., None, :]).reshape(n, k, -1)
+        joint = joint.reshape(n * k, -1)
         if model.use_utility:
-            utility += (joint @ shared.utility_weights).reshape(n, -1)
+            utility += (joint @ shared.utility_weights).reshape(n, k)[:, step.of_policy]
         if model.use_states_info_gain:
             counted = np.where(joint > INFO_GAIN_EPS, joint, 0.0)
             gain = counted @ shared.neg_ambiguity
@@ -191,7 +196,7 @@ def policy_values(
             # outcomes predicted with probability 0 add 0 * ln(eps): skip their logs
             log_qo = np.log(qo + LOG_EPS, out=np.zeros_like(qo), where=qo > 0.0)
             gain -= np.einsum("ko,ko->k", qo, log_qo)
-            info_gain += gain.reshape(n, -1)
+            info_gain += gain.reshape(n, k)[:, step.of_policy]
     return predicted, utility, info_gain
 
 
