@@ -119,7 +119,8 @@ class Population:
         return self._n
 
     def __repr__(self) -> str:
-        return f"Population({self.world or self.model!r}, n={self._n}, backend={self.backend!r})"
+        subject = self.model if self.world is None else self.world
+        return f"Population({subject!r}, n={self._n}, backend={self.backend!r})"
 
     def step(self, observations: object) -> np.ndarray:
         """Take one observation per agent, update beliefs, return actions (see the class docstring)."""
