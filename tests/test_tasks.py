@@ -2,12 +2,15 @@
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pymdp.legacy import utils
 from pymdp.legacy.agent import Agent
 from pymdp.legacy.envs import TMazeEnv
 
 import explorer
 from explorer import GridWorld, build_model, tasks
+from explorer.limits import using_memory_limit
 
 #: Every task at small settings, as the agent-level exactness test steps them.
 TASKS = {
@@ -227,3 +230,65 @@ def test_one_seed_gives_one_episode():
     for a, b in zip(*runs, strict=True):
         assert np.array_equal(a, b)
     assert not np.array_equal(task.environment(5, seed=8).reset(), runs[0][0])
+
+
+#: Values of every kind a caller might pass by mistake.
+ANYTHING = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.integers(min_value=-3, max_value=30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=3),
+    st.lists(st.integers(min_value=-2, max_value=30), max_size=3),
+    st.tuples(st.floats(0, 1), st.floats(0, 1)),
+    st.just(np.ma.array([1, 2], mask=[0, 1])),
+    st.just(object()),
+)
+FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def refused_by_name(call, names):
+    try:
+        with using_memory_limit("16MiB"):
+            return call()
+    except (TypeError, ValueError, MemoryError) as error:
+        assert any(name in str(error) for name in names), (type(error), str(error), names)
+        return None
+
+
+def arguments(*names):
+    return st.fixed_dictionaries({}, optional=dict.fromkeys(names, ANYTHING))
+
+
+@FUZZ
+@given(
+    arguments("side", "walls", "start", "goal", "obs_noise", "uncertain_start", "policy_len"),
+    arguments("reward_probs", "policy_len", "reward", "loss", "action_selection", "alpha"),
+    arguments("side", "goals", "signpost", "start", "walls", "reward", "loss", "policy_len"),
+)
+def test_fuzz_tasks_refuse_by_name(grid_kwargs, tmaze_kwargs, signposts_kwargs):
+    for make, kwargs in (
+        (tasks.grid, grid_kwargs),
+        (tasks.tmaze, tmaze_kwargs),
+        (tasks.signposts, signposts_kwargs),
+    ):
+        # a refusal names an argument given, or (for a default made impossible by one) a default's name
+        refused_by_name(
+            lambda make=make, kwargs=kwargs: make(**kwargs),
+            [*kwargs, "goal", "start", "signpost", "goals", "side", "walls"],
+        )
+
+
+STEPPED = tasks.tmaze().environment(2, seed=0)
+STEPPED.reset()
+
+
+@FUZZ
+@given(st.one_of(ANYTHING, st.lists(st.lists(st.integers(-1, 4), max_size=3), max_size=3)), ANYTHING)
+def test_fuzz_environments_refuse_by_name_and_change_nothing(actions, n):
+    refused_by_name(lambda: tasks.tmaze().environment(n), ["n"])
+    refused_by_name(lambda: tasks.tmaze().environment(2, seed=n), ["seed"])
+    before, t = STEPPED.states, STEPPED.t
+    if refused_by_name(lambda: STEPPED.step(actions), ["actions"]) is None:
+        assert np.array_equal(STEPPED.states, before) and STEPPED.t == t

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from explorer.checks import check_int, check_real
-from explorer.tasks.task import Process, Task, frozen, onehot
+from explorer.tasks.task import Process, Task, cells_of, frozen, onehot
 
 #: Reward modality outcomes, as the T-maze's: nothing, reward (the goal), loss (another candidate).
 NOTHING, REWARD, LOSS = range(3)
@@ -29,18 +29,27 @@ def signposts(
     ``C`` over reward is ``(0, reward, loss)``. Going to a candidate blind is worth the average of ``reward``
     and ``loss``; the signpost is worth nothing pragmatically and is a detour, but resolves the goal. With the
     defaults the agent starts in the centre, one move from the signpost and two from either candidate.
+
+    What the agents do (``explorer.behaviour.run_behaviour``, numpy engine, 100 agents, 6 steps, seeds 0
+    and 1): with the defaults (``loss=-3``, so a blind guess is worth exactly nothing) every agent reads the
+    signpost first and reaches the goal in 4 moves (success 100%). With ``loss=-2`` or ``-1`` no agent reads
+    it: the expected utility of standing on a candidate outweighs the signpost's extra information (pymdp's
+    ``G`` counts the information gain of each step of a policy from today's beliefs, so guessing also earns
+    ``ln 2`` at the candidate), and about half succeed (45% and 53%, the coin flip). With ``policy_len=2``
+    they read the signpost, but the goal is then 3 moves away, beyond their horizon: nothing pulls them
+    there and they wander on tied policies (65% reached it within 8 steps, seed 0).
     """
     from explorer.world import ACTIONS, GridWorld
 
     side = check_int("side", side, low=2)
     n = side * side
-    goals = _cells("goals", goals, n)
+    goals = cells_of("goals", goals, n)
     if len(goals) < 2 or len(set(goals)) != len(goals):
         raise ValueError(f"goals must be at least two distinct cells, got {goals!r}")
     signpost = check_int("signpost", signpost, low=0, high=n)
     if signpost in goals:
         raise ValueError(f"signpost must not be a candidate goal, got signpost={signpost} with goals {goals}")
-    walls = _cells("walls", walls, n)
+    walls = cells_of("walls", walls, n)
     for name, cells in (("goals", goals), ("signpost", (signpost,))):
         on_wall = sorted(set(cells) & set(walls))
         if on_wall:
@@ -50,6 +59,13 @@ def signposts(
     policy_len = check_int("policy_len", policy_len, low=1)
     worlds = [GridWorld(side, walls, start, goal) for goal in goals]  # checks start and reachability by name
     world, k = worlds[0], len(goals)
+    from explorer.limits import check_memory
+
+    check_memory(
+        2 * 8 * n * n * (k + len(ACTIONS)),
+        f"signposts(side={side}) ({n:,} cells: the cell likelihood is cells x cells x goals and the moves "
+        f"cells x cells x {len(ACTIONS)} float64, built then copied into the Model)",
+    )
 
     location = np.eye(n)[:, :, None] * np.ones(k)  # (cells, cells, goals)
     rewards = np.zeros((3, n, k))
@@ -87,9 +103,3 @@ def signposts(
     settings = {"side": side, "goals": goals, "signpost": signpost, "start": start, "walls": walls}
     settings.update(reward=reward, loss=loss, policy_len=policy_len)
     return Task("signposts", description, model, Process(model.A, model.B, model.D), events, settings)
-
-
-def _cells(name: str, value: object, n: int) -> tuple[int, ...]:
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__") or hasattr(value, "mask"):
-        raise TypeError(f"{name} must be an iterable of cell indices, got {value!r} ({type(value).__name__})")
-    return tuple(check_int(f"{name}[...]", cell, low=0, high=n) for cell in value)

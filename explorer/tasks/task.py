@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from explorer.checks import check_int
 from explorer.pomdp.model import Model
 
 
@@ -71,3 +72,10 @@ def onehot(index: int, size: int) -> np.ndarray:
     out = np.zeros(size)
     out[index] = 1.0
     return out
+
+
+def cells_of(name: str, value: object, n: int) -> tuple[int, ...]:
+    """``value`` as a tuple of cell indices in ``[0, n)``, else raise naming ``name``."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__") or hasattr(value, "mask"):
+        raise TypeError(f"{name} must be an iterable of cell indices, got {value!r} ({type(value).__name__})")
+    return tuple(check_int(f"{name}[...]", cell, low=0, high=n) for cell in value)

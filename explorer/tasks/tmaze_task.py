@@ -34,6 +34,11 @@ def tmaze(
     uniformly per agent; its preference ``C`` over the reward modality is ``(0, reward, loss)``, as in
     pymdp's T-maze demo. ``action_selection`` and ``alpha`` are pymdp's (``"stochastic"``: actions drawn
     from ``softmax(alpha ln marginal)``).
+
+    What the agents do (``explorer.behaviour.run_behaviour``, numpy engine, 1,000 agents, 4 steps, seeds
+    0-2): with the defaults every agent goes to the cue first and then to the paying arm (cue first 100%,
+    success 100%, 2 moves); the same with ``policy_len=1`` and with stochastic actions at ``alpha=16``.
+    With stochastic actions at ``alpha=2``, 91-92% visit the cue first and 95-96% succeed.
     """
     probs = _check_reward_probs(reward_probs)
     policy_len = check_int("policy_len", policy_len, low=1)
