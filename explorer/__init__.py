@@ -24,6 +24,7 @@ _EXPORTS = {
     "measure": "explorer.measure",
     "behaviour": "explorer.behaviour",
     "tasks": "explorer.tasks",
+    "sweep": "explorer.sweeps",
     "units": "explorer.units",
     "performance_monitor": "explorer.monitor",
     "call_durations": "explorer.monitor",
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from explorer.pomdp.lazy import LazyAgent
     from explorer.pomdp.model import Model
     from explorer.population import Population
+    from explorer.sweeps import sweep
     from explorer.world import ACTIONS, GridWorld
 
 

@@ -1,4 +1,4 @@
-"""Command line: python -m explorer demo | bench | compare | report | lab (and their options, with --help)."""
+"""Command line: python -m explorer demo | bench | compare | report | sweep | lab (options: --help)."""
 
 from __future__ import annotations
 
@@ -161,6 +161,49 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.set_defaults(run=_run_report)
 
+    sweep = commands.add_parser(
+        "sweep",
+        help="run a parameter sweep of population episodes (YAML spec) on this machine or a Dask cluster",
+        description=textwrap.fill(
+            "Run one population episode per parameter set and replicate of SPEC.yaml (keys: task, grid or "
+            "runs, seeds, agents, steps, engine, seed, shards, limit), checked whole before any run. Each "
+            "finished run is written to --out as it arrives; running the same spec again skips finished "
+            "runs. Ctrl-C stops within seconds, keeps finished runs and exits 130. Without --scheduler, "
+            "more than one run starts a Dask LocalCluster of one single-threaded worker process per core.",
+            width=80,
+        ),
+        epilog="example SPEC.yaml:\n  grid: {side: [5, 7], obs_noise: [0.0, 0.2]}\n  seeds: 3\n"
+        "  agents: 1000\n  steps: 20",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sweep.add_argument("spec", type=Path, metavar="SPEC.yaml", help="the sweep's spec (YAML)")
+    sweep.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="an existing Dask scheduler, e.g. tcp://host:8786",
+    )
+    sweep.add_argument(
+        "--workers", type=_positive_int, default=None, help="worker processes (default: one per core)"
+    )
+    sweep.add_argument(
+        "--executor",
+        choices=("dask", "processes", "serial"),
+        default=None,
+        help="where runs execute (default: dask for more than one run)",
+    )
+    sweep.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="results folder: absent, empty or this sweep's (default: sweeps/SPEC-name/ in the checkout)",
+    )
+    sweep.add_argument("--fresh", action="store_true", help="discard the results already in --out")
+    sweep.add_argument("--yes", action="store_true", help="run even beyond the spec's limit of runs")
+    sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sweep.set_defaults(run=_run_sweep)
+
     lab = commands.add_parser(
         "lab",
         help="open JupyterLab on notebooks/ to explore (00_explore first)",
@@ -279,6 +322,21 @@ def _fraction(text: str) -> float:
     if not 0 < value < 10:
         raise argparse.ArgumentTypeError(f"expected a fraction in (0, 10) such as 0.1 or 10%, got {text!r}")
     return value
+
+
+def _run_sweep(args: argparse.Namespace) -> int:
+    from explorer.sweeps.command import run_sweep_command
+
+    return run_sweep_command(
+        args.spec,
+        out=args.out,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        executor=args.executor,
+        fresh=args.fresh,
+        yes=args.yes,
+        progress=False if args.no_progress else None,
+    )
 
 
 def _run_lab(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ import shutil
 import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from explorer.paths import DATA_DIR, NOTEBOOKS_DIR, ROOT
@@ -62,19 +63,28 @@ class ReportInterrupted(KeyboardInterrupt):
         self.signum = signum
 
 
-def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
-    """The absolute path of ``out_dir`` if the report may write there, else :class:`OutputError`.
+def check_out_dir(
+    out_dir: str | os.PathLike[str],
+    *,
+    kind: str = "report",
+    foreign: Callable[[Path], list[str]] | None = None,
+    marker: str = MARKER,
+) -> Path:
+    """The absolute path of ``out_dir`` if the ``kind`` may write there, else :class:`OutputError`.
 
-    Touches nothing: only reads what is at the path.
+    Accepted: an absent or empty folder, or one whose entries ``foreign`` (default: a report's,
+    :func:`foreign_entries`) finds all written by a previous ``kind`` (recognised by ``marker``);
+    never the checkout or its sources, a file, a link or a mount point. Touches nothing.
     """
+    foreign = foreign_entries if foreign is None else foreign
     given = Path(out_dir).expanduser()
     absolute = Path(os.path.abspath(given))
     if absolute.name in ("", ".", ".."):
-        raise OutputError(f"--out {str(given)!r}: the file system root cannot be a report folder")
+        raise OutputError(f"--out {str(given)!r}: the file system root cannot be a {kind} folder")
     if absolute.is_symlink():
         raise OutputError(
             f"--out {str(given)!r} is a symbolic link (to {os.readlink(absolute)!r}); "
-            "give the folder itself, the report would replace the link"
+            f"give the folder itself, the {kind} would replace the link"
         )
     path = absolute.parent.resolve() / absolute.name
     for protected in PROTECTED:
@@ -90,18 +100,18 @@ def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
             )
     if path.exists():
         if not path.is_dir():
-            raise OutputError(f"--out {str(path)!r} is a file, not a folder; the report will not replace it")
+            raise OutputError(f"--out {str(path)!r} is a file, not a folder; the {kind} will not replace it")
         if os.path.ismount(path):
             raise OutputError(f"--out {str(path)!r} is a mount point; choose a folder inside it")
-        foreign = foreign_entries(path)
-        if foreign:
-            shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        others = foreign(path)
+        if others:
+            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
             raise OutputError(
-                f"--out {str(path)!r} holds files that are not an explorer report's ({shown}); the report "
-                f"writes only into an absent or empty folder or a previous report (marked by {MARKER})"
+                f"--out {str(path)!r} holds files that are not an explorer {kind}'s ({shown}); the {kind} "
+                f"writes only into an absent or empty folder or a previous {kind} (marked by {marker})"
             )
         if not os.access(path, os.W_OK | os.X_OK):
-            raise OutputError(f"--out {str(path)!r} is a previous report but not writable by you")
+            raise OutputError(f"--out {str(path)!r} is a previous {kind} but not writable by you")
     ancestor = path.parent
     while not ancestor.exists():
         ancestor = ancestor.parent

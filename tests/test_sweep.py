@@ -1,0 +1,157 @@
+"""Sweeps: the same behaviour on every executor; nothing lost or recomputed after a killed worker or Ctrl-C.
+
+The identity claims cover the behaviour columns (success rate, steps to goal, belief entropy): the cost
+columns are timings, different on every run by nature.
+"""
+
+import contextlib
+import math
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pandas as pd
+import psutil
+import pytest
+import yaml
+
+from explorer.population.episode import BLOCK_AGENTS, population_episode
+from explorer.sweeps import behaviour, sweep
+from explorer.sweeps.executors import dask_client
+from explorer.sweeps.store import SweepFolderError
+from explorer.world import GridWorld
+
+#: 8 runs of about 0.05 s each: small enough for a test, noisy worlds so that seeds matter.
+SPEC = {"grid": {"side": [4, 5], "obs_noise": [0.0, 0.2]}, "seeds": 2, "agents": 300, "steps": 10}
+
+
+def in_time(deadline: float) -> bool:
+    return time.monotonic() < deadline
+
+
+def workers_alive() -> list[str]:
+    """This process's children, but multiprocessing's resource tracker (it lives as long as we do)."""
+    children = []
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if "resource_tracker" not in " ".join(child.cmdline()):
+                children.append(f"{child.pid} {child.cmdline()}")
+    return children
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_processes_left_behind():
+    yield
+    deadline = time.monotonic() + 10
+    while workers_alive() and time.monotonic() < deadline:
+        time.sleep(0.1)  # a closed cluster's processes may take a moment to be reaped
+    assert workers_alive() == []
+
+
+@pytest.fixture(scope="module")
+def cluster_client():
+    with dask_client(workers=2, say=lambda _: None) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def serial_table():
+    return sweep(**SPEC, executor="serial", progress=False)
+
+
+def test_serial_processes_and_a_2_worker_cluster_give_identical_behaviour(serial_table, cluster_client):
+    processes = sweep(**SPEC, executor="processes", workers=2, progress=False)
+    on_dask = sweep(**SPEC, client=cluster_client, progress=False)
+    assert on_dask.attrs["summary"]["executor"] == "dask"
+    assert len(serial_table) == 8 * 6 and (serial_table["error"] == "").all()
+    pd.testing.assert_frame_equal(behaviour(processes), behaviour(serial_table))
+    pd.testing.assert_frame_equal(behaviour(on_dask), behaviour(serial_table))
+    noisy = behaviour(serial_table).query("obs_noise == 0.2 and metric == 'belief_entropy'")
+    assert noisy["value"].nunique() > 1  # seeds matter, so the identity above could have failed
+
+
+def test_a_sharded_population_matches_one_process(cluster_client):
+    world = GridWorld(side=4, walls=(5, 6), obs_noise=0.3)
+    n = 2 * BLOCK_AGENTS + 1000  # three blocks
+    alone = population_episode(world, n, 7, seed=11, backend="dense")  # numba's load skipped: a faster test
+    sharded = population_episode(world, n, 7, seed=11, backend="dense", shards=3, client=cluster_client)
+    assert alone.success_rate > 0 and not math.isnan(alone.steps_to_goal)
+    for field in ("agents", "engine", "success_rate", "steps_to_goal", "belief_entropy", "bytes_per_agent"):
+        assert getattr(sharded, field) == getattr(alone, field), field
+
+
+def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on():
+    table = sweep(
+        "explorer.sweeps.task:grid_walk", runs=[{"side": 4}, {"side": 1}, {"side": 5}], executor="serial",
+        agents=50, steps=8, progress=False,
+    )  # fmt: skip
+    failed = table[table["error"] != ""]
+    assert set(failed["side"]) == {1} and failed["value"].isna().all()
+    assert "ValueError: side must be an int >= 2" in failed["error"].iloc[0]
+    assert table.attrs["summary"]["failed"] == 1
+    assert table[table["side"] != 1]["value"].notna().all()
+
+
+def test_a_killed_worker_loses_nothing(serial_table, cluster_client, tmp_path):
+    before = set(cluster_client.run(os.getpid).values())
+    out = tmp_path / "out"
+    slow = SPEC | {"agents": 3000, "steps": 30, "engine": "dense"}  # 0.1-0.3 s a run: the kill lands mid-run
+
+    def kill_one_worker():
+        while not list((out / "runs").glob("*.parquet")):
+            time.sleep(0.02)
+        os.kill(min(before), signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_one_worker)
+    killer.start()
+    table = sweep(**slow, client=cluster_client, out=out, progress=False)
+    killer.join()
+    assert table.attrs["summary"]["failed"] == 0 and (table["error"] == "").all()
+    assert min(before) not in set(cluster_client.run(os.getpid).values())  # the nanny started another
+    again = sweep(**slow, executor="serial", progress=False)
+    pd.testing.assert_frame_equal(behaviour(table), behaviour(again))
+
+
+def test_changed_spec_refused_unless_fresh(tmp_path):
+    out = tmp_path / "out"
+    small = {"grid": {"side": [4]}, "seeds": 2, "agents": 50, "steps": 5, "executor": "serial"}
+    small["progress"] = False
+    sweep(**small, out=out)
+    with pytest.raises(SweepFolderError, match=r"spec differs: steps was \[5\], now \[6\]"):
+        sweep(**small | {"steps": 6}, out=out)
+    table = sweep(**small | {"steps": 6}, out=out, fresh=True)
+    assert table.attrs["summary"]["ran"] == 2 and len(list((out / "runs").iterdir())) == 2
+
+
+def test_ctrl_c_keeps_finished_runs_and_a_rerun_computes_only_the_rest(tmp_path, capsys):
+    spec, out = tmp_path / "spec.yaml", tmp_path / "out"
+    # 60 runs of about 30 ms each: Ctrl-C lands while most are still to run
+    spec.write_text("grid: {side: [4, 5], obs_noise: [0.0, 0.2]}\nseeds: 15\nagents: 1000\nsteps: 10\n")
+    command = [sys.executable, "-m", "explorer", "sweep", str(spec), "--out", str(out), "--no-progress"]
+    process = subprocess.Popen(
+        [*command, "--executor", "processes", "--workers", "2"], start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while len(list(out.glob("runs/*.parquet"))) < 2 and process.poll() is None and in_time(deadline):
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
+    stopped = time.monotonic()
+    _, err = process.communicate(timeout=60)
+    assert time.monotonic() - stopped < 15
+    kept = {p.name: p.stat().st_mtime_ns for p in out.glob("runs/*.parquet")}
+    assert process.returncode == 130, err
+    assert f"interrupted after {len(kept)} of 60 runs" in err and "Traceback" not in err
+    assert 2 <= len(kept) < 60
+    document = yaml.safe_load(spec.read_text())
+    resumed = sweep(**document, out=out, executor="serial", progress=False)
+    assert f"{len(kept)} of 60 runs already finished in {out}: skipped" in capsys.readouterr().err
+    assert resumed.attrs["summary"] | {"executor": ""} == {
+        "runs": 60, "ran": 60 - len(kept), "skipped": len(kept), "failed": 0, "executor": "",
+    }  # fmt: skip
+    assert {name: (out / "runs" / name).stat().st_mtime_ns for name in kept} == kept  # none recomputed
+    whole = sweep(**document, executor="serial", progress=False)
+    pd.testing.assert_frame_equal(behaviour(resumed), behaviour(whole))
