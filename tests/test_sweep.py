@@ -85,20 +85,21 @@ def test_a_sharded_population_matches_one_process(cluster_client):
 
 def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on():
     table = sweep(
-        "explorer.sweeps.task:grid_walk", runs=[{"side": 4}, {"side": 1}, {"side": 5}], executor="serial",
-        agents=50, steps=8, progress=False,
+        "explorer.tasks:tmaze", grid={"policy_len": [1, 2]}, agents=[20, 10**9], executor="serial",
+        steps=3, progress=False,
     )  # fmt: skip
     failed = table[table["error"] != ""]
-    assert set(failed["side"]) == {1} and failed["value"].isna().all()
-    assert "ValueError: side must be an int >= 2" in failed["error"].iloc[0]
-    assert table.attrs["summary"]["failed"] == 1
-    assert table[table["side"] != 1]["value"].notna().all()
+    assert set(failed["agents"]) == {10**9} and failed["value"].isna().all()
+    assert failed["error"].iloc[0].startswith("MemoryError: Population(n=1,000,000,000)")
+    assert table.attrs["summary"]["failed"] == 2
+    ok = table[table["agents"] == 20]
+    assert ok["value"].notna().all() and set(ok["policy_len"]) == {1, 2}
 
 
 def test_a_killed_worker_loses_nothing(serial_table, cluster_client, tmp_path):
     before = set(cluster_client.run(os.getpid).values())
     out = tmp_path / "out"
-    slow = SPEC | {"agents": 3000, "steps": 30, "engine": "dense"}  # 0.1-0.3 s a run: the kill lands mid-run
+    slow = SPEC | {"agents": 1500, "steps": 20, "engine": "dense"}  # 0.1-0.3 s a run: the kill lands mid-run
 
     def kill_one_worker():
         while not list((out / "runs").glob("*.parquet")):
@@ -128,8 +129,8 @@ def test_changed_spec_refused_unless_fresh(tmp_path):
 
 def test_ctrl_c_keeps_finished_runs_and_a_rerun_computes_only_the_rest(tmp_path, capsys):
     spec, out = tmp_path / "spec.yaml", tmp_path / "out"
-    # 60 runs of about 30 ms each: Ctrl-C lands while most are still to run
-    spec.write_text("grid: {side: [4, 5], obs_noise: [0.0, 0.2]}\nseeds: 15\nagents: 1000\nsteps: 10\n")
+    # 32 runs of about 30 ms each: Ctrl-C lands while most are still to run
+    spec.write_text("grid: {side: [4, 5], obs_noise: [0.0, 0.2]}\nseeds: 8\nagents: 1000\nsteps: 10\n")
     command = [sys.executable, "-m", "explorer", "sweep", str(spec), "--out", str(out), "--no-progress"]
     process = subprocess.Popen(
         [*command, "--executor", "processes", "--workers", "2"], start_new_session=True,
@@ -144,13 +145,13 @@ def test_ctrl_c_keeps_finished_runs_and_a_rerun_computes_only_the_rest(tmp_path,
     assert time.monotonic() - stopped < 15
     kept = {p.name: p.stat().st_mtime_ns for p in out.glob("runs/*.parquet")}
     assert process.returncode == 130, err
-    assert f"interrupted after {len(kept)} of 60 runs" in err and "Traceback" not in err
-    assert 2 <= len(kept) < 60
+    assert f"interrupted after {len(kept)} of 32 runs" in err and "Traceback" not in err
+    assert 2 <= len(kept) < 32
     document = yaml.safe_load(spec.read_text())
     resumed = sweep(**document, out=out, executor="serial", progress=False)
-    assert f"{len(kept)} of 60 runs already finished in {out}: skipped" in capsys.readouterr().err
+    assert f"{len(kept)} of 32 runs already finished in {out}: skipped" in capsys.readouterr().err
     assert resumed.attrs["summary"] | {"executor": ""} == {
-        "runs": 60, "ran": 60 - len(kept), "skipped": len(kept), "failed": 0, "executor": "",
+        "runs": 32, "ran": 32 - len(kept), "skipped": len(kept), "failed": 0, "executor": "",
     }  # fmt: skip
     assert {name: (out / "runs" / name).stat().st_mtime_ns for name in kept} == kept  # none recomputed
     whole = sweep(**document, executor="serial", progress=False)

@@ -30,6 +30,14 @@ from explorer.sweeps.spec import SpecError, build_spec
         ({"grid": {"side": [5, 5]}}, "the same parameters twice"),
         ({"task": "nowhere.at_all:f", "runs": [{}]}, "cannot import module 'nowhere.at_all'"),
         ({"task": "explorer.sweeps.task:absent", "runs": [{}]}, "has no function 'absent'"),
+        ({"task": "explorer.tasks:tmaze", "grid": {"polcy_len": [2]}}, "grid.polcy_len: unknown parameter"),
+        ({"task": "explorer.tasks:tmaze", "grid": {"policy_len": [0]}}, "grid.policy_len: policy_len must"),
+        (
+            {"task": "explorer.tasks:tmaze", "runs": [{}], "engine": "sparse"},
+            "for task 'explorer.tasks:tmaze'",
+        ),
+        ({"task": "explorer.paths:ROOT", "runs": [{}]}, "has no function 'ROOT'"),
+        ({"task": "explorer.limits:memory_limit", "runs": [{}]}, "must return a task"),
     ],
 )
 def test_bad_specs_are_refused_naming_the_key(kwargs, named):
