@@ -215,6 +215,7 @@ def test_bad_actions_are_refused_and_nothing_moves():
         (np.array([[4, 0], [0, 0]]), ValueError, r"actions\[:, 0\]"),
         (np.array([[0, 1], [0, 0]]), ValueError, r"actions\[:, 1\]"),
         (np.zeros((2, 2)), TypeError, "integers"),
+        ([[0, 0], [0]], TypeError, "actions"),  # ragged
     ):
         with pytest.raises(error, match=message):
             env.step(actions)

@@ -105,7 +105,10 @@ class Environment:
             raise TypeError(
                 "actions must be a plain int array, got a masked array (its mask would be ignored)"
             )
-        array = np.asarray(actions)
+        try:
+            array = np.asarray(actions)
+        except (TypeError, ValueError):  # ragged lists
+            raise TypeError(f"actions must be an int array of shape ({self.n}, {self.n_factors})") from None
         if array.dtype.kind not in "iu":
             raise TypeError(f"actions must be integers, got dtype {array.dtype}")
         if array.ndim == 1 and self.n_factors == 1:
