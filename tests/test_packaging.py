@@ -1,6 +1,10 @@
-"""Packaging: pyproject.toml and environment.yml agree; the README's commands are what CI runs."""
+"""Packaging: pyproject.toml and environment.yml agree; the README's commands are what CI runs; an agent
+needs only the core dependencies, and ``dev`` installs every extra."""
 
+import json
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -14,10 +18,15 @@ def normalized(requirement: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def project() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+
 def pyproject_requirements() -> list[str]:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    extras = project["optional-dependencies"].values()
-    return project["dependencies"] + [r for extra in extras for r in extra]
+    """Every requirement, core and extras, without the extras' references to explorer's own extras."""
+    extras = project()["optional-dependencies"].values()
+    listed = project()["dependencies"] + [r for extra in extras for r in extra]
+    return [r for r in listed if normalized(r) != "explorer"]
 
 
 def pyproject_packages() -> set[str]:
@@ -58,3 +67,78 @@ def test_readme_opens_with_two_commands_and_ci_runs_the_second():
     ci = (ROOT / ".ci" / "run").read_text()
     assert commands[1] in ci.splitlines()
     assert commands[1].endswith("python -m pytest")
+
+
+def test_the_core_is_what_an_agent_needs_and_dev_installs_every_extra():
+    assert {normalized(r) for r in project()["dependencies"]} == {"inferactively-pymdp", "numpy", "psutil"}
+    (psutil,) = [r for r in project()["dependencies"] if normalized(r) == "psutil"]
+    assert "sys_platform != 'linux'" in psutil  # on Linux the memory check reads /proc
+    extras = project()["optional-dependencies"]
+    assert {"measure", "lab", "report", "sweep", "dev"} <= set(extras)
+    (everything,) = [r for r in extras["dev"] if normalized(r) == "explorer"]
+    assert set(re.search(r"\[(.*)\]", everything).group(1).split(",")) == set(extras) - {"dev"}
+    measured = {normalized(r) for r in extras["measure"]}
+    assert {"pandas", "matplotlib", "numba", "asv", "line-profiler", "memory-profiler", "scipy"} <= measured
+
+
+#: In a fresh interpreter where every package of the extras that the core dependencies do not
+#: themselves bring is hidden (``sys.modules[name] = None``): an agent, a Model's agent, a task and
+#: populations on the numpy engines work. Prints what was hidden.
+CORE_ONLY = """
+import json, sys
+hidden = json.loads(sys.argv[1])
+for name in hidden:
+    sys.modules[name] = None
+import explorer
+world = explorer.GridWorld(side=4)
+assert explorer.ExplorerAgent(0, "a", world=world).step(3) in range(5)
+assert explorer.create_agent(1, "b", eager=True).step(0) in range(5)
+model = explorer.build_model(world)
+assert explorer.LazyAgent(model).step([3]) is not None
+population = explorer.Population(world, 10, backend="dense")
+assert population.step([3] * 10).shape == (10,)
+assert explorer.Population(world, 5000).backend == "dense"  # auto, without numba
+model = explorer.tasks.tmaze().model
+assert explorer.Population(model, 4).step([[0, 0, 0]] * 4).shape == (4, 2)
+print(json.dumps(sorted(hidden)))
+"""
+
+
+def core_closure() -> set[str]:
+    """Distributions the core dependencies install, themselves and all they require (this platform)."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    from packaging.requirements import Requirement
+
+    seen, todo = set(), [Requirement(r) for r in project()["dependencies"]]
+    while todo:
+        requirement = todo.pop()
+        name = normalized(requirement.name)
+        if name in seen or (requirement.marker and not requirement.marker.evaluate({"extra": ""})):
+            continue
+        seen.add(name)
+        try:
+            todo += [Requirement(r) for r in requires(requirement.name) or ()]
+        except PackageNotFoundError:
+            continue
+    return seen
+
+
+def test_an_agent_and_a_dense_population_need_only_the_core_dependencies():
+    from importlib.metadata import packages_distributions
+
+    core = core_closure()
+    extras = {normalized(r) for r in pyproject_requirements()} - core
+    hidden = sorted(
+        module
+        for module, distributions in packages_distributions().items()
+        if {normalized(d) for d in distributions} <= extras and module.isidentifier()
+    )
+    assert {"numba", "tqdm", "asv", "line_profiler", "memory_profiler", "jupyterlab", "nbclient"} <= set(
+        hidden
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", CORE_ONLY, json.dumps(hidden)], capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout.splitlines()[-1]) == hidden

@@ -367,3 +367,16 @@ def test_the_sparse_model_holds_the_dense_models_numbers(world):
     np.testing.assert_allclose(sparse.neg_ambiguity, arrays.neg_ambiguity, rtol=1e-14, atol=1e-14)
     assert sparse.emission_count.max() <= 5 and sparse.emitter_count.max() <= 5
     assert not sparse.successors.flags.writeable
+
+
+def test_without_numba_auto_takes_the_dense_engine_and_sparse_says_what_to_install(monkeypatch):
+    from explorer import population
+
+    assert population.resolve_backend("auto", 10_000, 25) == "sparse"  # numba is installed here
+    monkeypatch.setattr(population, "_numba_installed", lambda: False)
+    assert population.resolve_backend("auto", 10_000, 25) == "dense"
+    assert population.resolve_backend("dense", 10_000, 25) == "dense"
+    with pytest.raises(ModuleNotFoundError, match=r"sparse engine needs numba.*pip install numba"):
+        population.resolve_backend("sparse", 10, 25)
+    with pytest.raises(ModuleNotFoundError, match="auto chose it for a world of 400 states"):
+        Population(GridWorld(side=20), 10)

@@ -39,12 +39,35 @@ def resolve_model_backend(backend: str, n: int) -> str:
 
 
 def resolve_backend(backend: str, n: int, n_states: int) -> str:
-    """The engine ``backend`` names for ``n`` agents in a world of ``n_states`` (``auto`` resolved)."""
+    """The engine ``backend`` names for ``n`` agents in a world of ``n_states`` (``auto`` resolved).
+
+    The sparse engine needs numba (an optional dependency): without it ``auto`` takes the dense
+    engine where that can hold the world, and asking for ``sparse`` says what to install.
+    """
+    sparse = backend == "sparse" or (
+        backend == "auto" and (n * n_states >= AUTO_SPARSE_WORK or n_states > AUTO_DENSE_MAX_STATES)
+    )
+    if sparse and not _numba_installed():
+        if backend == "auto" and n_states <= AUTO_DENSE_MAX_STATES:
+            return "dense"
+        chosen = f"auto chose it for a world of {n_states:,} states; " if backend == "auto" else ""
+        raise ModuleNotFoundError(
+            f"the sparse engine needs numba, which is not installed ({chosen}pip install numba, or "
+            "explorer's 'measure' extra), or pass backend='dense'",
+            name="numba",
+        )
     if backend != "auto":
         return backend
-    if n * n_states >= AUTO_SPARSE_WORK or n_states > AUTO_DENSE_MAX_STATES:
-        return "sparse"
-    return "dense"
+    return "sparse" if sparse else "dense"
+
+
+def _numba_installed() -> bool:
+    """Whether numba imports (the sparse engine imports it next anyway)."""
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 class Population:
