@@ -179,6 +179,7 @@ def test_signposts_read_the_sign_unless_guessing_pays():
         (lambda: tasks.tmaze(reward_probs=(1.2, -0.2)), r"reward_probs\[0\]"),
         (lambda: tasks.tmaze(reward_probs=(1.0,)), "reward_probs"),
         (lambda: tasks.signposts(signpost=0), "signpost"),
+        (lambda: tasks.signposts(side=4, goals=(0, 3), start=5, signpost=15, walls=(11, 14)), "signpost=15"),
         (lambda: tasks.signposts(walls=(2,)), "goals"),
         (lambda: tasks.signposts(goals=(0, 0)), "goals"),
         (lambda: tasks.signposts(policy_len=0), "policy_len"),

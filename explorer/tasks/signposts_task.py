@@ -59,6 +59,12 @@ def signposts(
     policy_len = check_int("policy_len", policy_len, low=1)
     worlds = [GridWorld(side, walls, start, goal) for goal in goals]  # checks start and reachability by name
     world, k = worlds[0], len(goals)
+    if (
+        world.distance_to_goal(signpost) is None
+    ):  # moves are symmetric: cut off from a goal is cut off from all
+        raise ValueError(
+            f"signpost={signpost} cannot be reached from start={start}: walls {sorted(walls)} cut it off"
+        )
     from explorer.limits import check_memory
 
     check_memory(
