@@ -21,7 +21,7 @@ from explorer.measure.metadata import machine_metadata
 from explorer.paths import DATA_DIR
 
 #: gate -> the slowdowns injected (1: unchanged code, its failures are false alarms).
-SLOWDOWNS = {"spawn_floor": (1, 2, 3), "population_speedup": (1, 2, 15)}
+SLOWDOWNS = {"spawn_floor": (1, 2, 3), "model_spawn_floor": (1, 2, 3), "population_speedup": (1, 2, 15)}
 
 
 def main() -> None:

@@ -42,7 +42,8 @@ def test_check_budget_names_the_budget_the_figure_and_the_limit():
 
 @pytest.mark.parametrize("name", sorted(budgets.MODULE_STATEMENTS))
 def test_modules_loaded_within_budget(name):
-    check_budget(name, len(budgets.modules_loaded(budgets.MODULE_STATEMENTS[name])))
+    setup = budgets.MODULE_SETUPS.get(name, "")
+    check_budget(name, len(budgets.modules_loaded(budgets.MODULE_STATEMENTS[name], setup=setup)))
 
 
 def test_an_eager_import_in_the_package_init_exceeds_the_import_budget(tmp_path):
@@ -57,6 +58,17 @@ def test_an_eager_import_in_the_lazy_module_exceeds_the_spawn_budget(tmp_path):
     statement = budgets.MODULE_STATEMENTS["modules_lazy_spawn"]
     with pytest.raises(BudgetExceeded):
         check_budget("modules_lazy_spawn", len(budgets.modules_loaded(statement, root=root)))
+
+
+def test_an_eager_import_in_the_model_agents_module_exceeds_its_spawn_budget(tmp_path):
+    root = patched_copy(tmp_path, "pomdp/lazy.py", "import sys", "import json")
+    name = "modules_lazy_model_spawn"
+    loaded = budgets.modules_loaded(
+        budgets.MODULE_STATEMENTS[name], root=root, setup=budgets.MODULE_SETUPS[name]
+    )
+    assert "json" in loaded
+    with pytest.raises(BudgetExceeded):
+        check_budget(name, len(loaded))
 
 
 def test_a_heavy_import_on_the_population_path_exceeds_the_population_budget(tmp_path):
@@ -80,6 +92,27 @@ def test_an_extra_slot_holding_a_list_exceeds_the_lazy_agent_budget():
 
     with pytest.raises(BudgetExceeded):
         check_budget("bytes_per_lazy_agent", budgets.bytes_per_lazy_agent(WithHistory))
+
+
+def test_bytes_per_lazy_model_agent_within_budget_and_2x_of_its_floor():
+    from explorer.measure.floor import ModelFloor
+
+    measured = check_budget("bytes_per_lazy_model_agent", budgets.bytes_per_lazy_model_agent())
+    assert measured <= 2 * budgets.bytes_per_lazy_model_agent(ModelFloor)
+
+
+def test_an_extra_slot_holding_a_list_exceeds_the_lazy_model_agent_budget():
+    from explorer import LazyAgent
+
+    class WithHistory(LazyAgent):
+        __slots__ = ("history",)
+
+        def __init__(self, model):
+            super().__init__(model)
+            self.history = []
+
+    with pytest.raises(BudgetExceeded):
+        check_budget("bytes_per_lazy_model_agent", budgets.bytes_per_lazy_model_agent(WithHistory))
 
 
 def test_bytes_per_population_agent_within_budget():

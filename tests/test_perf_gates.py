@@ -12,6 +12,7 @@ from explorer.measure.gates import (
     POPULATION_SPEEDUP_LIMIT,
     SPAWN_FLOOR_LIMIT,
     decide,
+    model_spawn_floor_gate,
     population_speedup_gate,
     spawn_floor_gate,
 )
@@ -24,6 +25,13 @@ def test_lazy_spawn_within_3x_of_the_floor():
 
 
 @pytest.mark.perf
+def test_lazy_agent_of_any_model_spawns_within_3x_of_its_floor():
+    result = model_spawn_floor_gate()
+    assert not result.failed, result.summary()
+    assert result.name == "LazyAgent spawn / floor spawn"
+
+
+@pytest.mark.perf
 def test_population_at_least_50x_faster_than_lazy_agents_per_agent_step():
     result = population_speedup_gate()
     assert not result.failed, result.summary()
@@ -32,6 +40,13 @@ def test_population_at_least_50x_faster_than_lazy_agents_per_agent_step():
 @pytest.mark.perf
 def test_spawn_gate_fails_a_lazy_spawn_made_4x_slower():
     result = spawn_floor_gate(slowdown=4)
+    assert result.failed, result.summary()
+    assert result.ratio > SPAWN_FLOOR_LIMIT
+
+
+@pytest.mark.perf
+def test_model_spawn_gate_fails_a_lazy_agent_spawn_made_4x_slower():
+    result = model_spawn_floor_gate(slowdown=4)
     assert result.failed, result.summary()
     assert result.ratio > SPAWN_FLOOR_LIMIT
 

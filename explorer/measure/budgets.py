@@ -43,6 +43,13 @@ BUDGETS: dict[str, Budget] = {
         Budget("modules_import_explorer", 3, "modules", 1, "modules `import explorer` loads"),
         Budget("modules_lazy_spawn", 6, "modules", 4, "modules `import explorer` + one lazy spawn load"),
         Budget(
+            "modules_lazy_model_spawn",
+            2,
+            "modules",
+            1,
+            "modules one LazyAgent(model) spawn loads, the model built (numpy loaded) before",
+        ),
+        Budget(
             "modules_population_step",
             165,
             "modules",
@@ -50,6 +57,13 @@ BUDGETS: dict[str, Budget] = {
             "modules `import explorer` + a numpy Population of 10 stepped once load (numpy's included)",
         ),
         Budget("bytes_per_lazy_agent", 110, "B", 104.1, "tracemalloc slope of spawned lazy agents"),
+        Budget(
+            "bytes_per_lazy_model_agent",
+            64,
+            "B",
+            56.1,
+            "tracemalloc slope of spawned LazyAgent(model) agents",
+        ),
         Budget(
             "bytes_per_population_agent",
             280,
@@ -59,7 +73,7 @@ BUDGETS: dict[str, Budget] = {
         ),
         # 31,403 B before the model was an explorer.Model: it now also holds the policies and their prior E
         # (336 B, shared by every legacy agent of the world instead of built by each)
-        Budget("bytes_per_world_model", 32_500, "B", 31_899, "tracemalloc bytes of build_model(GridWorld())"),
+        Budget("bytes_per_world_model", 32_500, "B", 31_914, "tracemalloc bytes of build_model(GridWorld())"),
         Budget(
             "population_step_calls_per_agent",
             0.75,
@@ -85,17 +99,23 @@ BUDGETS: dict[str, Budget] = {
 MODULE_STATEMENTS = {
     "modules_import_explorer": "import explorer",
     "modules_lazy_spawn": "import explorer\nexplorer.ExplorerAgent(1, 'a')",
+    "modules_lazy_model_spawn": "explorer.LazyAgent(model)",
     "modules_population_step": (
         "import explorer\n"
         "population = explorer.Population(explorer.GridWorld(), 10)\n"
         "population.step([0] * 10)"
     ),
 }
+#: What runs before a budget's statement, its modules not counted (by budget name; none if absent).
+MODULE_SETUPS = {
+    "modules_lazy_model_spawn": "import explorer\nmodel = explorer.build_model(explorer.GridWorld())"
+}
 #: The pymdp legacy ``Agent`` methods one agent step calls, each budgeted once.
 PYMDP_STEP_METHODS = ("infer_states", "infer_policies", "sample_action")
 
 _MODULES_CHILD = """\
 import sys
+{setup}
 _before = set(sys.modules)
 {statement}
 _loaded = sorted(set(sys.modules) - _before)
@@ -118,12 +138,13 @@ def check_budget(name: str, measured: float) -> float:
     return measured
 
 
-def modules_loaded(statement: str, *, root: Path = ROOT) -> list[str]:
-    """Modules a fresh interpreter started in ``root`` loads running ``statement`` (beyond ``pass``).
+def modules_loaded(statement: str, *, root: Path = ROOT, setup: str = "") -> list[str]:
+    """Modules a fresh interpreter started in ``root`` loads running ``statement`` (beyond ``pass``)
+    after ``setup`` (whose modules are not counted).
 
     ``root`` is the checkout whose ``explorer`` is imported (a patched copy, in the budget's tests).
     """
-    code = _MODULES_CHILD.format(statement=statement)
+    code = _MODULES_CHILD.format(setup=setup, statement=statement)
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120, check=False
     )
@@ -159,6 +180,17 @@ def bytes_per_lazy_agent(agent_class: type | None = None) -> float:
     cls = ExplorerAgent if agent_class is None else agent_class
     world = GridWorld()
     return traced_bytes_slope(lambda n: [cls(i, "agent", world) for i in range(n)])
+
+
+def bytes_per_lazy_model_agent(agent_class: type | None = None) -> float:
+    """tracemalloc bytes per spawned ``LazyAgent(model)`` (slope over N) on the default world's model."""
+    from explorer.model import build_model
+    from explorer.pomdp.lazy import LazyAgent
+    from explorer.world import GridWorld
+
+    cls = LazyAgent if agent_class is None else agent_class
+    model = build_model(GridWorld())
+    return traced_bytes_slope(lambda n: [cls(model) for _ in range(n)])
 
 
 def bytes_per_population_agent(population_class: type | None = None) -> float:
@@ -297,8 +329,9 @@ def measure_all() -> dict[str, float]:
     """Every budgeted quantity measured now, by budget name (about 10 s: fresh interpreters, pymdp)."""
     figures: dict[str, float] = {}
     for name, statement in MODULE_STATEMENTS.items():
-        figures[name] = len(modules_loaded(statement))
+        figures[name] = len(modules_loaded(statement, setup=MODULE_SETUPS.get(name, "")))
     figures["bytes_per_lazy_agent"] = bytes_per_lazy_agent()
+    figures["bytes_per_lazy_model_agent"] = bytes_per_lazy_model_agent()
     figures["bytes_per_population_agent"] = bytes_per_population_agent()
     figures["bytes_per_world_model"] = bytes_per_world_model()
     calls, blocks = population_step_growth()

@@ -13,3 +13,13 @@ class Floor:
         self.agent_id = agent_id
         self.name = name
         self.world = world
+
+
+class ModelFloor:
+    """Stores ``model`` and an empty slot, as :class:`explorer.LazyAgent` does: the floor of its spawn."""
+
+    __slots__ = ("model", "_pymdp")
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self._pymdp = None

@@ -2,7 +2,8 @@
 
 Each gate times two variants interleaved (A, B, A, B ...) with many short repeats, and fails only
 when a one-sided Mann-Whitney U test says the ratio is significantly worse than a generous limit
-(MEASURING.md rules 13-14): lazy spawn within 3x of the floor (today about 1.3x), the population at
+(MEASURING.md rules 13-14): lazy spawn within 3x of the floor (today about 1.3x; ``LazyAgent(model)``
+and its own floor likewise), the population at
 least 50x faster per agent-step than lazy agents (today about 450x). ``gate_rates`` runs a gate
 many times, optionally with a known slowdown injected, to measure its false-alarm and detection rates.
 """
@@ -119,6 +120,21 @@ def spawn_floor_gate(
     The workers are asked in turn (order alternating), so both see the same machine load.
     ``slowdown`` > 1 makes the lazy worker spawn that many times per timing (an injected regression).
     """
+    return _spawn_gate("lazy", "floor", "lazy spawn / floor spawn", n, repeats, limit, slowdown)
+
+
+def model_spawn_floor_gate(
+    n: int = 1000, repeats: int = 60, *, limit: float = SPAWN_FLOOR_LIMIT, slowdown: int = 1
+) -> GateResult:
+    """``LazyAgent(model)`` spawn / its floor's (a bare object with its two slots), as the grid's gate."""
+    return _spawn_gate(
+        "lazy_model", "floor_model", "LazyAgent spawn / floor spawn", n, repeats, limit, slowdown
+    )
+
+
+def _spawn_gate(
+    lazy: str, floor: str, title: str, n: object, repeats: object, limit: float, slowdown: object
+) -> GateResult:
     from explorer.measure.timing import SpawnWorker
     from explorer.world import GridWorld
 
@@ -127,8 +143,8 @@ def spawn_floor_gate(
     slowdown = check_int("slowdown", slowdown, low=1)
     workers = {}
     try:
-        workers["lazy"] = SpawnWorker("lazy", repr(GridWorld()), repeat=slowdown)
-        workers["floor"] = SpawnWorker("floor", repr(GridWorld()))
+        workers["lazy"] = SpawnWorker(lazy, repr(GridWorld()), repeat=slowdown)
+        workers["floor"] = SpawnWorker(floor, repr(GridWorld()))
         for worker in workers.values():
             if worker.error:
                 raise RuntimeError(f"{worker.variant} worker failed: {worker.error}")
@@ -140,7 +156,7 @@ def spawn_floor_gate(
         for worker in workers.values():
             worker.close()
     return decide(
-        "lazy spawn / floor spawn",
+        title,
         times["lazy"],
         times["floor"],
         limit=limit,
@@ -216,6 +232,7 @@ def population_speedup_gate(
 #: The gates by name, for ``gate_rates`` and the rate-measuring script.
 GATES: dict[str, Callable[..., GateResult]] = {
     "spawn_floor": spawn_floor_gate,
+    "model_spawn_floor": model_spawn_floor_gate,
     "population_speedup": population_speedup_gate,
 }
 

@@ -122,6 +122,58 @@ register_variant(
 )
 
 
+def model_agents_of(load_class: Callable[[], type]) -> Callable[[int, GridWorld], list]:
+    """A spawn function building ``n`` instances ``cls(model)`` on the world's ``explorer.Model``."""
+
+    def spawn(n: int, world: GridWorld) -> list:
+        from explorer.model import build_model
+
+        cls, model = load_class(), build_model(world)  # resolved before the loop: it times the constructor
+        return [cls(model) for _ in range(n)]
+
+    return spawn
+
+
+def _lazy_model_class() -> type:
+    from explorer.pomdp.lazy import LazyAgent
+
+    return LazyAgent
+
+
+def _model_floor_class() -> type:
+    from explorer.measure.floor import ModelFloor
+
+    return ModelFloor
+
+
+#: A cold statement binding ``Agent(agent_id, name, world)`` to a LazyAgent on the world's model.
+_LAZY_MODEL_COLD = (
+    "from explorer import GridWorld, LazyAgent, build_model\n"
+    "def Agent(agent_id, name, world):\n"
+    "    return LazyAgent(build_model(world or GridWorld()))"
+)
+register_variant(
+    Variant(
+        "lazy_model",
+        model_agents_of(_lazy_model_class),
+        step_each,
+        _LAZY_MODEL_COLD,
+        "LazyAgent(model): stores the model at spawn, builds pymdp's Agent at its first step",
+    )
+)
+register_variant(
+    Variant(
+        "floor_model",
+        model_agents_of(_model_floor_class),
+        None,
+        "from explorer.measure.floor import ModelFloor\n"
+        "def Agent(agent_id, name, world):\n"
+        "    return ModelFloor(world)",
+        "bare __slots__ object with LazyAgent's two fields (its physical floor)",
+    )
+)
+
+
 def _spawn_population(n: int, world: GridWorld) -> object:
     from explorer.population import Population
 
