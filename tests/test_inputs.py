@@ -9,7 +9,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from explorer import ExplorerAgent, GridWorld, Model, Population, create_agent, run_episode
+from explorer import (
+    EagerAgent,
+    ExplorerAgent,
+    GridWorld,
+    LazyAgent,
+    Model,
+    Population,
+    create_agent,
+    run_episode,
+)
 from explorer.__main__ import main
 from explorer.demo import spawn_comparison
 from explorer.limits import using_memory_limit
@@ -221,3 +230,93 @@ def test_fuzz_model_population_step_changes_nothing_when_it_refuses(observations
         assert MODEL_POPULATION._rng.bit_generator.state == state
     else:
         assert actions.shape == (2, 1) and actions.min() >= 0 and actions.max() < 3
+
+
+# --- fuzz: explorer.Model and the agents of any model ------------------------------------------
+
+#: Every keyword Model takes: a refusal's message starts with one of them (or "Model(" for memory).
+MODEL_ARGUMENTS = (
+    "A", "B", "C", "D", "E", "policy_len", "control_fac_idx", "policies", "gamma", "alpha", "use_utility",
+    "use_states_info_gain", "action_selection", "inference_params", "pA", "pB", "pD", "use_param_info_gain",
+    "sophisticated", "inference_algo", "A_factor_list", "B_factor_list", "sampling_mode",
+)  # fmt: skip
+#: A valid model to perturb one keyword at a time: one factor of 3 states and 3 controls, two modalities.
+VALID = {
+    "A": [np.eye(3), np.full((2, 3), 0.5)],
+    "B": np.stack([np.roll(np.eye(3), k, axis=0) for k in range(3)], axis=2),
+    "C": [np.arange(3.0), np.zeros(2)],
+    "D": [np.ones(3) / 3],
+    "E": np.ones(3),
+}
+NUMBERS = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-2, 3))
+ARRAYS = st.one_of(
+    hnp.arrays(
+        st.sampled_from([np.float64, np.int64, np.bool_, np.complex128, np.float16, object]),
+        hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=4),
+        elements=st.integers(0, 1),
+    ),
+    hnp.arrays(np.float64, st.sampled_from([(3, 3), (2, 3), (3, 3, 3), (3,), (3, 3, 1)]), elements=NUMBERS),
+    st.lists(hnp.arrays(np.float64, st.sampled_from([(3, 3), (2, 3), (3,)]), elements=NUMBERS), max_size=3),
+)
+PERTURBED = st.fixed_dictionaries(
+    {},
+    optional={name: st.one_of(ANYTHING, ARRAYS) for name in MODEL_ARGUMENTS},
+)
+
+
+def refused_naming_an_argument(call, names):
+    """Run ``call``; a refusal must be an expected type whose message starts with an argument's name."""
+    try:
+        with using_memory_limit("16MiB"):
+            return call()
+    except EXPECTED as error:
+        message = str(error)
+        starts = [
+            n for n in names if message.startswith(n) and message[len(n) : len(n) + 1] in ("[", " ", "=")
+        ]
+        assert starts or (isinstance(error, MemoryError) and message.startswith("Model(")), message
+        return None
+
+
+@FUZZ
+@given(PERTURBED)
+def test_fuzz_model(changes):
+    model = refused_naming_an_argument(lambda: Model(**(VALID | changes)), MODEL_ARGUMENTS)
+    if model is not None:
+        assert all(not a.flags.writeable for a in (*model.A, *model.B, *model.C, *model.D, model.E))
+        assert model.policies.shape == (model.n_policies, model.policy_len, model.n_factors)
+
+
+@FUZZ
+@given(ANYTHING)
+def test_fuzz_model_agents(model):
+    refused_by_name(lambda: LazyAgent(model), ["model"])
+    refused_by_name(lambda: EagerAgent(model), ["model"])
+
+
+LAZY = LazyAgent(SMALL_MODEL)
+LAZY.step((0, 1))
+EAGER = EagerAgent(Model(**(VALID | {"E": np.ones(9)}), policy_len=2))
+
+
+@FUZZ
+@given(
+    st.one_of(
+        ANYTHING,
+        hnp.arrays(
+            st.sampled_from([np.int64, np.uint8, np.float64, np.bool_]),
+            st.sampled_from([(2,), (1,), (3,), (2, 1)]),
+        ),
+        st.lists(st.integers(-2, 4), max_size=3),
+        st.tuples(st.integers(-1, 3), st.integers(-1, 2)),
+    )
+)
+def test_fuzz_model_agent_step_changes_nothing_when_it_refuses(observation):
+    for agent in (LAZY, EAGER):
+        beliefs, q_pi = agent.beliefs, agent.policy_posterior
+        action = refused_by_name(lambda agent=agent: agent.step(observation), ["observation"])
+        if action is None:
+            assert all(np.array_equal(a, b) for a, b in zip(agent.beliefs, beliefs, strict=True))
+            assert np.array_equal(agent.policy_posterior, q_pi)
+        else:
+            assert len(action) == 1 and 0 <= action[0] < 3 and type(action[0]) is int

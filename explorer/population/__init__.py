@@ -217,7 +217,7 @@ def _check_model_observations(observations: object, n: int, n_obs: tuple[int, ..
             f"observations must be a plain int array of shape {shape}, got a masked array "
             "(its mask would be ignored)"
         )
-    array = observations if isinstance(observations, np.ndarray) else np.asarray(observations)
+    array = observations if isinstance(observations, np.ndarray) else _as_array(observations, shape)
     if array.dtype.kind not in "iu":
         raise TypeError(
             f"observations must be integers (an int array of shape {shape}, one row per agent and "
@@ -245,7 +245,7 @@ def _check_observations(observations: object, n: int, n_obs: int) -> np.ndarray:
             f"observations must be a plain int array of shape ({n},), got a masked array "
             "(its mask would be ignored)"
         )
-    array = observations if isinstance(observations, np.ndarray) else np.asarray(observations)
+    array = observations if isinstance(observations, np.ndarray) else _as_array(observations, (n,))
     if array.dtype.kind not in "iu":
         raise TypeError(
             f"observations must be integers (an int array of shape ({n},)), got dtype {array.dtype}"
@@ -260,3 +260,12 @@ def _check_observations(observations: object, n: int, n_obs: int) -> np.ndarray:
             f"({bad.size} out of range)"
         )
     return array.astype(np.intp, copy=False)
+
+
+def _as_array(observations: object, shape: tuple[int, ...]) -> np.ndarray:
+    try:
+        return np.asarray(observations)
+    except (ValueError, TypeError) as error:  # ragged nested lists
+        raise ValueError(
+            f"observations must be an int array of shape {shape}, got {observations!r:.80} ({error})"
+        ) from None
