@@ -42,3 +42,12 @@ def test_each_command_uses_the_venv_and_parses(command):
 def test_no_unexplained_jargon():
     for phrase in ("the seed project", "the issue's targets", "the issue's"):
         assert phrase not in README
+
+
+def test_the_own_model_example_runs_as_written():
+    section = README.split("### Your own model", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, flags=re.S).group(1)
+    namespace = {"explorer": __import__("explorer")}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert namespace["actions"].shape == (1000, 2)
+    assert len(namespace["agent"].beliefs) == 2 and len(namespace["action"]) == 2
