@@ -17,6 +17,13 @@ BENCH_METRICS = (
     "step_time",
     "monitor_overhead",
     "population_throughput",
+    "throughput_table",
+)
+
+#: ``--model``'s help, shared by bench, compare and report.
+MODEL_HELP = (
+    "measure agents of your own explorer.Model: a function of no arguments returning it, as "
+    "package.module:function, imported from the current directory or an installed package"
 )
 
 
@@ -43,6 +50,7 @@ METRIC_HELP = {
     "step_time": "one warm step, steady state (and from it the cost of K steps)",
     "monitor_overhead": "the lifecycle hooks, disabled, against a hook-free copy",
     "population_throughput": "agent-steps/s of the population's engines side by side (sparse, dense, jax)",
+    "throughput_table": "agent-steps/s and bytes per agent, every engine x task x n (quick: T-maze)",
 }
 
 
@@ -91,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"run only METRIC (repeatable); one of: {', '.join(BENCH_METRICS)}",
     )
     bench.add_argument("--no-progress", action="store_true", help="no progress bar")
+    bench.add_argument("--model", metavar="MODULE:FUNCTION", default=None, help=MODEL_HELP)
     bench.set_defaults(run=_run_bench)
 
     compare = commands.add_parser(
@@ -234,7 +243,28 @@ def main(argv: list[str] | None = None) -> int:
 def _run_bench(args: argparse.Namespace) -> int:
     from explorer.measure.bench import run_bench
 
+    if args.model is not None and not checked_model(args.model, "bench"):
+        return 2
     return run_bench(args)
+
+
+def checked_model(path: str, command: str) -> bool:
+    """Whether ``--model path`` builds a Model; if not, says why on stderr (the factory's traceback once)."""
+    import traceback
+
+    from explorer.measure.factories import FactoryFailed, FactoryNotFound, build
+
+    try:
+        build(path)
+    except FactoryNotFound as error:
+        print(f"{command}: --model: {error}", file=sys.stderr)
+        return False
+    except FactoryFailed as error:
+        cause = error.__cause__
+        traceback.print_exception(type(cause), cause, cause.__traceback__, file=sys.stderr)
+        print(f"{command}: --model: {error}", file=sys.stderr)
+        return False
+    return True
 
 
 def _run_demo(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from explorer.files import check_output_file
 from explorer.measure.comparison import TABLE_WIDTH, render
+from explorer.measure.factories import name_of
 from explorer.measure.results import save_results
 from explorer.measure.suite import run_suite
 from explorer.paths import RESULTS_DIR
@@ -32,20 +33,22 @@ def run_bench(args: argparse.Namespace) -> int:
     """
     profile = "quick" if args.quick else "full"
     only = tuple(dict.fromkeys(args.only)) if args.only else None  # --only M --only M measures M once
+    model = getattr(args, "model", None)
+    stem = f"bench_{profile}" + (f"_{name_of(model)}" if model else "")
     try:
         json_path, csv_path = check_outputs(
-            args.json or RESULTS_DIR / f"bench_{profile}.json",
-            args.csv or RESULTS_DIR / f"bench_{profile}.csv",
+            args.json or RESULTS_DIR / f"{stem}.json", args.csv or RESULTS_DIR / f"{stem}.csv"
         )
     except ValueError as error:
         print(f"bench: {error}", file=sys.stderr)
         return 2
-    results = run_suite(profile, only=only, progress=not args.no_progress)
+    results = run_suite(profile, only=only, progress=not args.no_progress, model=model)
     meta = results.attrs
     commit = (meta["git_commit"] or "no git checkout")[:10] + (" (dirty)" if meta.get("git_dirty") else "")
     print(
         textwrap.fill(
-            f"explorer bench ({profile}): {meta['duration_s']:.1f} s on {meta['cpu_count']} x "
+            f"explorer bench ({profile}{', model ' + model if model else ''}): "
+            f"{meta['duration_s']:.1f} s on {meta['cpu_count']} x "
             f"{meta['cpu_model']}, Python {meta['python']}, pymdp {meta['pymdp']}, commit {commit}",
             TABLE_WIDTH,
         )

@@ -92,12 +92,22 @@ class ChildRun:
         return iter((self.data, self.exited_s, self.stderr))
 
 
-def run_child(code: str, *, timeout: float = 300.0, args: tuple[str, ...] = ()) -> ChildRun:
-    """Run ``code`` in a fresh interpreter (``sys.executable``), timing it from outside."""
+def run_child(
+    code: str, *, timeout: float = 300.0, args: tuple[str, ...] = (), env: dict[str, str] | None = None
+) -> ChildRun:
+    """Run ``code`` in a fresh interpreter (``sys.executable``), timing it from outside.
+
+    ``env`` replaces the child's environment (None: this process's), e.g. to find a researcher's module.
+    """
     with tempfile.TemporaryFile(mode="w+") as err:  # a file, not a pipe: a chatty stderr cannot block
         start = time.perf_counter()
         process = subprocess.Popen(
-            [sys.executable, *args, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True
+            [sys.executable, *args, "-c", code],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+            env=env,
         )
         timer = threading.Timer(timeout, process.kill)
         timer.start()
@@ -124,22 +134,36 @@ def run_child(code: str, *, timeout: float = 300.0, args: tuple[str, ...] = ()) 
 
 
 def first_action_code(
-    cold_import: str, *, can_step: bool, observation: int = 0, rss_agents: int = 0, rss_built_agents: int = 0
+    cold_import: str,
+    *,
+    can_step: bool,
+    observation: int | tuple[int, ...] = 0,
+    rss_agents: int = 0,
+    rss_built_agents: int = 0,
 ) -> str:
-    """The child program timing import + spawn + first step of the agent ``cold_import`` binds."""
+    """The child program timing import + spawn + first step of the agent ``cold_import`` binds
+    (``observation``: a grid cell, or one outcome per modality of a Model)."""
+    observation = _observation_text(observation)
     return FIRST_ACTION_CHILD.format(
         cold_import=cold_import,
         first_step=f"agent.step({observation})" if can_step else "None",
         rss_agents=int(rss_agents),
         rss_built_agents=int(rss_built_agents),
         can_step=bool(can_step),
-        observation=int(observation),
+        observation=observation,
     )
 
 
-def warmup_code(cold_imports: list[tuple[str, bool]]) -> str:
+def warmup_code(cold_imports: list[tuple[str, bool]], observation: int | tuple[int, ...] = 0) -> str:
     """One child that imports (and steps) every variant once: compiles their .pyc files, discarded."""
     lines = []
+    step = f"agent.step({_observation_text(observation)})"
     for cold_import, can_step in cold_imports:
-        lines += [cold_import, "agent = Agent(0, 'agent', None)"] + (["agent.step(0)"] if can_step else [])
+        lines += [cold_import, "agent = Agent(0, 'agent', None)"] + ([step] if can_step else [])
     return "\n".join([*lines, "print('{}')"])
+
+
+def _observation_text(observation: int | tuple[int, ...]) -> str:
+    if isinstance(observation, tuple):
+        return repr(tuple(int(o) for o in observation))
+    return repr(int(observation))

@@ -12,6 +12,7 @@ from explorer.measure.memory import rss_rows, rss_spawn_count
 from explorer.measure.metadata import machine_metadata
 from explorer.measure.stats import error_text, failed, frame, rotated, summarize
 from explorer.measure.variants import check_variants, get_variant
+from explorer.world import GridWorld
 
 STAGES = ("import", "spawn", "first_step", "total")
 
@@ -23,6 +24,7 @@ def first_action_time(
     observation: int = 23,
     rss_agents: int = 0,
     rss_built_agents: int = 0,
+    world: object = None,
 ) -> pd.DataFrame:
     """Seconds from a fresh interpreter to its first action, per variant, beside the bare interpreter.
 
@@ -36,7 +38,20 @@ def first_action_time(
     ``rss_agents`` > 0 the same processes also give ``memory_per_agent`` RSS rows.
     The default ``observation`` (23, beside the default world's goal) has one best action, so every
     variant must choose it without seeding numpy's RNG (which would import numpy outside the timing).
+    ``world`` is a grid world (default: today's), or a Model's factory (a function of no arguments, or
+    its ``package.module:function`` path) that each fresh process calls (timed in ``import``): agents are
+    then ``LazyAgent`` / ``EagerAgent`` of that model, observing outcome 0 of every modality first.
     """
+    from explorer.measure.factories import child_environment
+    from explorer.measure.subjects import subject
+    from explorer.measure.variants import cold_import_of
+
+    measured = subject(world)
+    if measured.is_model:
+        observation = measured.observation()
+    elif measured.agents_of != GridWorld():
+        raise ValueError(f"first_action_time measures today's default world in its children, got {world!r}")
+    environment = child_environment(measured.path) if measured.path else None
     variants = check_variants(variants)
     repeats = check_int("repeats", repeats, low=1)
     warmup = check_int("warmup", warmup, low=0)
@@ -48,7 +63,7 @@ def first_action_time(
     for name in run:
         variant = get_variant(name)
         codes[name] = first_action_code(
-            variant.cold_import,
+            cold_import_of(name, measured),
             can_step=variant.step is not None,
             observation=observation,
             rss_agents=rss_spawn_count(name, rss_agents, rss_built_agents),
@@ -57,22 +72,24 @@ def first_action_time(
     children: dict[str, list[dict]] = {name: [] for name in codes}
     walls: dict[str, list[float]] = {name: [] for name in codes}
     errors: dict[str, str] = {}
-    warm = warmup_code([(get_variant(v).cold_import, get_variant(v).step is not None) for v in run])
+    warm = warmup_code(
+        [(cold_import_of(v, measured), get_variant(v).step is not None) for v in run], observation
+    )
     for _ in range(warmup):
         with contextlib.suppress(ChildFailed, ValueError):  # each variant's own child records errors
-            run_child(warm)
+            run_child(warm, env=environment)
     for repeat in range(repeats):
         for name in rotated(tuple(codes), repeat):
             if name in errors:
                 continue
             try:
-                child = run_child(codes[name])
+                child = run_child(codes[name], env=environment)
             except (ChildFailed, ValueError) as exc:
                 errors[name] = error_text(exc)
                 continue
             children[name].append(child.data)
             walls[name].append(child.reported_s)
-    actions = {name: sorted({child["action"] for child in children[name]}) for name in stepping}
+    actions = {name: sorted({_hashable(child["action"]) for child in children[name]}) for name in stepping}
     differ = len({a for chosen in actions.values() for a in chosen}) > 1
     action_error = f"first actions differ between variants or runs: {actions}" if differ else ""
     rows = []
@@ -112,3 +129,8 @@ def first_action_time(
             errors={name: errors[name] for name in run if name in errors},
         )
     return frame(rows, machine_metadata())
+
+
+def _hashable(action: object) -> object:
+    """An action as JSON gave it back: a Model's (a list, one per factor) as a tuple."""
+    return tuple(action) if isinstance(action, list) else action

@@ -37,7 +37,7 @@ def memory_per_agent(
     rss_agents: int = 0,
     rss_built_agents: int = 0,
     rss_repeats: int = 5,
-    world: GridWorld | None = None,
+    world: object = None,
 ) -> pd.DataFrame:
     """Bytes per agent: the tracemalloc slope of bytes = a + b·N (b is reported), and optionally RSS.
 
@@ -45,14 +45,19 @@ def memory_per_agent(
     are fitted over ``built_ns``, the others over ``ns``. ``stage`` is ``spawned`` or
     ``after_first_step``; ``method`` ``tracemalloc_slope`` (Python allocations, numpy's included)
     or ``rss_delta`` (resident memory of a fresh process, over ``rss_agents`` agents, ``rss_built_agents``
-    of them stepped once). ``note`` gives the N fitted and the median intercept.
+    of them stepped once). ``note`` gives the N fitted and the median intercept. ``world`` is a grid
+    world (default: today's), or any Model (agents ``LazyAgent`` / ``EagerAgent``, stepped on outcome 0
+    of every modality), or its factory (RSS children rebuild the model from the factory's path).
     """
+    from explorer.measure.subjects import subject
+
+    measured = subject(world)
     ns = check_sizes("ns", ns)
     built_ns = check_sizes("built_ns", built_ns)
     repeats = check_int("repeats", repeats, low=1)
     variants = check_variants(variants)
     after_first_step = check_variants(after_first_step) if after_first_step else ()
-    world = GridWorld() if world is None else world
+    world, observation = measured.agents_of, measured.observation()
     cases = [(v, SPAWNED) for v in variants]
     cases += [(v, AFTER_FIRST_STEP) for v in variants if v in after_first_step]
     slopes: dict[tuple[str, str], list[float]] = {case: [] for case in cases}
@@ -60,7 +65,7 @@ def memory_per_agent(
     errors: dict[tuple[str, str], str] = {}
     for case in cases:  # warm-up: imports, the model cache, pymdp's first build
         try:
-            _traced_bytes(*case, 2, world, trace=False)
+            _traced_bytes(*case, 2, world, trace=False, observation=observation)
         except Exception as exc:
             errors[case] = error_text(exc)
     with frozen_heap():
@@ -70,7 +75,7 @@ def memory_per_agent(
                     continue
                 sizes = built_ns if _builds(*case) else ns
                 try:
-                    weights = [_traced_bytes(*case, n, world) for n in sizes]
+                    weights = [_traced_bytes(*case, n, world, observation=observation) for n in sizes]
                     slope, intercept = np.polyfit(np.array(sizes, float), np.array(weights, float), 1)
                 except Exception as exc:
                     errors[case] = error_text(exc)
@@ -90,7 +95,11 @@ def memory_per_agent(
             rows.append(summarize(slopes[case], **common, note=note))
     if rss_agents:
         rows += rss_rows(
-            variants, rss_agents=rss_agents, rss_built_agents=rss_built_agents, repeats=rss_repeats
+            variants,
+            rss_agents=rss_agents,
+            rss_built_agents=rss_built_agents,
+            repeats=rss_repeats,
+            world=world if measured.path is None else measured.path,
         )
     return frame(rows, machine_metadata())
 
@@ -103,32 +112,41 @@ def rss_rows(
     repeats: int,
     children: dict[str, list[dict]] | None = None,
     errors: dict[str, str] | None = None,
+    world: object = None,
 ) -> list[dict]:
     """RSS bytes per agent, rows for each variant, from fresh processes (run here unless given).
 
     Each child imports the variant, spawns ``rss_agents`` agents and reads RSS before and after;
-    a variant that can step also steps ``rss_built_agents`` of them and reads RSS again.
+    a variant that can step also steps ``rss_built_agents`` of them and reads RSS again. ``world``: as
+    :func:`memory_per_agent`'s (a Model by its factory, which each child calls).
     """
+    from explorer.measure.factories import child_environment
+    from explorer.measure.subjects import subject
+    from explorer.measure.variants import cold_import_of
+
     variants = check_variants(variants)
     rss_agents = check_int("rss_agents", rss_agents, low=1)
     rss_built_agents = check_int("rss_built_agents", rss_built_agents, low=0)
     repeats = check_int("repeats", repeats, low=1)
     if children is None:
+        measured = subject(world)
+        environment = child_environment(measured.path) if measured.path else None
         children, errors = {v: [] for v in variants}, {}
         for repeat in range(repeats):
             for name in rotated(variants, repeat):
                 if name in errors:
                     continue
                 variant = get_variant(name)
-                code = first_action_code(
-                    variant.cold_import,
-                    can_step=variant.step is not None,
-                    rss_agents=rss_spawn_count(name, rss_agents, rss_built_agents),
-                    rss_built_agents=rss_built_agents,
-                )
                 try:
-                    children[name].append(run_child(code).data)
-                except (ChildFailed, ValueError) as exc:
+                    code = first_action_code(
+                        cold_import_of(name, measured),
+                        can_step=variant.step is not None,
+                        observation=measured.observation(),
+                        rss_agents=rss_spawn_count(name, rss_agents, rss_built_agents),
+                        rss_built_agents=rss_built_agents,
+                    )
+                    children[name].append(run_child(code, env=environment).data)
+                except (ChildFailed, ValueError, TypeError) as exc:
                     errors[name] = error_text(exc)
     errors = errors or {}
     rows = []
@@ -156,7 +174,9 @@ def _builds(name: str, stage: str) -> bool:
     return name == "eager" or stage == AFTER_FIRST_STEP
 
 
-def _traced_bytes(name: str, stage: str, n: int, world: GridWorld, *, trace: bool = True) -> float:
+def _traced_bytes(
+    name: str, stage: str, n: int, world: GridWorld, *, trace: bool = True, observation: object = 0
+) -> float:
     """Bytes tracemalloc sees still allocated after spawning ``n`` agents (and stepping each once)."""
     variant = get_variant(name)
     if stage == AFTER_FIRST_STEP and variant.step is None:
@@ -168,7 +188,7 @@ def _traced_bytes(name: str, stage: str, n: int, world: GridWorld, *, trace: boo
         before = tracemalloc.get_traced_memory()[0]
         agents = variant.spawn(n, world)
         if stage == AFTER_FIRST_STEP:
-            variant.step(agents, 0)
+            variant.step(agents, observation)
         gc.collect()
         after = tracemalloc.get_traced_memory()[0]
     finally:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pandas as pd
 
 from explorer.checks import check_int, check_sizes
+from explorer.measure.factories import child_environment
 from explorer.measure.metadata import machine_metadata
 from explorer.measure.stats import error_text, failed, frame, rotated, summarize
+from explorer.measure.subjects import Subject
 from explorer.measure.timing import SpawnWorker, frozen_heap, time_spawn
 from explorer.measure.variants import check_variants, get_variant
-from explorer.world import GridWorld
 
 METHOD = "perf_counter_ns, gc disabled"
 STAGE = "constructor"
@@ -21,7 +22,7 @@ def spawn_time(
     repeats: int = 5,
     variants: tuple[str, ...] = ("eager", "lazy", "floor"),
     max_n: dict[str, int] | None = None,
-    world: GridWorld | None = None,
+    world: object = None,
     isolate: bool = True,
 ) -> pd.DataFrame:
     """Seconds per agent to construct ``n`` agents in a list, for each ``n`` and variant.
@@ -32,21 +33,26 @@ def spawn_time(
     (for variants registered at run time, which workers do not know). Columns: ``median``,
     ``min``, ``max``, ``q1``, ``q3`` are seconds per agent over ``repeats``; ``n`` is the number of
     agents built in one timed loop; ``note`` says what the variant is and where it was timed.
+    ``world`` is a grid world (default: today's), any Model (agents ``LazyAgent`` / ``EagerAgent``), or a
+    Model's factory (a function of no arguments, or its ``package.module:function`` path).
     """
+    from explorer.measure.subjects import subject
+
+    measured = subject(world)
     ns = check_sizes("ns", ns)
     repeats = check_int("repeats", repeats, low=1)
     variants = check_variants(variants)
     if not isinstance(isolate, bool):
         raise TypeError(f"isolate must be a bool, got {isolate!r}")
     max_n = dict(max_n or {})
-    world = GridWorld() if world is None else world
+    world = measured.agents_of
     samples: dict[tuple[str, int], list[float]] = {(v, n): [] for v in variants for n in ns}
     errors: dict[tuple[str, int], str] = {}
     timers = {}
     try:
         for name in variants:  # warm-up: imports, the model cache, the code paths
             try:
-                timers[name] = _timer(name, world, isolate)
+                timers[name] = _timer(name, measured, isolate)
             except Exception as exc:
                 errors |= {(name, n): error_text(exc) for n in ns}
         with frozen_heap():
@@ -82,8 +88,9 @@ def spawn_time(
 class _WorkerTimer:
     """Callable ``timer(n) -> seconds`` backed by a :class:`SpawnWorker`."""
 
-    def __init__(self, name: str, world: GridWorld) -> None:
-        self.worker = SpawnWorker(name, repr(world))
+    def __init__(self, name: str, measured: Subject) -> None:
+        environment = child_environment(measured.path) if measured.path else None
+        self.worker = SpawnWorker(name, measured.child_argument(), env=environment)
         if self.worker.error:
             self.worker.close()
             raise RuntimeError(self.worker.error)
@@ -95,9 +102,10 @@ class _WorkerTimer:
         self.worker.close()
 
 
-def _timer(name: str, world: GridWorld, isolate: bool):
+def _timer(name: str, measured: Subject, isolate: bool):
     if isolate:
-        return _WorkerTimer(name, world)
+        return _WorkerTimer(name, measured)
+    world = measured.agents_of
     variant = get_variant(name)
     variant.spawn(2, world)
     return lambda n: time_spawn(variant.spawn, n, world)

@@ -20,8 +20,15 @@ STEADY_CPU = "steady_cpu"
 PROCESS_TIME = "process_time"
 
 
-def observations_for(world: GridWorld, steps: int, seed: int = 0) -> tuple[int, ...]:
-    """``steps`` real observations: those a lazy agent receives walking ``world`` from its start."""
+def observations_for(world: GridWorld, steps: int, seed: int = 0) -> tuple:
+    """``steps`` real observations: those a lazy agent receives walking ``world`` from its start.
+
+    For a Model: one agent (a population of one, exact to pymdp legacy) acting in the model's own world
+    (:class:`explorer.measure.population.declared.ModelWorld`, seeded); each observation a tuple of
+    one outcome per modality.
+    """
+    if not isinstance(world, GridWorld):
+        return _model_observations(world, steps, seed)
     from explorer.agents import ExplorerAgent
     from explorer.episode import run_episode
 
@@ -30,12 +37,26 @@ def observations_for(world: GridWorld, steps: int, seed: int = 0) -> tuple[int, 
     return trajectory.observations
 
 
+def _model_observations(model: object, steps: int, seed: int) -> tuple:
+    from explorer.measure.population.declared import ModelWorld
+    from explorer.population import Population
+
+    np.random.seed(seed)
+    agent, walk = Population(model, 1, legacy_rng=True), ModelWorld(model, 1, seed)
+    observations = walk.reset()
+    seen = []
+    for _ in range(steps):
+        seen.append(tuple(observations[0].tolist()))
+        observations = walk.step(agent.step(observations))
+    return tuple(seen)
+
+
 def step_time(
     steps: int = 200,
     repeats: int = 5,
     variants: tuple[str, ...] = ("eager", "lazy"),
     warmup: int = 20,
-    world: GridWorld | None = None,
+    world: object = None,
     seed: int = 0,
 ) -> pd.DataFrame:
     """Seconds per ``step`` in a warm process (imports paid), per variant, interleaved per repeat.
@@ -47,12 +68,17 @@ def step_time(
     ``process_time``: the same steps' CPU seconds per step). A single call rarely meets another
     process's time slice, a window of steps does: when ``steady`` is well above ``steady_cpu`` the
     machine was busy. Every variant must choose the same actions; if not, its rows record the error.
+    ``world`` is a grid world (default: today's), any Model (agents ``LazyAgent`` / ``EagerAgent``), or a
+    Model's factory (a function of no arguments, or its ``package.module:function`` path).
     """
+    from explorer.measure.subjects import subject
+
+    measured = subject(world)
     steps = check_int("steps", steps, low=2)
     repeats = check_int("repeats", repeats, low=1)
     warmup = check_int("warmup", warmup, low=0)
     variants = check_variants(variants)
-    world = GridWorld() if world is None else world
+    world = measured.agents_of
     observations = observations_for(world, steps, seed)
     samples = {(v, s): [] for v in variants for s in ("spawn", "first_step", "steady", STEADY_CPU)}
     actions: dict[str, list[int]] = {}
@@ -92,7 +118,7 @@ def step_time(
         for stage, n in (("spawn", 1), ("first_step", 1), ("steady", steps - 1), (STEADY_CPU, steps - 1)):
             method = PROCESS_TIME if stage == STEADY_CPU else WARM
             common = {"metric": "step_time", "variant": name, "n": n, "unit": "s", "method": method}
-            common |= {"stage": stage, "note": f"{steps} observations from {world!r}"}
+            common |= {"stage": stage, "note": f"{steps} observations from {measured.name}"}
             if name in errors:
                 rows.append(failed(**common, repeats=repeats, error=errors[name]))
             else:

@@ -20,6 +20,7 @@ from explorer.measure.metadata import machine_metadata
 from explorer.measure.overhead import monitor_overhead
 from explorer.measure.population import PROFILES as POPULATION_PROFILES
 from explorer.measure.population import population_throughput
+from explorer.measure.population.table import throughput_table
 from explorer.measure.run_ids import current_run_id
 from explorer.measure.spawn import spawn_time
 from explorer.measure.stats import error_text, failed, frame
@@ -36,7 +37,10 @@ MEASUREMENTS: dict[str, Callable[..., pd.DataFrame]] = {
     "step_time": step_time,
     "monitor_overhead": monitor_overhead,
     "population_throughput": population_throughput,
+    "throughput_table": throughput_table,
 }
+#: Measurements of today's grid world only: a ``model`` run leaves them out (the table measures it).
+GRID_ONLY = ("monitor_overhead", "population_throughput")
 
 #: The population's engines timed side by side by population_throughput when "population" is benched.
 POPULATION_ENGINES = ("population", "population_dense", "population_jax")
@@ -44,6 +48,7 @@ POPULATION_ENGINES = ("population", "population_dense", "population_jax")
 #: The unit each metric is stored in (base units) and why lower is better.
 UNITS = {"import_time": "s", "spawn_time": "s", "memory_per_agent": "B", "first_action_time": "s"}
 UNITS |= {"step_time": "s", "cumulative_cost": "s", "monitor_overhead": "s", "population_throughput": "s"}
+UNITS |= {"throughput_table": "agent-steps/s"}
 
 _LIGHT_IMPORTS = {name: STATEMENTS[name] for name in ("floor", "lazy", "numpy")}
 
@@ -60,6 +65,16 @@ PROFILES: dict[str, dict[str, dict]] = {
         "first_action_time": {"repeats": 7, "warmup": 1, "rss_agents": 2000, "rss_built_agents": 50},
         "step_time": {"steps": 50, "repeats": 5, "warmup": 10},
         "monitor_overhead": {"n": 1000, "repeats": 7},
+        # the table kept small: one task, two sizes, one cold process per engine
+        "throughput_table": {
+            "tasks": ("tmaze",),
+            "ns": (100, 1000),
+            "steps": 2,
+            "repeats": 3,
+            "loop_max_n": 100,
+            "bytes_n": 100,
+            "cold_repeats": 1,
+        },
     },
     "full": {
         "import_time": {"statements": dict(STATEMENTS), "repeats": 11, "warmup": 1},
@@ -78,6 +93,14 @@ PROFILES: dict[str, dict[str, dict]] = {
         "first_action_time": {"repeats": 11, "warmup": 1},
         "step_time": {"steps": 500, "repeats": 9, "warmup": 50},
         "monitor_overhead": {"n": 10000, "repeats": 11},
+        "throughput_table": {
+            "ns": (100, 1000, 10_000, 100_000),
+            "steps": 3,
+            "repeats": 5,
+            "loop_max_n": 100,
+            "bytes_n": 1000,
+            "cold_repeats": 3,
+        },
     },
 }
 
@@ -108,6 +131,7 @@ def run_suite(
     overrides: dict[str, dict] | None = None,
     progress: bool = True,
     ks: tuple[int, ...] = (1, 10, 100, 1000, 10000),
+    model: str | None = None,
 ) -> pd.DataFrame:
     """Run the measurements of ``profile`` (all, or ``only`` those named) for ``variants``.
 
@@ -116,12 +140,20 @@ def run_suite(
     time runs no warm-up process of its own.
     A measurement that raises becomes a row with NaN and the error. Rows from every measurement,
     plus ``cumulative_cost`` derived from them, with metadata, the profile and the duration in attrs.
+    ``model`` (a factory's ``package.module:function`` path) measures agents of that Model instead of
+    today's grid: every instrument takes it as ``world``, the throughput table as its one task, and the
+    grid-only measurements (:data:`GRID_ONLY`) are left out; attrs ``model`` holds the path.
     """
     check_choice("profile", profile, tuple(PROFILES))
     variants = check_variants(variants)
     names = tuple(MEASUREMENTS) if only is None else tuple(only)
     for name in names:
         check_choice("only[...]", name, tuple(MEASUREMENTS))
+    if model is not None:
+        from explorer.measure.factories import build
+
+        build(model)  # refused (or the factory's failure raised) before anything is measured
+        names = tuple(name for name in names if name not in GRID_ONLY)
     overrides = dict(overrides or {})
     for name in overrides:
         check_choice("overrides key", name, tuple(MEASUREMENTS))
@@ -132,8 +164,8 @@ def run_suite(
     bar = tqdm(names, desc="bench", unit="metric", disable=not progress, file=sys.stderr)
     for name in bar:
         bar.set_postfix_str(name)
-        kwargs = PROFILES[profile][name] | overrides.get(name, {})
-        if name != "import_time":
+        kwargs = PROFILES[profile][name] | _for_model(name, model) | overrides.get(name, {})
+        if name not in ("import_time", "throughput_table"):
             kwargs = {"variants": _applicable(name, variants)} | kwargs
         if (
             name == "first_action_time"
@@ -154,9 +186,20 @@ def run_suite(
     if "step_time" in names:
         df = pd.concat([df, cumulative_cost(df, ks)], ignore_index=True)
     attrs = machine_metadata() | {"profile": profile, "variants": list(variants), "run_id": current_run_id()}
+    if model is not None:
+        attrs["model"] = model
     attrs["duration_s"] = round(time.perf_counter() - started, 3)
     attrs["durations_s"] = durations
     return frame(df.to_dict(orient="records"), attrs)
+
+
+def _for_model(name: str, model: str | None) -> dict:
+    """The keyword that points measurement ``name`` at the model (nothing for today's grid)."""
+    if model is None or name == "import_time":
+        return {}
+    if name == "throughput_table":
+        return {"tasks": (model,)}
+    return {"world": model}
 
 
 def _applicable(name: str, variants: tuple[str, ...]) -> tuple[str, ...]:

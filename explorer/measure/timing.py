@@ -70,8 +70,8 @@ _WORKER = """\
 import json, sys
 from explorer.measure.timing import frozen_heap, time_spawn
 from explorer.measure.variants import get_variant
-from explorer.world import GridWorld
-world = eval(sys.argv[2], {"GridWorld": GridWorld})
+from explorer.measure.subjects import from_argument
+world = from_argument(sys.argv[2])
 repeat = int(sys.argv[3])
 try:
     spawn = get_variant(sys.argv[1]).spawn
@@ -102,11 +102,17 @@ class LineWorker:
     ``label`` and the child's last stderr line.
     """
 
-    def __init__(self, args: list[str], *, cwd: Path, label: str) -> None:
+    def __init__(self, args: list[str], *, cwd: Path, label: str, env: dict[str, str] | None = None) -> None:
         self.label = label
         self._stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 -- closed by close()
         self._process = subprocess.Popen(
-            args, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, text=True
+            args,
+            cwd=cwd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+            env=env,
         )
 
     def ask(self, line: str) -> dict:
@@ -149,9 +155,11 @@ class SpawnWorker(LineWorker):
     that many times per timing (a known slowdown, to measure a gate's detection rate).
     """
 
-    def __init__(self, variant: str, world_repr: str, *, repeat: int = 1) -> None:
+    def __init__(
+        self, variant: str, world_repr: str, *, repeat: int = 1, env: dict[str, str] | None = None
+    ) -> None:
         args = [sys.executable, "-c", _WORKER, variant, world_repr, str(int(repeat))]
-        super().__init__(args, cwd=ROOT, label=variant)
+        super().__init__(args, cwd=ROOT, label=variant, env=env)
         self.variant = variant
         self.error = self.read().get("error", "")
 

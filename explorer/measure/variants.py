@@ -18,7 +18,9 @@ class Variant:
 
     ``step(handle, observation)`` steps every agent once (None for the floor, which cannot act);
     ``cold_import`` is a statement that binds ``Agent`` (called as ``Agent(agent_id, name, world)``)
-    in a fresh interpreter; ``label`` says what the variant is, for tables.
+    in a fresh interpreter; ``label`` says what the variant is, for tables. ``world`` may be any
+    ``explorer.Model`` instead of a grid world: ``model_cold_import`` then binds ``Agent`` for the model
+    its factory ``{path}`` rebuilds in the fresh process ("" when the variant has no agents of a Model).
     """
 
     name: str
@@ -26,12 +28,19 @@ class Variant:
     step: Callable[[object, int], list] | None
     cold_import: str
     label: str
+    model_cold_import: str = ""
 
 
-def agents_of(load_class: Callable[[], type]) -> Callable[[int, GridWorld], list]:
-    """A spawn function building ``n`` instances ``cls(i, "agent", world)`` in a list."""
+def agents_of(
+    load_class: Callable[[], type], load_model_class: Callable[[], type] | None = None
+) -> Callable[[int, GridWorld], list]:
+    """A spawn function building ``n`` instances ``cls(i, "agent", world)`` in a list; for a Model
+    (``world`` not a grid world), ``n`` instances ``model_cls(model)`` of ``load_model_class()``."""
 
     def spawn(n: int, world: GridWorld) -> list:
+        if load_model_class is not None and world is not None and not isinstance(world, GridWorld):
+            model_cls = load_model_class()
+            return [model_cls(world) for _ in range(n)]
         cls = load_class()  # resolved before the loop, so the loop times the constructor alone
         return [cls(i, "agent", world) for i in range(n)]
 
@@ -53,6 +62,27 @@ def _lazy_class() -> type:
     from explorer.agents import ExplorerAgent
 
     return ExplorerAgent
+
+
+def _lazy_model_class() -> type:
+    from explorer import LazyAgent
+
+    return LazyAgent
+
+
+def _eager_model_class() -> type:
+    from explorer import EagerAgent
+
+    return EagerAgent
+
+
+#: Binds ``Agent`` in a fresh process for the model a factory ``{path}`` builds there (timed as import).
+_MODEL_AGENT = """\
+from explorer import {cls} as _Agent
+from explorer.measure import factories as _factories
+_model = _factories.build({path!r})
+def Agent(agent_id, name, world):
+    return _Agent(_model)"""
 
 
 def _floor_class() -> type:
@@ -81,6 +111,22 @@ def get_variant(name: str) -> Variant:
         raise ValueError(f"variant must be one of {tuple(VARIANTS)}, got {name!r}") from None
 
 
+def cold_import_of(name: str, subject: object) -> str:
+    """The statement binding ``Agent`` in a fresh process for variant ``name`` and a resolved subject
+    (:class:`explorer.measure.subjects.Subject`); a Model needs its factory's path, rebuilt there."""
+    variant = get_variant(name)
+    if not subject.is_model:
+        return variant.cold_import
+    if not variant.model_cold_import:
+        raise ValueError(f"variant {name!r} has no agents of an explorer.Model")
+    if subject.path is None:
+        raise TypeError(
+            "a fresh process must rebuild the model from its factory: give world as a function of no "
+            "arguments returning the Model (importable), or its 'package.module:function' path"
+        )
+    return variant.model_cold_import.format(path=subject.path)
+
+
 def check_variants(names: object) -> tuple[str, ...]:
     """``names`` as a tuple of registered variant names; raises on anything else."""
     if isinstance(names, str) or not hasattr(names, "__iter__"):
@@ -96,19 +142,21 @@ def check_variants(names: object) -> tuple[str, ...]:
 register_variant(
     Variant(
         "eager",
-        agents_of(_eager_class),
+        agents_of(_eager_class, _eager_model_class),
         step_each,
         "from explorer.eager import EagerExplorerAgent as Agent",
-        "EagerExplorerAgent: builds the model and pymdp's Agent at spawn (before)",
+        "EagerExplorerAgent: builds the model and pymdp's Agent at spawn (before); EagerAgent for a Model",
+        _MODEL_AGENT.replace("{cls}", "EagerAgent"),
     )
 )
 register_variant(
     Variant(
         "lazy",
-        agents_of(_lazy_class),
+        agents_of(_lazy_class, _lazy_model_class),
         step_each,
         "from explorer import ExplorerAgent as Agent",
-        "ExplorerAgent: stores its fields at spawn, builds at its first step (after)",
+        "ExplorerAgent: stores its fields at spawn, builds at its first step (after); LazyAgent for a Model",
+        _MODEL_AGENT.replace("{cls}", "LazyAgent"),
     )
 )
 register_variant(
@@ -118,6 +166,7 @@ register_variant(
         None,
         "from explorer.measure.floor import Floor as Agent",
         "bare __slots__ object with the same three fields (the physical floor)",
+        "from explorer.measure.floor import Floor as Agent",
     )
 )
 
@@ -184,6 +233,9 @@ def _spawn_population(n: int, world: GridWorld) -> object:
 def _step_population(population, observation: int) -> list:
     import numpy as np
 
+    if population.model is not None:  # a Model: one row of outcomes (one per modality) per agent
+        rows = np.tile(np.asarray(observation, dtype=np.intp), (len(population), 1))
+        return [tuple(actions) for actions in population.step(rows).tolist()]
     return population.step(np.full(len(population), observation)).tolist()
 
 
@@ -201,5 +253,13 @@ register_variant(
         "    def step(self, observation):\n"
         "        return int(self.population.step([observation])[0])",
         "Population (default engine, auto): n agents as arrays, stepped at once",
+        "from explorer.population import Population\n"
+        "from explorer.measure import factories\n"
+        "_model = factories.build({path!r})\n"
+        "class Agent:\n"
+        "    def __init__(self, agent_id, name, world):\n"
+        "        self.population = Population(_model, 1, legacy_rng=True)\n"
+        "    def step(self, observation):\n"
+        "        return tuple(self.population.step([observation])[0].tolist())",
     )
 )

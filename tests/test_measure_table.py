@@ -1,0 +1,105 @@
+"""The throughput table: every engine x task x n interleaved, what cannot run said, never extrapolated."""
+
+import math
+
+import numpy as np
+import pytest
+
+from explorer.limits import using_memory_limit
+from explorer.measure.population.declared import ModelWorld, random3, tmaze
+from explorer.measure.population.table import dumps, protocol, table, throughput_table
+
+SMALL = {"steps": 1, "repeats": 2, "loop_max_n": 4, "bytes_n": 4, "cold_repeats": 0}
+
+
+@pytest.fixture(scope="module")
+def results():
+    return throughput_table(
+        tasks=("random3", "grid5"), engines=("numpy", "sparse", "legacy", "lazy"), ns=(4, 8), **SMALL
+    )
+
+
+def _row(df, metric, engine, task, n=None, method=None):
+    rows = df[(df["metric"] == metric) & (df["variant"] == engine) & (df["stage"] == task)]
+    if n is not None:
+        rows = rows[rows["n"] == n]
+    if method is not None:
+        rows = rows[rows["method"] == method]
+    assert len(rows) == 1, rows
+    return rows.iloc[0]
+
+
+def test_every_engine_that_applies_is_measured_at_every_n(results):
+    for task in ("random3", "grid5"):
+        for n in (4, 8):
+            row = _row(results, "throughput_table", "numpy", task, n)
+            assert row["error"] == "" and row["median"] > 0 and row["repeats"] == 2
+    assert _row(results, "throughput_table", "lazy", "random3", 4)["median"] > 0
+    assert _row(results, "throughput_table", "legacy", "grid5", 4)["median"] > 0
+
+
+def test_what_cannot_run_says_why_and_loops_are_not_extrapolated(results):
+    sparse = _row(results, "throughput_table", "sparse", "random3", 4)
+    assert math.isnan(sparse["median"]) and "grid worlds only" in sparse["error"]
+    loop = _row(results, "throughput_table", "legacy", "random3", 8)
+    assert math.isnan(loop["median"]) and "not extrapolated" in loop["error"]
+
+
+def test_bytes_per_agent_and_largest_n(results):
+    numpy_bytes = _row(results, "throughput_table_bytes", "numpy", "random3")
+    legacy_bytes = _row(results, "throughput_table_bytes", "legacy", "random3")
+    assert 0 < numpy_bytes["median"] < legacy_bytes["median"]  # arrays beside Python objects
+    assert _row(results, "throughput_table_largest_n", "numpy", "random3", method="measured")["median"] == 8
+    estimate = _row(results, "throughput_table_largest_n", "numpy", "random3", method="limit_over_bytes")
+    assert estimate["median"] > 8
+
+
+def test_the_table_view_and_its_protocol(results):
+    pivot = table(results)
+    assert list(pivot.columns) == [4, 8]
+    assert pivot.loc[("random3", "numpy"), 8] > 0
+    assert ("random3", "sparse") not in pivot.index  # nothing measured, no cell
+    words = protocol(results)
+    assert (
+        "random3: random model (seed 0): 3 factors" in words
+        and "2 repeats" in words
+        and "load average" in words
+    )
+    assert '"numpy"' in dumps(results)
+
+
+def test_the_memory_limit_ends_an_engines_larger_n():
+    with using_memory_limit("2MiB"):
+        df = throughput_table(tasks=("random3",), engines=("numpy",), ns=(2, 100_000), **SMALL)
+    refused = _row(df, "throughput_table", "numpy", "random3", 100_000)
+    assert math.isnan(refused["median"]) and refused["error"].startswith("MemoryError")
+    held = _row(df, "throughput_table_largest_n", "numpy", "random3", method="measured")
+    assert held["median"] == 2 and "refused from n = 100,000" in held["note"]
+
+
+def test_a_fresh_process_rebuilds_the_model_from_its_factory_for_the_cold_first_action():
+    df = throughput_table(tasks=("random3",), engines=("numpy",), ns=(2,), **(SMALL | {"cold_repeats": 1}))
+    total = _row(df, "throughput_table_first_action", "numpy", "random3", method="in_child_total")
+    model = _row(df, "throughput_table_first_action", "numpy", "random3", method="in_child_model")
+    assert total["error"] == "" and 0 < model["median"] < total["median"]
+
+
+def test_bad_arguments_are_refused_by_name():
+    with pytest.raises(ValueError, match="tasks must hold names of"):
+        throughput_table(tasks=("mars",))
+    with pytest.raises(ValueError, match="engines must hold some of"):
+        throughput_table(engines=("warp",))
+    with pytest.raises(ValueError, match="ns"):
+        throughput_table(ns=(0,))
+
+
+def test_the_model_world_draws_what_the_model_says():
+    model = tmaze()
+    world = ModelWorld(model, 2000, seed=1)
+    observations = world.reset()
+    assert (observations[:, 0] == 0).all()  # every agent starts in the centre, observed exactly
+    assert 0.4 < observations[:, 2].mean() < 0.6  # the cue is a coin flip outside the cue arm
+    moved = world.step(np.tile([3, 0], (2000, 1)))  # everyone to the cue arm: the cue shows the context
+    assert (moved[:, 0] == 3).all() and (moved[:, 2] == world.states[:, 1]).all()
+    again = ModelWorld(random3(), 5, seed=1)
+    assert again.reset().shape == (5, 3)
