@@ -25,14 +25,14 @@ def test_a_factory_path_builds_its_model_and_names_it():
         ("no_such_module_here:f", "no module named 'no_such_module_here'"),
         ("explorer.measure.population.declared:nothing", "has no attribute 'nothing'"),
         ("explorer.measure.population.declared:TASKS", "is a dict, expected a function"),
-        ("explorer.measure.population.declared:_draw", None),  # raises: called without arguments
+        ("explorer.measure.population.declared:world_of", None),  # raises: called without arguments
         ("explorer.world:ACTIONS", "is a tuple, expected a function"),
         ("just a name", "must be 'package.module:function'"),
     ],
 )
 def test_bad_paths_are_refused_naming_what_is_wrong(path, words):
     if words is None:
-        with pytest.raises(factories.FactoryFailed, match="_draw"):
+        with pytest.raises(factories.FactoryFailed, match="world_of"):
             factories.build(path)
         return
     with pytest.raises(factories.FactoryNotFound, match=words):

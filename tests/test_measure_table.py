@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from explorer.limits import using_memory_limit
-from explorer.measure.population.declared import ModelWorld, random3, tmaze
+from explorer.measure.population.declared import random3, tmaze, world_of
 from explorer.measure.population.table import dumps, protocol, table, throughput_table
 
 SMALL = {"steps": 1, "repeats": 2, "loop_max_n": 4, "bytes_n": 4, "cold_repeats": 0}
@@ -95,11 +95,11 @@ def test_bad_arguments_are_refused_by_name():
 
 def test_the_model_world_draws_what_the_model_says():
     model = tmaze()
-    world = ModelWorld(model, 2000, seed=1)
+    world = world_of(model, 2000, seed=1)
     observations = world.reset()
     assert (observations[:, 0] == 0).all()  # every agent starts in the centre, observed exactly
     assert 0.4 < observations[:, 2].mean() < 0.6  # the cue is a coin flip outside the cue arm
     moved = world.step(np.tile([3, 0], (2000, 1)))  # everyone to the cue arm: the cue shows the context
     assert (moved[:, 0] == 3).all() and (moved[:, 2] == world.states[:, 1]).all()
-    again = ModelWorld(random3(), 5, seed=1)
+    again = world_of(random3(), 5, seed=1)
     assert again.reset().shape == (5, 3)

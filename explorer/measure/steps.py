@@ -24,7 +24,7 @@ def observations_for(world: GridWorld, steps: int, seed: int = 0) -> tuple:
     """``steps`` real observations: those a lazy agent receives walking ``world`` from its start.
 
     For a Model: one agent (a population of one, exact to pymdp legacy) acting in the model's own world
-    (:class:`explorer.measure.population.declared.ModelWorld`, seeded); each observation a tuple of
+    (:class:`explorer.measure.population.declared.world_of`, seeded); each observation a tuple of
     one outcome per modality.
     """
     if not isinstance(world, GridWorld):
@@ -38,11 +38,11 @@ def observations_for(world: GridWorld, steps: int, seed: int = 0) -> tuple:
 
 
 def _model_observations(model: object, steps: int, seed: int) -> tuple:
-    from explorer.measure.population.declared import ModelWorld
+    from explorer.measure.population.declared import world_of
     from explorer.population import Population
 
     np.random.seed(seed)
-    agent, walk = Population(model, 1, legacy_rng=True), ModelWorld(model, 1, seed)
+    agent, walk = Population(model, 1, legacy_rng=True), world_of(model, 1, seed)
     observations = walk.reset()
     seen = []
     for _ in range(steps):

@@ -2,8 +2,8 @@
 rebuild it from its import path), and the world every agent of a population walks while it is timed.
 
 Declared: the 5x5 and 20x20 grid worlds of today (known start, exact observations), pymdp's T-maze
-(``explorer.tasks.tmaze()`` when that module is installed, else the same arrays from
-``pymdp.legacy.envs.TMazeEnv``; ``policy_len`` 2) and one random model with three factors (seeded).
+(``explorer.tasks.tmaze()``: ``TMazeEnv``'s arrays, ``policy_len`` 2) and one random model with three
+factors (seeded).
 """
 
 from __future__ import annotations
@@ -50,25 +50,11 @@ def grid20():
 
 
 def tmaze():
-    """pymdp's T-maze with an unknown context: the cue arm first, then the paying arm."""
-    try:
-        from explorer.tasks import tmaze as task
-    except ImportError:
-        return _tmaze_from_pymdp()
+    """pymdp's T-maze with an unknown context (``explorer.tasks.tmaze()``): the cue arm first, then the
+    paying arm."""
+    from explorer.tasks import tmaze as task
+
     return task().model
-
-
-def _tmaze_from_pymdp():
-    from pymdp.legacy.envs import TMazeEnv
-
-    from explorer.pomdp.model import Model
-
-    env = TMazeEnv(reward_probs=[0.98, 0.02])
-    A = [np.asarray(a, float) for a in env.get_likelihood_dist()]
-    B = [np.asarray(b, float) for b in env.get_transition_dist()]
-    C = [np.zeros(4), np.array([0.0, 3.0, -3.0]), np.zeros(2)]
-    D = [np.eye(4)[0], np.full(2, 0.5)]
-    return Model(A, B, C, D, policy_len=2, control_fac_idx=[0])
 
 
 def random3():
@@ -84,39 +70,13 @@ def random3():
     return Model([np.ascontiguousarray(a) for a in A], [np.ascontiguousarray(b) for b in B], C)
 
 
-class ModelWorld:
-    """``n`` agents' true states, drawn as the model says: the model is its own generative process.
+def world_of(model, n: int, seed: int):
+    """``n`` agents' world for ``model``: the model is its own generative process (``explorer.tasks``'
+    environment over its ``A``, ``B`` and ``D``, every draw from one generator seeded with ``seed``), so
+    two engines whose agents take the same actions see the same observations."""
+    from explorer.tasks import Process, Task
 
-    ``reset()`` draws each agent's states from ``D`` and returns observations ``(n, n_modalities)``
-    drawn from ``A``; ``step(actions)`` moves each factor by ``B`` with the agents' ``(n, n_factors)``
-    actions and observes again. Every draw comes from one generator seeded with ``seed``, so two
-    engines whose agents take the same actions see the same observations.
-    """
-
-    def __init__(self, model, n: int, seed: int) -> None:
-        self.model, self.n = model, n
-        self.rng = np.random.default_rng(seed)
-        self.states = np.zeros((n, model.n_factors), dtype=np.intp)
-
-    def reset(self) -> np.ndarray:
-        for f, d in enumerate(self.model.D):
-            self.states[:, f] = _draw(np.broadcast_to(d, (self.n, len(d))), self.rng)
-        return self._observe()
-
-    def step(self, actions: np.ndarray) -> np.ndarray:
-        actions = np.asarray(actions).reshape(self.n, -1)
-        for f, b in enumerate(self.model.B):
-            self.states[:, f] = _draw(b[:, self.states[:, f], actions[:, f]].T, self.rng)
-        return self._observe()
-
-    def _observe(self) -> np.ndarray:
-        index = tuple(self.states.T)
-        columns = [_draw(a[(slice(None), *index)].T, self.rng) for a in self.model.A]
-        return np.stack(columns, axis=1)
-
-
-def _draw(probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One category per row of ``probabilities`` ``(n, k)``, by inverse CDF on uniform draws."""
-    cumulative = np.cumsum(probabilities, axis=1)
-    draws = rng.random(len(probabilities))[:, None] * cumulative[:, -1:]
-    return np.minimum((cumulative <= draws).sum(axis=1), probabilities.shape[1] - 1)
+    task = Task(
+        "model", "the model as its own generative process", model, Process(model.A, model.B, model.D), {}
+    )
+    return task.environment(n, seed=seed)

@@ -2,7 +2,7 @@
 task x n, measured interleaved in one run, with the largest n each engine holds and its cold first action.
 
 Each repeat, for each n and task, every engine in turn (the order rotating between repeats) spawns n
-fresh agents of the task's model; they walk the model's own world (:class:`ModelWorld`, one seed, so
+fresh agents of the task's model; they walk the model's own world (:func:`world_of`, one seed, so
 engines whose agents act alike see the same observations), the first step untimed (compiles, pymdp
 builds), then ``steps`` steps timed. A MemoryError at spawn (the limit of :mod:`explorer.limits`) ends an
 engine's larger n for that task. Loops of per-object agents run only up to ``loop_max_n``: their larger
@@ -24,7 +24,7 @@ from explorer.checks import check_int, check_sizes
 from explorer.measure import factories
 from explorer.measure.cold import run_child
 from explorer.measure.metadata import machine_metadata
-from explorer.measure.population.declared import TASKS, ModelWorld
+from explorer.measure.population.declared import TASKS, world_of
 from explorer.measure.population.engines import ENGINES, LOOPS, build, unavailable
 from explorer.measure.population.runs import JAX_TOLERANCE, NUMPY_TOLERANCE
 from explorer.measure.stats import error_text, failed, frame, rotated, summarize
@@ -45,14 +45,14 @@ import time
 _t0 = time.perf_counter()
 import json
 from explorer.measure import factories
-from explorer.measure.population.declared import ModelWorld
+from explorer.measure.population.declared import world_of
 from explorer.measure.population.engines import build
 _t1 = time.perf_counter()
 model = factories.build({path!r})
 _t2 = time.perf_counter()
 handle = build({engine!r}, model, 1, {seed})
 _t3 = time.perf_counter()
-observations = ModelWorld(model, 1, {seed}).reset()
+observations = world_of(model, 1, {seed}).reset()
 if hasattr(handle, "seconds"):
     handle.seconds(1)
 else:
@@ -194,7 +194,7 @@ def _timed_run(engine: str, model: object, n: int, steps: int, seed: int) -> tup
     handle = build(engine, model, n, seed)
     if hasattr(handle, "seconds"):  # a rollout: one compiled call steps the agents and their world
         return handle.seconds(steps), None
-    world = ModelWorld(model, n, seed)
+    world = world_of(model, n, seed)
     observations = world.reset()
     actions = handle.step(observations)
     first = tuple(np.asarray(b, dtype=float) for b in handle.beliefs())
@@ -246,7 +246,7 @@ def _bytes_rows(
                     per_agent, method = float(rollout_bytes_per_agent(model)), "declared_floor"
                 elif engine == "jax":
                     handle = build(engine, model, n, seed)
-                    handle.step(ModelWorld(model, n, seed).reset())
+                    handle.step(world_of(model, n, seed).reset())
                     per_agent, method = handle.nbytes() / n, "nbytes"
                 else:
                     per_agent, method = _traced_per_agent(engine, model, n, seed), "tracemalloc"
@@ -279,13 +279,13 @@ def _bytes_rows(
 
 
 def _traced_per_agent(engine: str, model: object, n: int, seed: int) -> float:
-    build(engine, model, 1, seed).step(ModelWorld(model, 1, seed).reset())  # imports, shared caches
+    build(engine, model, 1, seed).step(world_of(model, 1, seed).reset())  # imports, shared caches
     gc.collect()
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
         handle = build(engine, model, n, seed)
-        handle.step(ModelWorld(model, n, seed).reset())
+        handle.step(world_of(model, n, seed).reset())
         gc.collect()
         after = tracemalloc.get_traced_memory()[0]
     finally:
