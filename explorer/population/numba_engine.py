@@ -1,0 +1,200 @@
+"""The numba engine for any model: every agent's step in one compiled loop (importing this imports numba).
+
+Per agent it holds the posterior of every factor (end to end), the policy posterior, the last
+action per factor and a flag for "no action yet" (the next prior, ``D`` or ``B[f][:, :, a_f] @ qs_f``,
+is recomputed in the step). What the step needs from the model and never changes is computed once
+per model in :class:`KernelArrays`: the log-likelihood of every observation over the joint states,
+the utility and negative ambiguity of every joint state, the transitions laid out per action.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import reduce
+
+import numba
+import numpy as np
+
+from explorer.population.model_kernel import LOG_EPS, step_model_agents
+
+#: ``spm_MDP_G``'s epsilon inside the ambiguity's log.
+AMBIGUITY_EPS = math.exp(-16)
+#: Agents per parallel block: each block allocates a few scratch arrays of the model's size.
+BLOCK = 256
+#: Below this many joint states x policies x agents per step the kernel runs on one thread: waking
+#: a second thread cost milliseconds per step on this loaded 2-core machine (see the grid's sparse engine).
+PARALLEL_MIN_WORK = 2_000_000
+
+
+@dataclass(frozen=True)
+class KernelArrays:
+    """The model as the compiled step reads it: flat, C-contiguous, read-only, shared by every agent."""
+
+    n_states: np.ndarray  #: int64 (F,): states per factor
+    state_offset: np.ndarray  #: int64 (F,): where each factor's states start in an agent's ``qs``
+    joint_index: np.ndarray  #: int64 (S, F): each joint state's index in every factor (C order)
+    transitions: np.ndarray  #: (F, U, Smax, Smax): ``transitions[f, u, i, j] = B[f][i, j, u]``, zero-padded
+    D: np.ndarray  #: (sum of states,): every factor's ``D`` end to end
+    log_D: np.ndarray  #: ``ln(D + 1e-16)``
+    obs_offset: np.ndarray  #: int64 (M,): where each modality's outcomes start
+    log_likelihood: np.ndarray  #: (sum of outcomes, S): ``ln(A[m][o, s] + 1e-16)``
+    emission: np.ndarray  #: (S, sum of outcomes): ``A[m][o, s]``
+    utility: np.ndarray  #: (S,): ``sum_m ln(softmax(C[m]) + 1e-16) . A[m][:, s]``
+    neg_ambiguity: np.ndarray  #: (S,): ``sum_m A[m][:, s] . ln(A[m][:, s] + exp(-16))``
+    policies: np.ndarray  #: int64 (P, T, F)
+    log_E: np.ndarray  #: (P,): ``ln(E + 1e-16)``
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of every array held."""
+        return sum(a.nbytes for a in vars(self).values())
+
+
+def kernel_arrays(model) -> KernelArrays:
+    """The :class:`KernelArrays` of ``model`` (an :class:`explorer.Model`), computed in numpy."""
+    n_states = tuple(int(s) for s in model.n_states)
+    n_joint = reduce(lambda a, b: a * b, n_states, 1)
+    joint_index = np.stack(np.unravel_index(np.arange(n_joint), n_states), axis=1).astype(np.int64)
+    size, controls = max(n_states), max(b.shape[2] for b in model.B)
+    transitions = np.zeros((len(n_states), controls, size, size))
+    for f, B in enumerate(model.B):
+        transitions[f, : B.shape[2], : B.shape[0], : B.shape[1]] = B.transpose(2, 0, 1)
+    A = [a.reshape(a.shape[0], n_joint) for a in model.A]
+    emission = np.concatenate(A, axis=0)
+    utility = np.zeros(n_joint)
+    neg_ambiguity = np.zeros(n_joint)
+    for A_m, C_m in zip(A, model.C, strict=True):
+        shifted = np.exp(C_m - C_m.max())
+        utility += np.log(shifted / shifted.sum() + LOG_EPS) @ A_m
+        neg_ambiguity += np.einsum("os,os->s", A_m, np.log(A_m + AMBIGUITY_EPS))
+    D = np.concatenate(model.D)
+    arrays = KernelArrays(
+        n_states=np.array(n_states, dtype=np.int64),
+        state_offset=np.concatenate(([0], np.cumsum(n_states)[:-1])).astype(np.int64),
+        joint_index=joint_index,
+        transitions=transitions,
+        D=D,
+        log_D=np.log(D + LOG_EPS),
+        obs_offset=np.concatenate(([0], np.cumsum([a.shape[0] for a in A])[:-1])).astype(np.int64),
+        log_likelihood=np.log(emission + LOG_EPS),
+        emission=np.ascontiguousarray(emission.T),
+        utility=utility,
+        neg_ambiguity=neg_ambiguity,
+        policies=np.ascontiguousarray(model.policies, dtype=np.int64),
+        log_E=np.log(np.asarray(model.E, dtype=np.float64) + LOG_EPS),
+    )
+    for array in vars(arrays).values():
+        array.setflags(write=False)
+    return arrays
+
+
+class NumbaEngine:
+    """Beliefs of ``n`` agents sharing one model, stepped by :func:`step_model_agents`."""
+
+    def __init__(self, model, n: int) -> None:
+        self.model = model
+        self.arrays = kernel_arrays(model)
+        self.n_factors = len(model.n_states)
+        self.qs = np.empty((n, int(sum(model.n_states))))
+        self.q_pi = np.empty((n, len(self.arrays.policies)))
+        self.last_action = np.zeros((n, self.n_factors), dtype=np.int64)
+        self.fresh = np.ones(n, dtype=np.bool_)
+        #: numba threads for the step: None picks 1 below ``PARALLEL_MIN_WORK``, else numba's count
+        self.threads: int | None = None
+        self.reset()
+
+    def reset(self) -> None:
+        """Uniform posteriors and policy posteriors; the next prior is ``D`` for every agent."""
+        for f, (start, size) in enumerate(zip(self.arrays.state_offset, self.arrays.n_states, strict=True)):
+            del f
+            self.qs[:, start : start + size] = 1.0 / size
+        self.q_pi[:] = 1.0 / self.q_pi.shape[1]
+        self.fresh[:] = True
+
+    def beliefs(self) -> tuple[np.ndarray, ...]:
+        """Copies of every factor's posterior, one ``(n, states_f)`` array per factor."""
+        return tuple(
+            self.qs[:, start : start + size].copy()
+            for start, size in zip(self.arrays.state_offset, self.arrays.n_states, strict=True)
+        )
+
+    def policy_posterior(self) -> np.ndarray:
+        """A copy of every agent's posterior over policies, ``(n, policies)``."""
+        return self.q_pi.copy()
+
+    def nbytes(self) -> int:
+        """Bytes of the per-agent arrays: posteriors, policy posteriors, last actions and flags."""
+        return self.qs.nbytes + self.q_pi.nbytes + self.last_action.nbytes + self.fresh.nbytes
+
+    def step(self, observations: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
+        """Infer states and policies in the compiled kernel, then select actions (``(n, factors)``)."""
+        saved = (self.qs.copy(), self.q_pi.copy())
+        try:
+            self.kernel(observations)
+            actions = select_actions(self.q_pi, self.model, rng)
+        except BaseException:
+            self.qs[:], self.q_pi[:] = saved
+            raise
+        self.last_action[:] = actions
+        self.fresh[:] = False
+        return actions
+
+    def kernel(self, observations: np.ndarray) -> None:
+        """The compiled part of a step alone: ``qs`` and ``q_pi`` updated in place."""
+        threads = numba.get_num_threads()
+        work = len(self.qs) * self.arrays.joint_index.shape[0] * len(self.arrays.policies)
+        if self.threads is not None:
+            numba.set_num_threads(self.threads)
+        elif work < PARALLEL_MIN_WORK:
+            numba.set_num_threads(1)
+        a, m = self.arrays, self.model
+        try:
+            step_model_agents(
+                np.ascontiguousarray(observations, dtype=np.int64),
+                self.qs,
+                self.q_pi,
+                self.last_action,
+                self.fresh,
+                a.n_states,
+                a.state_offset,
+                a.joint_index,
+                a.transitions,
+                a.D,
+                a.log_D,
+                a.obs_offset,
+                a.log_likelihood,
+                a.emission,
+                a.utility,
+                a.neg_ambiguity,
+                a.policies,
+                a.log_E,
+                float(m.gamma),
+                int(m.num_iter),
+                float(m.dF),
+                float(m.dF_tol),
+                bool(m.use_utility),
+                bool(m.use_states_info_gain),
+                BLOCK,
+            )
+        finally:
+            numba.set_num_threads(threads)
+
+
+def select_actions(q_pi: np.ndarray, model, rng: np.random.Generator | None) -> np.ndarray:
+    """Placeholder until the shared action selection lands: deterministic marginal argmax, legacy ties."""
+    n = len(q_pi)
+    first = model.policies[:, 0, :]
+    actions = np.zeros((n, len(model.n_controls)), dtype=np.intp)
+    marginals = []
+    for f, n_controls in enumerate(model.n_controls):
+        marginal = np.zeros((n, n_controls))
+        for u in range(n_controls):
+            marginal[:, u] = q_pi[:, first[:, f] == u].sum(axis=1)
+        marginals.append(marginal / marginal.sum(axis=1, keepdims=True))
+    for i in range(n):
+        for f in range(len(marginals)):
+            row = marginals[f][i]
+            ties = np.flatnonzero(np.abs(row - row.max()) <= 1e-8)
+            actions[i, f] = ties[np.random.choice(len(ties))] if len(ties) > 1 else ties[0]
+    return actions
