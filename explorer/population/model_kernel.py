@@ -26,7 +26,8 @@ INFO_GAIN_THRESHOLD = math.exp(-16)
 def step_model_agents(
     observations,
     qs,
-    q_pi,
+    qs_out,
+    q_pi_out,
     last_action,
     fresh,
     n_states,
@@ -50,7 +51,8 @@ def step_model_agents(
     use_info_gain,
     block,
 ):  # pragma: no cover - compiled; tested through NumbaEngine against pymdp's legacy Agent
-    """Step agents ``0..n-1`` in place: ``qs`` (n, sum of states) and ``q_pi`` (n, policies) updated.
+    """Step agents ``0..n-1``: posteriors from ``qs`` (n, sum of states) into ``qs_out``, policy posteriors
+    into ``q_pi_out`` (n, policies); ``qs`` is read only (a step that fails later changes nothing).
 
     ``transitions[f, u, i, j] = B[f][i, j, u]``; ``log_likelihood[obs_offset[m] + o, s] = ln(A[m][o, s] +
     1e-16)`` and ``emission[s, obs_offset[m] + o] = A[m][o, s]`` over joint states ``s``;
@@ -102,18 +104,18 @@ def step_model_agents(
                     acc += log_likelihood[obs_offset[m] + observations[i, m], s]
                 LL[s] = acc
             if n_factors == 1:
-                _softmax_into(LL, log_prior, 0, total_states, qs[i], log_q)
+                _softmax_into(LL, log_prior, 0, total_states, qs_out[i], log_q)
             else:
                 _fixed_point(
                     LL, log_prior, n_states, state_offset, joint_index, num_iter, dF_initial, dF_tol,
                     q, q_new, log_q, qL,
                 )
                 for k in range(total_states):
-                    qs[i, k] = q[k]
+                    qs_out[i, k] = q[k]
             # every policy's expected free energy over policy_len steps
             for p in range(n_policies):
                 for k in range(total_states):
-                    x[k] = qs[i, k]
+                    x[k] = qs_out[i, k]
                 g = 0.0
                 for t in range(policy_len):
                     for f in range(n_factors):
@@ -155,7 +157,7 @@ def step_model_agents(
                 G[p] = math.exp(G[p] - top)
                 total += G[p]
             for p in range(n_policies):
-                q_pi[i, p] = G[p] / total
+                q_pi_out[i, p] = G[p] / total
 
 
 @njit(cache=True)

@@ -16,7 +16,12 @@ from functools import reduce
 import numba
 import numpy as np
 
+from explorer.population.actions import ActionSelection
 from explorer.population.model_kernel import LOG_EPS, step_model_agents
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from explorer.pomdp.model import Model
 
 #: ``spm_MDP_G``'s epsilon inside the ambiguity's log.
 AMBIGUITY_EPS = math.exp(-16)
@@ -51,7 +56,7 @@ class KernelArrays:
         return sum(a.nbytes for a in vars(self).values())
 
 
-def kernel_arrays(model) -> KernelArrays:
+def kernel_arrays(model: Model) -> KernelArrays:
     """The :class:`KernelArrays` of ``model`` (an :class:`explorer.Model`), computed in numpy."""
     n_states = tuple(int(s) for s in model.n_states)
     n_joint = reduce(lambda a, b: a * b, n_states, 1)
@@ -90,24 +95,33 @@ def kernel_arrays(model) -> KernelArrays:
 
 
 class NumbaEngine:
-    """Beliefs of ``n`` agents sharing one model, stepped by :func:`step_model_agents`."""
+    """Beliefs of ``n`` agents sharing one model, stepped by :func:`step_model_agents`.
 
-    def __init__(self, model, n: int) -> None:
+    A step writes the new posteriors into a second set of arrays and swaps them in once actions
+    are selected, so a step that raises changes nothing.
+    """
+
+    def __init__(self, model: Model, n: int) -> None:
         self.model = model
         self.arrays = kernel_arrays(model)
-        self.n_factors = len(model.n_states)
-        self.qs = np.empty((n, int(sum(model.n_states))))
-        self.q_pi = np.empty((n, len(self.arrays.policies)))
-        self.last_action = np.zeros((n, self.n_factors), dtype=np.int64)
+        self.selection = ActionSelection.from_model(model)
+        total_states, n_policies = int(sum(model.n_states)), len(model.policies)
+        self.qs, self._qs_next = np.empty((n, total_states)), np.empty((n, total_states))
+        self.q_pi, self._q_pi_next = np.empty((n, n_policies)), np.empty((n, n_policies))
+        self.last_action = np.zeros((n, len(model.n_states)), dtype=np.int64)
         self.fresh = np.ones(n, dtype=np.bool_)
         #: numba threads for the step: None picks 1 below ``PARALLEL_MIN_WORK``, else numba's count
         self.threads: int | None = None
         self.reset()
 
+    @staticmethod
+    def bytes_per_agent(model: Model) -> int:
+        """Posteriors and policy posteriors twice (current and next), last actions, the flag, a step's actions."""
+        return 16 * (int(sum(model.n_states)) + len(model.policies)) + 16 * len(model.n_states) + 1
+
     def reset(self) -> None:
         """Uniform posteriors and policy posteriors; the next prior is ``D`` for every agent."""
-        for f, (start, size) in enumerate(zip(self.arrays.state_offset, self.arrays.n_states, strict=True)):
-            del f
+        for start, size in zip(self.arrays.state_offset, self.arrays.n_states, strict=True):
             self.qs[:, start : start + size] = 1.0 / size
         self.q_pi[:] = 1.0 / self.q_pi.shape[1]
         self.fresh[:] = True
@@ -124,24 +138,22 @@ class NumbaEngine:
         return self.q_pi.copy()
 
     def nbytes(self) -> int:
-        """Bytes of the per-agent arrays: posteriors, policy posteriors, last actions and flags."""
-        return self.qs.nbytes + self.q_pi.nbytes + self.last_action.nbytes + self.fresh.nbytes
+        """Bytes of the per-agent arrays: posteriors and policy posteriors (both sets), last actions, flags."""
+        arrays = (self.qs, self._qs_next, self.q_pi, self._q_pi_next, self.last_action, self.fresh)
+        return sum(a.nbytes for a in arrays)
 
     def step(self, observations: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
-        """Infer states and policies in the compiled kernel, then select actions (``(n, factors)``)."""
-        saved = (self.qs.copy(), self.q_pi.copy())
-        try:
-            self.kernel(observations)
-            actions = select_actions(self.q_pi, self.model, rng)
-        except BaseException:
-            self.qs[:], self.q_pi[:] = saved
-            raise
+        """Infer states and policies in the compiled kernel, select actions (``(n, factors)``), commit."""
+        self.kernel(observations)
+        actions = self.selection.select(self._q_pi_next, rng)
+        self.qs, self._qs_next = self._qs_next, self.qs
+        self.q_pi, self._q_pi_next = self._q_pi_next, self.q_pi
         self.last_action[:] = actions
         self.fresh[:] = False
         return actions
 
     def kernel(self, observations: np.ndarray) -> None:
-        """The compiled part of a step alone: ``qs`` and ``q_pi`` updated in place."""
+        """The compiled part of a step alone: the next posteriors and policy posteriors, not committed."""
         threads = numba.get_num_threads()
         work = len(self.qs) * self.arrays.joint_index.shape[0] * len(self.arrays.policies)
         if self.threads is not None:
@@ -153,7 +165,8 @@ class NumbaEngine:
             step_model_agents(
                 np.ascontiguousarray(observations, dtype=np.int64),
                 self.qs,
-                self.q_pi,
+                self._qs_next,
+                self._q_pi_next,
                 self.last_action,
                 self.fresh,
                 a.n_states,
@@ -179,22 +192,3 @@ class NumbaEngine:
             )
         finally:
             numba.set_num_threads(threads)
-
-
-def select_actions(q_pi: np.ndarray, model, rng: np.random.Generator | None) -> np.ndarray:
-    """Placeholder until the shared action selection lands: deterministic marginal argmax, legacy ties."""
-    n = len(q_pi)
-    first = model.policies[:, 0, :]
-    actions = np.zeros((n, len(model.n_controls)), dtype=np.intp)
-    marginals = []
-    for f, n_controls in enumerate(model.n_controls):
-        marginal = np.zeros((n, n_controls))
-        for u in range(n_controls):
-            marginal[:, u] = q_pi[:, first[:, f] == u].sum(axis=1)
-        marginals.append(marginal / marginal.sum(axis=1, keepdims=True))
-    for i in range(n):
-        for f in range(len(marginals)):
-            row = marginals[f][i]
-            ties = np.flatnonzero(np.abs(row - row.max()) <= 1e-8)
-            actions[i, f] = ties[np.random.choice(len(ties))] if len(ties) > 1 else ties[0]
-    return actions
