@@ -58,6 +58,8 @@ if TYPE_CHECKING:
 #: Engine name -> ``"module:Class"`` implementing ``ModelEngine`` (imported on first use).
 MODEL_ENGINES: dict[str, str] = {
     "numpy": "explorer.population.numpy_engine:NumpyEngine",
+    "numba": "explorer.population.numba_engine:NumbaEngine",
+    "jax": "explorer.population.jax_engine:JaxEngine",
 }
 
 

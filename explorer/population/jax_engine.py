@@ -88,7 +88,7 @@ class JaxEngine:
 
     @staticmethod
     def bytes_per_agent(model: Model) -> int:
-        """The batched agent's per-agent copies of A, B, C, D and E, beliefs twice, actions (float64 bound)."""
+        """The batched agent's per-agent copies of A, B, C, D, E, beliefs twice, actions (float64 bound)."""
         arrays = sum(a.size for a in model.A) + sum(b.size for b in model.B) + sum(c.size for c in model.C)
         arrays += 3 * sum(d.size for d in model.D) + 2 * len(model.policies)
         return 8 * arrays + 16 * len(model.n_states) + 1

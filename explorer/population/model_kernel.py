@@ -107,8 +107,18 @@ def step_model_agents(
                 _softmax_into(LL, log_prior, 0, total_states, qs_out[i], log_q)
             else:
                 _fixed_point(
-                    LL, log_prior, n_states, state_offset, joint_index, num_iter, dF_initial, dF_tol,
-                    q, q_new, log_q, qL,
+                    LL,
+                    log_prior,
+                    n_states,
+                    state_offset,
+                    joint_index,
+                    num_iter,
+                    dF_initial,
+                    dF_tol,
+                    q,
+                    q_new,
+                    log_q,
+                    qL,
                 )
                 for k in range(total_states):
                     qs_out[i, k] = q[k]
@@ -162,7 +172,7 @@ def step_model_agents(
 
 @njit(cache=True)
 def _softmax_into(logits, log_prior, off, size, out, log_out):  # pragma: no cover - compiled
-    """``out[off:off+size] = softmax(logits + log_prior)`` there, and ``log_out`` its log (no ``log`` call)."""
+    """``out[off:off+size] = softmax(logits + log_prior)`` there, ``log_out`` its log (no ``log`` call)."""
     top = -np.inf
     for k in range(off, off + size):
         value = logits[k] + log_prior[k]

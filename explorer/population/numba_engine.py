@@ -116,7 +116,7 @@ class NumbaEngine:
 
     @staticmethod
     def bytes_per_agent(model: Model) -> int:
-        """Posteriors and policy posteriors twice (current and next), last actions, the flag, a step's actions."""
+        """Posteriors and policy posteriors twice (current, next), last actions, flag, a step's actions."""
         return 16 * (int(sum(model.n_states)) + len(model.policies)) + 16 * len(model.n_states) + 1
 
     def reset(self) -> None:
@@ -138,7 +138,7 @@ class NumbaEngine:
         return self.q_pi.copy()
 
     def nbytes(self) -> int:
-        """Bytes of the per-agent arrays: posteriors and policy posteriors (both sets), last actions, flags."""
+        """Bytes of the per-agent arrays: posteriors, policy posteriors (both sets), last actions, flags."""
         arrays = (self.qs, self._qs_next, self.q_pi, self._q_pi_next, self.last_action, self.fresh)
         return sum(a.nbytes for a in arrays)
 

@@ -1,0 +1,139 @@
+"""The numba and jax engines for any model, against pymdp legacy Agents stepped one by one.
+
+The helpers (legacy comparison, pymdp's own T-mazes as environments, a generative process) are the
+numpy engine's tests'; here the same checks run on ``backend="numba"`` (within 1e-8, actions draw
+for draw) and ``backend="jax"`` (within 1e-5, where its limits allow: see ``jax_engine``).
+"""
+
+import random
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pymdp_reference import legacy_agent, legacy_agent_from
+from strategies import model_kwargs, observation_sequences
+from test_population_models import TMAZE_KWARGS, GenerativeProcess, TMazes, run_against_legacy
+
+from explorer import GridWorld, Model, Population, build_model
+
+JAX_TOLERANCE = 1e-5
+
+
+@pytest.mark.parametrize("selection", ["deterministic", "stochastic"])
+@pytest.mark.parametrize("policy_len", [1, 3])
+def test_numba_tmaze_matches_legacy_agents(selection, policy_len):
+    kwargs = {**TMAZE_KWARGS, "policy_len": policy_len, "action_selection": selection, "alpha": 4.0}
+    n = 5 if policy_len == 1 else 2
+    population = Population(Model(**kwargs), n, backend="numba", legacy_rng=True)
+    assert population.backend == "numba"
+    references = [legacy_agent_from(kwargs) for _ in range(n)]
+    assert run_against_legacy(population, references, TMazes(n, seed=n), steps=5, seed=policy_len) > 0
+
+
+def test_numba_tmaze_matches_on_surprising_observations_across_blocks(monkeypatch):
+    monkeypatch.setattr("explorer.population.numba_engine.BLOCK", 3)
+    model, n, rng = Model(**TMAZE_KWARGS), 10, np.random.default_rng(2)
+
+    def surprising(step, actions):
+        return np.stack([rng.integers(0, count, size=n) for count in model.n_obs], axis=1)
+
+    population = Population(model, n, backend="numba", legacy_rng=True)
+    population._engine.threads = 2  # blocks run in parallel where numba has two threads
+    references = [legacy_agent_from(TMAZE_KWARGS) for _ in range(n)]
+    assert run_against_legacy(population, references, surprising, steps=5, seed=5) == 5 * n
+
+
+def test_numba_grid_world_as_a_model_matches_legacy_agents():
+    world, n, states = GridWorld(side=6, walls=[7, 8, 14, 20, 26], start=3, goal=30, obs_noise=0.35), 4, None
+    rng = random.Random(0)
+
+    def observe(step, actions):
+        nonlocal states
+        states = (
+            [world.start] * n
+            if actions is None
+            else [world.move(s, int(a[0])) for s, a in zip(states, actions, strict=True)]
+        )
+        return np.array([[world.observe(s, rng)] for s in states])
+
+    population = Population(build_model(world), n, backend="numba", legacy_rng=True)
+    references = [legacy_agent(world) for _ in range(n)]
+    assert run_against_legacy(population, references, observe, steps=6, seed=3) == 6 * n
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+@given(model_kwargs(max_policies=27), st.integers(0, 2**16), st.booleans(), st.data())
+def test_numba_random_models_match_legacy_agents(kwargs, seed, adversarial, data):
+    model, n, steps = Model(**kwargs), 2, 3
+    if adversarial:
+        sequences = [
+            data.draw(observation_sequences(model.n_obs, min_steps=steps, max_steps=steps)) for _ in range(n)
+        ]
+        observe = lambda step, actions: np.array([sequence[step] for sequence in sequences])  # noqa: E731
+    else:
+        observe = GenerativeProcess(kwargs, n, seed)
+    references = [legacy_agent_from(kwargs) for _ in range(n)]
+    run_against_legacy(
+        Population(model, n, backend="numba", legacy_rng=True), references, observe, steps, seed
+    )
+
+
+def test_numba_engine_shapes_bytes_reset_and_a_failed_step_changes_nothing(monkeypatch):
+    model = Model(**TMAZE_KWARGS, policy_len=2, action_selection="stochastic")
+    population = Population(model, 3, backend="numba")
+    engine = population._engine
+    assert population.nbytes == engine.bytes_per_agent(model) * 3 - 3 * 8 * 2  # all but a step's actions
+    observations = np.array([[0, 0, 0], [1, 1, 0], [3, 0, 1]])
+    population.step(observations)
+    before = (population.beliefs, population.policy_posterior)
+
+    class Failing:
+        def select(self, q_pi, rng):
+            raise MemoryError("injected after the kernel ran")
+
+    monkeypatch.setattr(engine, "selection", Failing())
+    with pytest.raises(MemoryError, match="injected"):
+        population.step(observations)
+    assert all(np.array_equal(a, b) for a, b in zip(population.beliefs, before[0], strict=True))
+    assert np.array_equal(population.policy_posterior, before[1])
+    population.reset()
+    assert np.array_equal(population.beliefs[1], np.full((3, 2), 0.5))
+    assert np.array_equal(population.policy_posterior, np.full((3, 16), 1 / 16))
+
+
+def test_numba_engine_agrees_with_the_numpy_engine_at_many_agents():
+    model, n, rng = Model(**TMAZE_KWARGS, policy_len=2), 600, np.random.default_rng(4)
+    populations = [Population(model, n, backend=b, seed=1) for b in ("numpy", "numba")]
+    for _ in range(3):
+        observations = np.stack([rng.integers(0, count, size=n) for count in model.n_obs], axis=1)
+        actions = [p.step(observations) for p in populations]
+        assert np.array_equal(*actions)
+        for a, b in zip(populations[0].beliefs, populations[1].beliefs, strict=True):
+            np.testing.assert_allclose(a, b, rtol=0, atol=1e-10)
+
+
+def test_jax_tmaze_matches_legacy_agents_on_environment_observations():
+    kwargs = {**TMAZE_KWARGS, "policy_len": 2}
+    n = 3
+    population = Population(Model(**kwargs), n, backend="jax", legacy_rng=True)
+    assert population.backend == "jax"
+    references = [legacy_agent_from(kwargs) for _ in range(n)]
+    observe = TMazes(n, seed=7)
+    np.random.seed(1)
+    actions = None
+    for _ in range(4):
+        observations = observe(0, actions)
+        actions = population.step(observations)
+        for i, reference in enumerate(references):
+            reference.infer_states([int(o) for o in observations[i]])
+            q_pi, _ = reference.infer_policies()
+            reference.action = actions[i].astype(float)  # ties: follow the population
+            for f, posterior in enumerate(population.beliefs):
+                np.testing.assert_allclose(posterior[i], reference.qs[f], rtol=0, atol=JAX_TOLERANCE)
+            np.testing.assert_allclose(population.policy_posterior[i], q_pi, rtol=0, atol=JAX_TOLERANCE)
+    assert population.nbytes > 0
+    population.reset()
+    assert np.allclose(population.beliefs[0], 0.25)
