@@ -138,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--venv", action="store_true", help="build a venv for a revision whose dependencies differ (slow)"
     )
+    compare.add_argument("--model", metavar="MODULE:FUNCTION", default=None, help=MODEL_HELP)
     compare.set_defaults(run=_run_compare)
 
     report = commands.add_parser(
@@ -304,6 +305,8 @@ def _run_compare(args: argparse.Namespace) -> int:
     from explorer.compare import CompareInputError, compare, plan
     from explorer.compare.output import table
 
+    if args.model is not None and not checked_model(args.model, "compare"):
+        return 2
     try:
         checked = plan(
             args.base,
@@ -314,6 +317,7 @@ def _run_compare(args: argparse.Namespace) -> int:
             json_path=args.json,
             html_path=args.html,
             build_venv=args.venv,
+            model=args.model,
         )
     except CompareInputError as error:
         print(f"compare: {error}", file=sys.stderr)

@@ -205,3 +205,29 @@ def test_a_full_disk_exits_2_in_one_line_and_keeps_the_comparison(
     (kept,) = (p for folder in system_temp.iterdir() for p in folder.iterdir())
     assert str(kept) in line and json.loads(kept.read_text())["verdicts"]
     assert list(tmp_path.iterdir()) == []
+
+
+#: numpy only: a model any checkout with explorer.Model builds quickly
+
+RANDOM3 = "explorer.measure.population.declared:random3"
+
+
+def test_two_checkouts_measure_the_same_models_lazy_agents_and_agree_exactly(tmp_path):
+    base, head = checkout_copy(tmp_path / "base"), checkout_copy(tmp_path / "head")
+    out = tmp_path / "out"
+    out.mkdir()
+    code = run(
+        str(base), str(head), "--quick", "--only", "memory_per_agent", "--model", RANDOM3, tmp_path=out
+    )
+    document = json.loads((out / "c.json").read_text())
+    (verdict,) = document["verdicts"]
+    assert code == 0 and document["model"] == RANDOM3
+    assert verdict["ratio"] == 1.0 and verdict["note"].startswith("exact")
+    assert 0 < document["samples"]["memory_per_agent"]["base"][0] < 200  # a LazyAgent holds a reference
+
+
+def test_model_with_results_files_or_a_bad_factory_exits_2(tmp_path, capsys):
+    assert run(str(BASELINE), str(BASELINE), "--model", RANDOM3, tmp_path=tmp_path) == 2
+    assert "--model measures two checkouts now" in capsys.readouterr().err
+    assert run("HEAD", "--model", "nowhere:model", tmp_path=tmp_path) == 2
+    assert "compare: --model: model 'nowhere:model': no module named 'nowhere'" in capsys.readouterr().err

@@ -45,6 +45,8 @@ class Plan:
     build_venv: bool
     #: per side: ``same`` dependencies, ``satisfied`` by this environment, or its own ``venv``
     environments: tuple[str, str] = ("same", "same")
+    #: agents of this model (its factory's ``package.module:function``) instead of the grid's
+    model: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ def plan(
     json_path: Path | None = None,
     html_path: Path | None = None,
     build_venv: bool = False,
+    model: str | None = None,
 ) -> Plan:
     """Check every argument (raising :class:`CompareInputError`) before anything is measured."""
     from explorer.history import HEADLINE_NAMES
@@ -89,6 +92,18 @@ def plan(
             "against code measured now would compare two jobs. Save both with `python -m explorer bench "
             "--json PATH`, or give two revisions"
         )
+    if model is not None:
+        from explorer.measure.factories import check_path
+
+        try:
+            check_path(model)
+        except (TypeError, ValueError) as error:
+            raise CompareInputError(str(error)) from None
+        if all(files):
+            raise CompareInputError(
+                "--model measures two checkouts now; results files hold what they measured: compare "
+                "two `bench --model` files without --model"
+            )
     if all(files):
         known = HEADLINE_NAMES
         metrics = tuple(only) if only else HEADLINE_NAMES
@@ -122,6 +137,7 @@ def plan(
         html_path,
         build_venv,
         environments,
+        model,
     )
 
 
@@ -147,6 +163,7 @@ def compare(checked: Plan, progress=None) -> Comparison:
         "base": _side(checked.base),
         "head": _side(checked.head),
         "threshold": checked.threshold,
+        "model": checked.model,
         "quick": checked.quick,
         "method": method,
         "environments": dict(zip(("base", "head"), checked.environments, strict=True)),
@@ -170,7 +187,7 @@ def _compare_code(checked: Plan, progress) -> tuple[list[Verdict], dict]:
     try:
         with checked_out([checked.base, checked.head], build_venv=checked.build_venv) as (base, head):
             samples = measure_interleaved(
-                base, head, list(checked.metrics), quick=checked.quick, progress=progress
+                base, head, list(checked.metrics), quick=checked.quick, progress=progress, model=checked.model
             )
     finally:
         signal.signal(signal.SIGTERM, previous)
