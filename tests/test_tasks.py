@@ -1,5 +1,8 @@
 """explorer.tasks: the built-in tasks' models, their environments, bad settings and what agents do in them."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -294,3 +297,18 @@ def test_fuzz_environments_refuse_by_name_and_change_nothing(actions, n):
     before, t = STEPPED.states, STEPPED.t
     if refused_by_name(lambda: STEPPED.step(actions), ["actions"]) is None:
         assert np.array_equal(STEPPED.states, before) and STEPPED.t == t
+
+
+def test_tasks_and_their_environments_need_numpy_only():
+    code = (
+        "import sys, numpy as np, explorer\n"
+        "from explorer.tasks import grid, signposts, tmaze\n"
+        "for task in (grid(uncertain_start=True), tmaze(), signposts()):\n"
+        "    env = task.environment(3, seed=0)\n"
+        "    env.reset(), env.step(np.zeros((3, task.model.n_factors), int))\n"
+        "heavy = ('pymdp', 'jax', 'pandas', 'matplotlib', 'numba', 'scipy')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
