@@ -156,7 +156,8 @@ def policy_terms(model: object, qs: list[np.ndarray]) -> tuple[np.ndarray, np.nd
 
 
 def followed_policy(policies: np.ndarray, q_pi: np.ndarray, actions: np.ndarray) -> np.ndarray:
-    """Per agent, the most probable policy whose first actions are ``actions`` (the one it follows)."""
+    """Per agent, the most probable policy whose first actions are ``actions`` (the one it follows; of tied
+    policies, the first in ``policies``)."""
     starts = (policies[None, :, 0, :] == actions[:, None, :]).all(axis=2)  # (n, P)
     return np.where(starts, q_pi, -1.0).argmax(axis=1)
 
