@@ -377,3 +377,24 @@ def test_policy_steps_share_each_distinct_beginning_once():
         assert np.array_equal(step.actions[step.of_policy], policies[:, t, :])
         if t:
             assert np.array_equal(step.parent[step.of_policy], steps[t - 1].of_policy)
+
+
+@pytest.mark.parametrize("params", [{"num_iter": 2}, {"num_iter": 25, "dF_tol": 1e-9}, {"dF": 1e-4}])
+def test_the_fixed_point_iteration_stops_where_legacy_stops_with_other_inference_params(params):
+    # pymdp 1.0.4's legacy Agent keeps its defaults whatever inference_params it is given: set them after
+    kwargs = {**TMAZE_KWARGS, "inference_params": params}
+    model, n, rng = Model(**kwargs), 6, np.random.default_rng(5)
+    references = [legacy_agent_from(TMAZE_KWARGS) for _ in range(n)]
+    for reference in references:
+        reference.inference_params = {
+            "num_iter": 10,
+            "dF": 1.0,
+            "dF_tol": 0.001,
+            "compute_vfe": True,
+            **params,
+        }
+
+    def surprising(step, actions):
+        return np.stack([rng.integers(0, count, size=n) for count in model.n_obs], axis=1)
+
+    run_against_legacy(Population(model, n, legacy_rng=True), references, surprising, steps=4, seed=6)
