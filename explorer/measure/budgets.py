@@ -37,6 +37,7 @@ class BudgetExceeded(AssertionError):
 
 #: Every budget, by name. ``today``: measured on Python 3.11.7, numpy 2.4.6, pymdp 1.0.4, 2026-11-25
 #: (``python -m explorer.measure.budgets`` prints them again); module counts are beyond a bare ``pass``.
+#: The LazyAgent(model) budgets and the world model's figure were measured on 2026-11-29.
 BUDGETS: dict[str, Budget] = {
     b.name: b
     for b in (
