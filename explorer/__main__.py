@@ -157,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="output folder: absent, empty or a previous report (default: reports/ in the checkout)",
     )
+    report.add_argument("--model", metavar="MODULE:FUNCTION", default=None, help=MODEL_HELP)
     report.add_argument(
         "--recover",
         action="store_true",
@@ -286,11 +287,15 @@ def _run_report(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"report: {error} (from --history or $EXPLORER_HISTORY)", file=sys.stderr)
         return 2
+    if args.model is not None and not checked_model(args.model, "report"):
+        return 2
     started = time.time()
-    code = run_report_command(args.out, profile="quick" if args.quick else "full", recover_only=args.recover)
+    code = run_report_command(
+        args.out, profile="quick" if args.quick else "full", recover_only=args.recover, model=args.model
+    )
     if code != 0 or args.recover:
         return code
-    if not args.quick:
+    if not args.quick and args.model is None:  # the history follows today's grid only
         try:
             recorded = record_report_run("full", started, mode)
         except ValueError as error:

@@ -222,3 +222,18 @@ def test_page_heading_takes_title_and_first_sentence():
     notebook = nbformat.v4.new_notebook()
     notebook.cells.append(nbformat.v4.new_markdown_cell("# Spawn time\n\nLazy is cheap. Eager is not."))
     assert page_heading(notebook, "x") == ("Spawn time", "Lazy is cheap.")
+
+
+def test_a_model_report_runs_the_notebooks_that_take_a_model_titled_with_its_name(tmp_path):
+    taking = write_notebook(tmp_path / "08_mine.ipynb", "print('measuring', model)")
+    notebook = nbformat.read(taking, as_version=4)
+    notebook.cells[1].source += "\nmodel = None"
+    nbformat.write(notebook, taking)
+    grid_only = write_notebook(tmp_path / "02_grid.ipynb", "print('grid')")
+    path = "explorer.measure.population.declared:random3"
+    out = tmp_path / "reports"
+    written = build_report(out, profile="quick", notebooks=[grid_only, taking], progress=False, model=path)
+    assert [p.name for p in written] == ["08_mine.html", "index.html"]
+    page, index = (out / "08_mine.html").read_text(), (out / "index.html").read_text()
+    assert f"measuring {path}" in page and "model random3</title>" in page
+    assert "<h1>explorer report: model random3</h1>" in index and "Left out" in index and "02_grid" in index

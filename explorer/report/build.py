@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from explorer.checks import check_choice
+from explorer.measure.factories import name_of
 from explorer.paths import NOTEBOOKS_DIR, REPORTS_DIR
 from explorer.report.pages import compact_images, load_banner, numbered_title, plain_text
 from explorer.report.progress import ReportProgress
@@ -58,12 +59,16 @@ def curated_notebooks(folder: Path = NOTEBOOKS_DIR) -> list[Path]:
     return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
 
 
-def inject_profile(notebook: nbformat.NotebookNode, profile: str, run_id: str | None = None) -> None:
-    """Add a cell setting ``profile`` (and ``run_id``, when given) right after the ``parameters``-tagged
-    cell, as papermill does: every notebook of one report then saves and reads one run's results."""
+def inject_profile(
+    notebook: nbformat.NotebookNode, profile: str, run_id: str | None = None, model: str | None = None
+) -> None:
+    """Add a cell setting ``profile`` (and ``run_id``, ``model``, when given) right after the
+    ``parameters``-tagged cell, as papermill does: every notebook of one report then saves and reads one
+    run's results, and measures the model named by its factory's path."""
     import nbformat
 
     source = f"profile = {profile!r}" + ("" if run_id is None else f"\nrun_id = {run_id!r}")
+    source += "" if model is None else f"\nmodel = {model!r}"
     for index, cell in enumerate(notebook.cells):
         if "parameters" in cell.get("metadata", {}).get("tags", []):
             injected = nbformat.v4.new_code_cell(source)
@@ -73,6 +78,16 @@ def inject_profile(notebook: nbformat.NotebookNode, profile: str, run_id: str | 
     raise ValueError("notebook has no cell tagged 'parameters' to inject the profile after")
 
 
+def takes_model(path: Path) -> bool:
+    """Whether the notebook at ``path`` measures any model: its ``parameters`` cell sets ``model``."""
+    import nbformat
+
+    for cell in nbformat.read(path, as_version=4).cells:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            return any(line.startswith("model =") for line in cell.source.splitlines())
+    return False
+
+
 def execute_notebook(
     path: Path,
     profile: str = "quick",
@@ -80,6 +95,7 @@ def execute_notebook(
     run_id: str | None = None,
     *,
     run: ReportRun | None = None,
+    model: str | None = None,
 ) -> nbformat.NotebookNode:
     """Run every cell of ``path`` in a fresh kernel started in the notebook's folder.
 
@@ -95,7 +111,7 @@ def execute_notebook(
     check_choice("profile", profile, PROFILES)
     notebook = nbformat.read(path, as_version=4)
     try:
-        inject_profile(notebook, profile, run_id)
+        inject_profile(notebook, profile, run_id, model)
     except ValueError as error:
         raise NotebookError(path, None, str(error)) from None
     hooks = progress.start(path.stem, notebook) if progress is not None else {}
@@ -161,11 +177,27 @@ def page_heading(notebook: nbformat.NotebookNode, fallback: str) -> tuple[str, s
     return fallback, ""
 
 
-def index_html(pages: list[Page], profile: str, banner: str = "") -> str:
+def index_html(
+    pages: list[Page],
+    profile: str,
+    banner: str = "",
+    *,
+    model: str | None = None,
+    left_out: list[Path] = (),
+) -> str:
     """The report's front page: a link, a one-line summary and the run time per notebook.
 
-    ``banner`` (HTML, e.g. :func:`load_banner`) is shown above the list.
+    ``banner`` (HTML, e.g. :func:`load_banner`) is shown above the list; with ``model`` the title names it
+    and a line says which notebooks were ``left_out`` (they measure the grid alone).
     """
+    title = "explorer report" + ("" if model is None else f": model {name_of(model)}")
+    about = ""
+    if model is not None:
+        skipped = ", ".join(html.escape(p.stem) for p in left_out) or "none"
+        about = (
+            f"<p>Every page measures <code>{html.escape(model)}</code>. Left out (they measure today's "
+            f"grid world only): {skipped}.</p>"
+        )
     items = "\n".join(
         f'  <li><a href="{html.escape(p.file_name)}">{html.escape(p.title)}</a>'
         + ("" if p.seconds is None else f" <small>(ran {html.escape(_duration(p.seconds))})</small>")
@@ -176,7 +208,7 @@ def index_html(pages: list[Page], profile: str, banner: str = "") -> str:
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>explorer report</title>
+<title>{html.escape(title)}</title>
 <style>
   body {{ font-family: system-ui, sans-serif; max-width: 46rem; margin: 3rem auto; line-height: 1.5; }}
   ul {{ list-style: none; padding-left: 0; }}
@@ -185,8 +217,9 @@ def index_html(pages: list[Page], profile: str, banner: str = "") -> str:
 </style>
 </head>
 <body>
-<h1>explorer report</h1>
+<h1>{html.escape(title)}</h1>
 {banner}
+{about}
 <p>Each page is a notebook executed headless with the <code>{html.escape(profile)}</code> measurement
 profile; figures were measured on the machine named in each page.</p>
 <ul>
@@ -203,6 +236,7 @@ def build_report(
     profile: str = "full",
     notebooks: list[Path] | None = None,
     progress: bool = True,
+    model: str | None = None,
 ) -> list[Path]:
     """Execute ``notebooks`` (all curated ones by default), export them and index them in ``out_dir``.
 
@@ -210,6 +244,9 @@ def build_report(
     before any notebook runs). The report is built beside it and swapped in at the end: if any
     notebook fails, :class:`NotebookError` is raised; on SIGINT/SIGTERM,
     :class:`output.ReportInterrupted`; either way ``out_dir`` keeps its previous content.
+    With ``model`` (a factory's ``package.module:function``) every page is that model's: the notebooks
+    that take a model (:func:`takes_model`) run with it and carry its name in their titles; those that
+    measure the grid alone are left out, and the index says which.
     """
     from explorer.files import write_atomic
     from explorer.measure.run_ids import new_run_id, shared_run_id
@@ -222,6 +259,12 @@ def build_report(
     for path in paths:
         if path.suffix != ".ipynb" or not path.is_file():
             raise ValueError(f"notebooks must be existing .ipynb files, got {str(path)!r}")
+    left_out = []
+    if model is not None:
+        left_out = [path for path in paths if not takes_model(path)]
+        paths = [path for path in paths if path not in left_out]
+        if not paths:
+            raise ValueError("notebooks must hold one that takes a model (a 'model =' parameter), found none")
     out_dir = check_out_dir(out_dir)
     recover(out_dir)
     run_id = new_run_id()  # one run: the summary reads only the results these notebooks save
@@ -231,7 +274,9 @@ def build_report(
         for path in paths:
             report_run.check()
             with shared_run_id(run_id):  # kernels inherit it, for code that saves without the parameter
-                execute = functools.partial(execute_notebook, path, profile, shown, run_id, run=report_run)
+                execute = functools.partial(
+                    execute_notebook, path, profile, shown, run_id, run=report_run, model=model
+                )
                 try:
                     executed = _in_thread(report_run, execute)
                 except NotebookError:
@@ -242,6 +287,8 @@ def build_report(
             run = shown.runs[-1]
             heading, summary = page_heading(executed, path.stem)
             title = numbered_title(path.stem, heading)
+            if model is not None:
+                title = f"{title}: model {name_of(model)}"
             page = Page(path.with_suffix(".html").name, title, summary, run.seconds)
             html_page = export_html(executed, title, load_banner(run.loads))
             write_atomic(report_run.staging / page.file_name, html_page)
@@ -249,7 +296,9 @@ def build_report(
         samples = [sample for run in shown.runs for sample in run.loads]
         write_atomic(
             report_run.staging / "index.html",
-            index_html(pages, profile, load_banner(samples, "during this run")),
+            index_html(
+                pages, profile, load_banner(samples, "during this run"), model=model, left_out=left_out
+            ),
         )
         report_run.commit()
         if progress:

@@ -19,6 +19,7 @@ def run_report_command(
     recover_only: bool = False,
     notebooks: list[Path] | None = None,
     progress: bool = True,
+    model: str | None = None,
 ) -> int:
     """Build the report into ``out`` (or with ``recover_only`` only recover it); returns the exit code.
 
@@ -39,7 +40,7 @@ def run_report_command(
                 done = recover(check_out_dir(out))
                 print("\n".join(done) if done else f"nothing to recover at {out}")
                 return EXIT_OK
-            written = build_report(out, profile=profile, notebooks=notebooks, progress=progress)
+            written = build_report(out, profile=profile, notebooks=notebooks, progress=progress, model=model)
         except OutputError as error:
             print(f"report: {error}", file=sys.stderr)
             return EXIT_REFUSED

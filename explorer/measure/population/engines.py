@@ -146,6 +146,12 @@ def _batched_agent_factory(model: object):
     return None
 
 
+#: pymdp's ``rollout`` jitted once per process (the agent traced; its world and the step count static).
+_compiled_rollout = None
+#: The world of the last model rolled out, kept so that jit's cache knows it (keyed by model and dtype).
+_ENVIRONMENTS: dict = {}
+
+
 class _Rollout:
     """pymdp's ``rollout`` over ``steps`` steps, jitted once per (n, steps); times whole rollouts."""
 
@@ -157,15 +163,20 @@ class _Rollout:
 
         self.agent = _batched_agent_factory(model)(model, n)
         dtype = self.agent.A[0].dtype
-        env = PymdpEnv(
-            A=[jnp.asarray(a, dtype) for a in model.A],
-            B=[jnp.asarray(b, dtype) for b in model.B],
-            D=[jnp.asarray(d, dtype) for d in model.D],
-        )
+        if (model, dtype) not in _ENVIRONMENTS:  # the same env object: a static argument jit has seen
+            _ENVIRONMENTS.clear()  # bounded: one model's environment at a time
+            _ENVIRONMENTS[(model, dtype)] = PymdpEnv(
+                A=[jnp.asarray(a, dtype) for a in model.A],
+                B=[jnp.asarray(b, dtype) for b in model.B],
+                D=[jnp.asarray(d, dtype) for d in model.D],
+            )
+        env = _ENVIRONMENTS[(model, dtype)]
         self.params = env.generate_env_params(batch_size=n)
         self.env, self.key, self.n = env, jax.random.PRNGKey(seed), n
-        self.run = jax.jit(rollout, static_argnums=(1, 2))
-        self.rollout = rollout
+        global _compiled_rollout
+        if _compiled_rollout is None:  # one jitted function: rollouts of seen shapes reuse its compile
+            _compiled_rollout = jax.jit(rollout, static_argnums=(1, 2))
+        self.run = _compiled_rollout
 
     def seconds(self, steps: int) -> float:
         """Wall seconds of one compiled rollout of ``steps`` steps (compiled before, untimed)."""
