@@ -149,8 +149,8 @@ class Model:
         policy_len = check_int("policy_len", policy_len, low=1)
         settings = {
             "policy_len": policy_len,
-            "gamma": v.check_real("gamma", gamma, positive=True),
-            "alpha": v.check_real("alpha", alpha, positive=True),
+            "gamma": v.check_finite_real("gamma", gamma, positive=True),
+            "alpha": v.check_finite_real("alpha", alpha, positive=True),
             "use_utility": v.check_flag("use_utility", use_utility),
             "use_states_info_gain": v.check_flag("use_states_info_gain", use_states_info_gain),
             "action_selection": v.check_action_selection(action_selection),

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from explorer.checks import check_choice, check_int
+from explorer.checks import check_choice, check_int, check_real
 
 #: ``numpy.allclose``'s default tolerances, which pymdp legacy's ``utils.is_normalized`` uses:
 #: a distribution is accepted when ``|sum - 1| <= NORM_ATOL + NORM_RTOL``.
@@ -148,11 +148,9 @@ def check_probabilities(name: str, array: np.ndarray) -> None:
         )
 
 
-def check_real(name: str, value: object, *, positive: bool) -> float:
-    """``value`` as a finite float (an int or float, never a bool); ``positive``: > 0 too."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {_short(value)} ({type(value).__name__})")
-    number = float(value)
+def check_finite_real(name: str, value: object, *, positive: bool) -> float:
+    """``value`` as a finite float (:func:`explorer.checks.check_real`, never a bool); ``positive``: > 0."""
+    number = check_real(name, value, low=0.0 if positive else None)
     if not math.isfinite(number) or (positive and number <= 0):
         raise ValueError(f"{name} must be a finite number{' > 0' if positive else ''}, got {value!r}")
     return number
@@ -188,8 +186,8 @@ def check_inference_params(value: object) -> tuple[int, float, float]:
         )
     params = {**INFERENCE_DEFAULTS, **value}
     num_iter = check_int("inference_params['num_iter']", params["num_iter"], low=1)
-    dF = check_real("inference_params['dF']", params["dF"], positive=False)
-    dF_tol = check_real("inference_params['dF_tol']", params["dF_tol"], positive=False)
+    dF = check_finite_real("inference_params['dF']", params["dF"], positive=False)
+    dF_tol = check_finite_real("inference_params['dF_tol']", params["dF_tol"], positive=False)
     return num_iter, dF, dF_tol
 
 
