@@ -7,7 +7,12 @@ import pytest
 
 from explorer.limits import using_memory_limit
 from explorer.measure.population.declared import random3, tmaze, world_of
-from explorer.measure.population.table import dumps, protocol, table, throughput_table
+from explorer.measure.population.table import (
+    throughput_json,
+    throughput_pivot,
+    throughput_protocol,
+    throughput_table,
+)
 
 SMALL = {"steps": 1, "repeats": 2, "loop_max_n": 4, "bytes_n": 4, "cold_repeats": 0}
 
@@ -55,17 +60,17 @@ def test_bytes_per_agent_and_largest_n(results):
 
 
 def test_the_table_view_and_its_protocol(results):
-    pivot = table(results)
+    pivot = throughput_pivot(results)
     assert list(pivot.columns) == [4, 8]
     assert pivot.loc[("random3", "numpy"), 8] > 0
     assert ("random3", "sparse") not in pivot.index  # nothing measured, no cell
-    words = protocol(results)
+    words = throughput_protocol(results)
     assert (
         "random3: random model (seed 0): 3 factors" in words
         and "2 repeats" in words
         and "load average" in words
     )
-    assert '"numpy"' in dumps(results)
+    assert '"numpy"' in throughput_json(results)
 
 
 def test_the_memory_limit_ends_an_engines_larger_n():

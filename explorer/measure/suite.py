@@ -65,15 +65,17 @@ PROFILES: dict[str, dict[str, dict]] = {
         "first_action_time": {"repeats": 7, "warmup": 1, "rss_agents": 2000, "rss_built_agents": 50},
         "step_time": {"steps": 50, "repeats": 5, "warmup": 10},
         "monitor_overhead": {"n": 1000, "repeats": 7},
-        # the table kept small: one task, two sizes, one cold process per engine
+        # the table kept small: one task, two sizes, no JAX (its compiles take a minute each when the
+        # machine is busy), no cold processes; "full" runs every engine
         "throughput_table": {
             "tasks": ("tmaze",),
+            "engines": ("numpy", "numba", "legacy", "lazy"),
             "ns": (100, 1000),
             "steps": 2,
             "repeats": 3,
             "loop_max_n": 100,
             "bytes_n": 100,
-            "cold_repeats": 1,
+            "cold_repeats": 0,
         },
     },
     "full": {

@@ -333,7 +333,7 @@ def _cold_rows(paths: dict, engines: tuple, skip: dict, repeats: int, seed: int)
     return rows
 
 
-def table(results: pd.DataFrame, metric: str = "throughput_table") -> pd.DataFrame:
+def throughput_pivot(results: pd.DataFrame, metric: str = "throughput_table") -> pd.DataFrame:
     """One metric of :func:`throughput_table` as task x engine rows and a column per n (medians)."""
     rows = results[results["metric"] == metric]
     if metric == "throughput_table_first_action":
@@ -345,7 +345,7 @@ def table(results: pd.DataFrame, metric: str = "throughput_table") -> pd.DataFra
     return pivot
 
 
-def protocol(results: pd.DataFrame) -> str:
+def throughput_protocol(results: pd.DataFrame) -> str:
     """The table's protocol in words: models, engines, n, seeds, repeats, statistics, machine, load."""
     from explorer.measure.population.declared import DESCRIPTIONS
     from explorer.measure.population.engines import LABELS
@@ -368,9 +368,9 @@ def protocol(results: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def dumps(results: pd.DataFrame) -> str:
+def throughput_json(results: pd.DataFrame) -> str:
     """The table's medians as JSON text (task -> engine -> n -> agent-steps/s), for a README or a diff."""
-    pivot = table(results)
+    pivot = throughput_pivot(results)
     out: dict = {}
     for (task, engine), values in pivot.iterrows():
         out.setdefault(task, {})[engine] = {str(int(n)): v for n, v in values.items() if v == v}
