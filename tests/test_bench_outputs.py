@@ -19,7 +19,7 @@ def no_measuring(monkeypatch):
     """Fail the test if the bench starts measuring; record what it was asked to measure."""
     asked = []
 
-    def run_suite(profile, only=None, progress=True):
+    def run_suite(profile, only=None, progress=True, model=None):
         asked.append(only)
         raise RuntimeError("measuring started")
 
@@ -117,7 +117,8 @@ def test_a_failed_write_exits_2_in_one_line_and_keeps_what_was_measured(
     monkeypatch.setattr(tempfile, "tempdir", str(system_temp))
     measured = []
 
-    def small_suite(profile, only=None, progress=True):  # the real suite, a real measurement, small
+    # the real suite, a real measurement, small
+    def small_suite(profile, only=None, progress=True, model=None):
         small = {"ns": (1, 10), "repeats": 3, "isolate": False}
         overrides = {"spawn_time": small}
         results = run_suite(profile, ("lazy", "floor"), ("spawn_time",), overrides, progress=progress)
