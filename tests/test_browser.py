@@ -218,37 +218,72 @@ def test_notebook_runs_in_jupyterlab(lab_page, name):
         close_notebook(page)
 
 
-def test_explore_runs_and_redraws_when_the_side_changes(lab_page):
+@pytest.fixture(scope="module")
+def explore_page(lab_page):
+    """00_explore open in the page, every cell run once; its tests then change its controls."""
     page = lab_page
     open_notebook(page, "00_explore.ipynb")
     try:
         run_all(page)
         assert problems(page) == []
         screenshot(page, "00_explore")
-        images = page.locator(".widget-image")
-        page.wait_for_function("() => document.querySelectorAll('.widget-image').length >= 5")
-        assert page.locator(".widget-gridbox button").count() == 36  # 6 x 6
-        episode, population = images.nth(0), images.nth(1)
-        sources = [episode.get_attribute("src"), population.get_attribute("src")]
-        pixels = [episode.screenshot(), population.screenshot()]
-        slider = page.locator(".widget-hslider").filter(
-            has=page.locator("label.widget-label", has_text=re.compile(r"^side$"))
-        )
-        slider.locator(".noUi-handle").press("ArrowRight")  # side 6 -> 7
-        page.wait_for_function("() => document.querySelectorAll('.widget-gridbox button').length === 49")
-        page.wait_for_function(  # the episode redraws at once, the population when its thread ends
-            """sources => {
-                const images = document.querySelectorAll('.widget-image');
-                return images[0].getAttribute('src') !== sources[0]
-                    && images[1].getAttribute('src') !== sources[1];
-            }""",
-            arg=sources,
-        )
-        page.wait_for_timeout(500)
-        assert episode.screenshot() != pixels[0]
-        assert population.screenshot() != pixels[1]
-        assert page.get_by_text("population: done").count() == 1
-        assert problems(page) == []
-        screenshot(page, "00_explore-side-7")
+        # episode, population, the task's episode and population, three measurements
+        page.wait_for_function("() => document.querySelectorAll('.widget-image').length >= 7")
+        yield page
     finally:
         close_notebook(page)
+
+
+def test_explore_runs_and_redraws_when_the_side_changes(explore_page):
+    page = explore_page
+    images = page.locator(".widget-image")
+    assert page.locator(".widget-gridbox button").count() == 36  # 6 x 6
+    episode, population = images.nth(0), images.nth(1)
+    sources = [episode.get_attribute("src"), population.get_attribute("src")]
+    pixels = [episode.screenshot(), population.screenshot()]
+    slider = page.locator(".widget-hslider").filter(
+        has=page.locator("label.widget-label", has_text=re.compile(r"^side$"))
+    )
+    slider.locator(".noUi-handle").press("ArrowRight")  # side 6 -> 7
+    page.wait_for_function("() => document.querySelectorAll('.widget-gridbox button').length === 49")
+    page.wait_for_function(  # the episode redraws at once, the population when its thread ends
+        """sources => {
+            const images = document.querySelectorAll('.widget-image');
+            return images[0].getAttribute('src') !== sources[0]
+                && images[1].getAttribute('src') !== sources[1];
+        }""",
+        arg=sources,
+    )
+    page.wait_for_timeout(500)
+    assert episode.screenshot() != pixels[0]
+    assert population.screenshot() != pixels[1]
+    assert page.get_by_text("population: done").count() == 1
+    assert problems(page) == []
+    screenshot(page, "00_explore-side-7")
+
+
+def test_explore_redraws_when_the_task_changes(explore_page):
+    page = explore_page
+    images = page.locator(".widget-image")
+    episode, population = images.nth(2), images.nth(3)  # the task view's, below the world's two
+    page.wait_for_function("() => document.body.innerText.includes('task run: done')")
+    sources = [episode.get_attribute("src"), population.get_attribute("src")]
+    pixels = [episode.screenshot(), population.screenshot()]
+    picker = page.locator(".widget-dropdown").filter(
+        has=page.locator("label.widget-label", has_text=re.compile(r"^task$"))
+    )
+    picker.locator("select").select_option("uncertain grid")
+    page.wait_for_function(
+        """sources => {
+            const images = document.querySelectorAll('.widget-image');
+            return images[2].getAttribute('src') !== sources[0]
+                && images[3].getAttribute('src') !== sources[1];
+        }""",
+        arg=sources,
+    )
+    page.wait_for_timeout(500)
+    assert episode.screenshot() != pixels[0]
+    assert population.screenshot() != pixels[1]
+    assert page.get_by_text("does not know where it starts").count() == 1  # the task's description
+    assert problems(page) == []
+    screenshot(page, "00_explore-uncertain-grid")

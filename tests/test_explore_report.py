@@ -20,13 +20,13 @@ def test_the_page_shows_pictures_not_dead_widgets():
         for output in cell.get("outputs", [])
         if "application/vnd.jupyter.widget-view+json" in output.get("data", {})
     ]
-    assert len(views) == 4  # controls, episode, population, measurement
+    assert len(views) == 6  # controls, episode, population, a task's episode and population, measurement
     # what nbclient stores after executing it (the report's kernels run with widget state kept)
     state = {model_id: {"model_name": "VBoxModel", "state": {}} for model_id in views}
     notebook.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": state}}
     page = export_html(notebook, "explore")
     assert "widget-view+json" not in page
-    assert page.count("data:image/png;base64,") >= 5  # episode, population, three measurements
+    assert page.count("data:image/png;base64,") >= 7  # episode, population, the task's two, 3 measurements
     assert "<th>side</th><td>6</td>" in page  # the controls, as a table of the settings
 
 

@@ -111,6 +111,8 @@ class ExploreApp:
         self.episode: Episode | None = None
         self.run: PopulationRun | None = None
         self.measured = None
+        #: Called with the new settings after every change (the task view re-runs its grid tasks).
+        self.listeners: list[Callable[[Settings], None]] = []
         self._building = False
         self._make_controls()
         self._make_episode_panel()
@@ -230,6 +232,8 @@ class ExploreApp:
         self.settings = settings
         self._show_settings()
         self.refresh(background=self.background)
+        for listener in self.listeners:
+            listener(settings)
 
     # -- panels -------------------------------------------------------------------------------------
     def _make_episode_panel(self) -> None:
