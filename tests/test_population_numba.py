@@ -117,14 +117,14 @@ def test_numba_engine_agrees_with_the_numpy_engine_at_many_agents():
 
 def test_jax_tmaze_matches_legacy_agents_on_environment_observations():
     kwargs = {**TMAZE_KWARGS, "policy_len": 2}
-    n = 3
+    n = 2
     population = Population(Model(**kwargs), n, backend="jax", legacy_rng=True)
     assert population.backend == "jax"
     references = [legacy_agent_from(kwargs) for _ in range(n)]
     observe = TMazes(n, seed=7)
     np.random.seed(1)
     actions = None
-    for _ in range(4):
+    for _ in range(3):
         observations = observe(0, actions)
         actions = population.step(observations)
         for i, reference in enumerate(references):

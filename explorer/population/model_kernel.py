@@ -20,6 +20,9 @@ from numba import njit, prange
 LOG_EPS = 1e-16
 #: ``spm_MDP_G`` only counts joint predicted states with ``q(s) > exp(-16)``.
 INFO_GAIN_THRESHOLD = math.exp(-16)
+#: Unnormalized action marginals closer than this to the best one send the agent to the shared
+#: selection (legacy ties actions within 1e-8 of the best after normalizing: this is wider).
+UNSURE_GAP = 1e-7
 
 
 @njit(cache=True, parallel=True)
@@ -41,7 +44,11 @@ def step_model_agents(
     emission,
     utility,
     neg_ambiguity,
-    policies,
+    node_parent,
+    node_actions,
+    policy_leaf,
+    first_action,
+    control_offset,
     log_E,
     gamma,
     num_iter,
@@ -49,6 +56,8 @@ def step_model_agents(
     dF_tol,
     use_utility,
     use_info_gain,
+    best,
+    unsure,
     block,
 ):  # pragma: no cover - compiled; tested through NumbaEngine against pymdp's legacy Agent
     """Step agents ``0..n-1``: posteriors from ``qs`` (n, sum of states) into ``qs_out``, policy posteriors
@@ -57,7 +66,11 @@ def step_model_agents(
     ``transitions[f, u, i, j] = B[f][i, j, u]``; ``log_likelihood[obs_offset[m] + o, s] = ln(A[m][o, s] +
     1e-16)`` and ``emission[s, obs_offset[m] + o] = A[m][o, s]`` over joint states ``s``;
     ``utility[s] = sum_m ln(softmax(C[m]) + 1e-16) . A[m][:, s]``; ``neg_ambiguity[s] = sum_m
-    A[m][:, s] . ln(A[m][:, s] + exp(-16))``.
+    A[m][:, s] . ln(A[m][:, s] + exp(-16))``. The policies come as a tree of their distinct prefixes:
+    node ``k`` takes ``node_actions[k]`` after node ``node_parent[k]`` (-1: from the posterior), parents
+    first; policy ``p`` ends at node ``policy_leaf[p]``. ``best`` (n, F) gets each factor's most
+    probable first action and ``unsure`` (n,) marks agents where another action comes within
+    ``UNSURE_GAP`` of it.
     """
     n = qs.shape[0]
     n_factors = n_states.shape[0]
@@ -65,7 +78,8 @@ def step_model_agents(
     n_joint = joint_index.shape[0]
     n_modalities = obs_offset.shape[0]
     total_obs = emission.shape[1]
-    n_policies, policy_len, _ = policies.shape
+    n_policies = policy_leaf.shape[0]
+    n_nodes = node_parent.shape[0]
     n_blocks = (n + block - 1) // block
     for b in prange(n_blocks):
         prior = np.empty(total_states)
@@ -74,11 +88,12 @@ def step_model_agents(
         q_new = np.empty(total_states)
         log_q = np.empty(total_states)
         qL = np.empty(total_states)
-        x = np.empty(total_states)
-        x_next = np.empty(total_states)
+        x = np.empty((n_nodes + 1, total_states))
+        g_node = np.empty(n_nodes)
         LL = np.empty(n_joint)
         qo = np.empty(total_obs)
         G = np.empty(n_policies)
+        marginal = np.empty(control_offset[-1])
         for i in range(b * block, min(n, (b + 1) * block)):
             # the prior: D after a reset, else B[f][:, :, a_f] @ qs_f per factor
             if fresh[i]:
@@ -122,45 +137,46 @@ def step_model_agents(
                 )
                 for k in range(total_states):
                     qs_out[i, k] = q[k]
-            # every policy's expected free energy over policy_len steps
-            for p in range(n_policies):
-                for k in range(total_states):
-                    x[k] = qs_out[i, k]
-                g = 0.0
-                for t in range(policy_len):
+            # every policy's expected free energy over policy_len steps, along the tree of policy
+            # prefixes: policies that begin alike share their predictions and terms up to where they part
+            for k in range(total_states):
+                x[0, k] = qs_out[i, k]  # row 0 the posterior, row k + 1 node k's prediction
+            for node in range(n_nodes):
+                parent = node_parent[node]
+                for f in range(n_factors):
+                    off = state_offset[f]
+                    size = n_states[f]
+                    a = node_actions[node, f]
+                    for r in range(size):
+                        acc = 0.0
+                        for c in range(size):
+                            acc += transitions[f, a, r, c] * x[parent + 1, off + c]
+                        x[node + 1, off + r] = acc
+                expected_utility = 0.0
+                ambiguity = 0.0
+                for k in range(total_obs):
+                    qo[k] = 0.0
+                for s in range(n_joint):
+                    qx = 1.0
                     for f in range(n_factors):
-                        off = state_offset[f]
-                        size = n_states[f]
-                        a = policies[p, t, f]
-                        for r in range(size):
-                            acc = 0.0
-                            for c in range(size):
-                                acc += transitions[f, a, r, c] * x[off + c]
-                            x_next[off + r] = acc
-                    for k in range(total_states):
-                        x[k] = x_next[k]
-                    expected_utility = 0.0
-                    ambiguity = 0.0
-                    for k in range(total_obs):
-                        qo[k] = 0.0
-                    for s in range(n_joint):
-                        qx = 1.0
-                        for f in range(n_factors):
-                            qx *= x[state_offset[f] + joint_index[s, f]]
-                        expected_utility += qx * utility[s]
-                        if qx > INFO_GAIN_THRESHOLD:
-                            ambiguity += qx * neg_ambiguity[s]
-                            for k in range(total_obs):
-                                qo[k] += qx * emission[s, k]
-                    entropy = 0.0
-                    for k in range(total_obs):
-                        if qo[k] > 0.0:
-                            entropy += qo[k] * math.log(qo[k] + LOG_EPS)
-                    if use_utility:
-                        g += expected_utility
-                    if use_info_gain:
-                        g += ambiguity - entropy
-                G[p] = g * gamma + log_E[p]
+                        qx *= x[node + 1, state_offset[f] + joint_index[s, f]]
+                    expected_utility += qx * utility[s]
+                    if qx > INFO_GAIN_THRESHOLD:
+                        ambiguity += qx * neg_ambiguity[s]
+                        for k in range(total_obs):
+                            qo[k] += qx * emission[s, k]
+                entropy = 0.0
+                for k in range(total_obs):
+                    if qo[k] > 0.0 and qo[k] != 1.0:  # 1 + 1e-16 rounds to 1: its log is 0
+                        entropy += qo[k] * math.log(qo[k] + LOG_EPS)
+                g = 0.0 if parent < 0 else g_node[parent]
+                if use_utility:
+                    g += expected_utility
+                if use_info_gain:
+                    g += ambiguity - entropy
+                g_node[node] = g
+            for p in range(n_policies):
+                G[p] = g_node[policy_leaf[p]] * gamma + log_E[p]
             top = G.max()
             total = 0.0
             for p in range(n_policies):
@@ -168,6 +184,24 @@ def step_model_agents(
                 total += G[p]
             for p in range(n_policies):
                 q_pi_out[i, p] = G[p] / total
+            # each factor's most probable first action; ``unsure`` where another is within
+            # UNSURE_GAP of it (near-ties: the shared action selection decides those rows)
+            unsure[i] = False
+            for k in range(control_offset[-1]):
+                marginal[k] = 0.0
+            for p in range(n_policies):
+                for f in range(n_factors):
+                    marginal[control_offset[f] + first_action[p, f]] += q_pi_out[i, p]
+            for f in range(n_factors):
+                top_u = 0
+                start = control_offset[f]
+                for u in range(control_offset[f + 1] - start):
+                    if marginal[start + u] > marginal[start + top_u]:
+                        top_u = u
+                best[i, f] = top_u
+                for u in range(control_offset[f + 1] - start):
+                    if u != top_u and marginal[start + top_u] - marginal[start + u] <= UNSURE_GAP:
+                        unsure[i] = True
 
 
 @njit(cache=True)

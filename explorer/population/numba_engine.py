@@ -47,7 +47,11 @@ class KernelArrays:
     emission: np.ndarray  #: (S, sum of outcomes): ``A[m][o, s]``
     utility: np.ndarray  #: (S,): ``sum_m ln(softmax(C[m]) + 1e-16) . A[m][:, s]``
     neg_ambiguity: np.ndarray  #: (S,): ``sum_m A[m][:, s] . ln(A[m][:, s] + exp(-16))``
-    policies: np.ndarray  #: int64 (P, T, F)
+    node_parent: np.ndarray  #: int64 (N,): the prefix each distinct policy prefix extends (-1: none)
+    node_actions: np.ndarray  #: int64 (N, F): the actions of a prefix's last step
+    policy_leaf: np.ndarray  #: int64 (P,): the prefix that is the whole policy
+    first_action: np.ndarray  #: int64 (P, F): each policy's first action per factor
+    control_offset: np.ndarray  #: int64 (F + 1,): where each factor's actions start among all actions
     log_E: np.ndarray  #: (P,): ``ln(E + 1e-16)``
 
     @property
@@ -86,12 +90,31 @@ def kernel_arrays(model: Model) -> KernelArrays:
         emission=np.ascontiguousarray(emission.T),
         utility=utility,
         neg_ambiguity=neg_ambiguity,
-        policies=np.ascontiguousarray(model.policies, dtype=np.int64),
+        **dict(zip(("node_parent", "node_actions", "policy_leaf"), policy_tree(model.policies), strict=True)),
+        first_action=np.ascontiguousarray(model.policies[:, 0, :], dtype=np.int64),
+        control_offset=np.concatenate(([0], np.cumsum(model.n_controls))).astype(np.int64),
         log_E=np.log(np.asarray(model.E, dtype=np.float64) + LOG_EPS),
     )
     for array in vars(arrays).values():
         array.setflags(write=False)
     return arrays
+
+
+def policy_tree(policies: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct prefixes of ``policies`` (P, T, F), shortest first: each one's parent and last actions,
+    and the prefix each policy ends at (all arrays int64)."""
+    index: dict[tuple, int] = {}
+    parents, actions = [], []
+    for t in range(policies.shape[1]):
+        for policy in policies:
+            prefix = tuple(map(tuple, policy[: t + 1].tolist()))
+            if prefix not in index:
+                index[prefix] = len(parents)
+                parents.append(index[prefix[:-1]] if t else -1)
+                actions.append(prefix[-1])
+    leaves = [index[tuple(map(tuple, policy.tolist()))] for policy in policies]
+    as_int = lambda values: np.array(values, dtype=np.int64)  # noqa: E731
+    return as_int(parents), as_int(actions).reshape(len(parents), policies.shape[2]), as_int(leaves)
 
 
 class NumbaEngine:
@@ -110,14 +133,16 @@ class NumbaEngine:
         self.q_pi, self._q_pi_next = np.empty((n, n_policies)), np.empty((n, n_policies))
         self.last_action = np.zeros((n, len(model.n_states)), dtype=np.int64)
         self.fresh = np.ones(n, dtype=np.bool_)
+        self._best = np.zeros((n, len(model.n_states)), dtype=np.int64)
+        self._unsure = np.zeros(n, dtype=np.bool_)
         #: numba threads for the step: None picks 1 below ``PARALLEL_MIN_WORK``, else numba's count
         self.threads: int | None = None
         self.reset()
 
     @staticmethod
     def bytes_per_agent(model: Model) -> int:
-        """Posteriors and policy posteriors twice (current, next), last actions, flag, a step's actions."""
-        return 16 * (int(sum(model.n_states)) + len(model.policies)) + 16 * len(model.n_states) + 1
+        """Posteriors, policy posteriors twice (current, next); last, best and a step's actions; flags."""
+        return 16 * (int(sum(model.n_states)) + len(model.policies)) + 24 * len(model.n_states) + 2
 
     def reset(self) -> None:
         """Uniform posteriors and policy posteriors; the next prior is ``D`` for every agent."""
@@ -138,14 +163,26 @@ class NumbaEngine:
         return self.q_pi.copy()
 
     def nbytes(self) -> int:
-        """Bytes of the per-agent arrays: posteriors, policy posteriors (both sets), last actions, flags."""
+        """Bytes of the per-agent arrays: posteriors, policy posteriors (both sets), actions, flags."""
         arrays = (self.qs, self._qs_next, self.q_pi, self._q_pi_next, self.last_action, self.fresh)
+        arrays += (self._best, self._unsure)
         return sum(a.nbytes for a in arrays)
 
     def step(self, observations: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
-        """Infer states and policies in the compiled kernel, select actions (``(n, factors)``), commit."""
+        """Infer states and policies in the compiled kernel, select actions (``(n, factors)``), commit.
+
+        Deterministic selection: the kernel's argmax stands where no other action comes near it;
+        the shared selection decides the other agents (ties drawn as legacy draws them, in agent
+        order, so handing it those rows alone draws exactly what it would draw for all of them).
+        """
         self.kernel(observations)
-        actions = self.selection.select(self._q_pi_next, rng)
+        if self.model.action_selection == "deterministic":
+            actions = self._best.astype(np.intp)
+            rows = np.flatnonzero(self._unsure)
+            if rows.size:
+                actions[rows] = self.selection.select(self._q_pi_next[rows], rng)
+        else:
+            actions = self.selection.select(self._q_pi_next, rng)
         self.qs, self._qs_next = self._qs_next, self.qs
         self.q_pi, self._q_pi_next = self._q_pi_next, self.q_pi
         self.last_action[:] = actions
@@ -155,7 +192,7 @@ class NumbaEngine:
     def kernel(self, observations: np.ndarray) -> None:
         """The compiled part of a step alone: the next posteriors and policy posteriors, not committed."""
         threads = numba.get_num_threads()
-        work = len(self.qs) * self.arrays.joint_index.shape[0] * len(self.arrays.policies)
+        work = len(self.qs) * self.arrays.joint_index.shape[0] * len(self.arrays.policy_leaf)
         if self.threads is not None:
             numba.set_num_threads(self.threads)
         elif work < PARALLEL_MIN_WORK:
@@ -180,7 +217,11 @@ class NumbaEngine:
                 a.emission,
                 a.utility,
                 a.neg_ambiguity,
-                a.policies,
+                a.node_parent,
+                a.node_actions,
+                a.policy_leaf,
+                a.first_action,
+                a.control_offset,
                 a.log_E,
                 float(m.gamma),
                 int(m.num_iter),
@@ -188,6 +229,8 @@ class NumbaEngine:
                 float(m.dF_tol),
                 bool(m.use_utility),
                 bool(m.use_states_info_gain),
+                self._best,
+                self._unsure,
                 BLOCK,
             )
         finally:
