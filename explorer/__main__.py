@@ -18,6 +18,7 @@ BENCH_METRICS = (
     "monitor_overhead",
     "population_throughput",
     "throughput_table",
+    "model_throughput",
 )
 
 #: ``--model``'s help, shared by bench, compare and report.
@@ -51,6 +52,7 @@ METRIC_HELP = {
     "monitor_overhead": "the lifecycle hooks, disabled, against a hook-free copy",
     "population_throughput": "agent-steps/s of the population's engines side by side (sparse, dense, jax)",
     "throughput_table": "agent-steps/s and bytes per agent, every engine x task x n (quick: T-maze)",
+    "model_throughput": "T-maze engines (numpy, numba, JAX, legacy loop): ratios, fraction of the limit",
 }
 
 

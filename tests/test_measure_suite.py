@@ -17,6 +17,14 @@ TINY = {
     "step_time": {"steps": 3, "repeats": 1, "warmup": 0},
     "monitor_overhead": {"n": 10, "repeats": 1},
     "population_throughput": {"n": 50, "jax_n": 0, "steps": 1, "repeats": 1},
+    "model_throughput": {
+        "ns": (2,),
+        "steps": 1,
+        "repeats": 1,
+        "loop_n": 2,
+        "engines": ("numba", "legacy"),
+        "peak": {"matmul_size": 32, "copy_bytes": 2**20, "logs": 2**10, "repeats": 1},
+    },
 }
 
 

@@ -20,6 +20,7 @@ from explorer.measure.metadata import machine_metadata
 from explorer.measure.overhead import monitor_overhead
 from explorer.measure.population import PROFILES as POPULATION_PROFILES
 from explorer.measure.population import population_throughput
+from explorer.measure.population.model_limit import model_throughput
 from explorer.measure.population.table import throughput_table
 from explorer.measure.run_ids import current_run_id
 from explorer.measure.spawn import spawn_time
@@ -38,6 +39,7 @@ MEASUREMENTS: dict[str, Callable[..., pd.DataFrame]] = {
     "monitor_overhead": monitor_overhead,
     "population_throughput": population_throughput,
     "throughput_table": throughput_table,
+    "model_throughput": model_throughput,
 }
 #: Measurements of today's grid world only: a ``model`` run leaves them out (the table measures it).
 GRID_ONLY = ("monitor_overhead", "population_throughput")
@@ -48,7 +50,7 @@ POPULATION_ENGINES = ("population", "population_dense", "population_jax")
 #: The unit each metric is stored in (base units) and why lower is better.
 UNITS = {"import_time": "s", "spawn_time": "s", "memory_per_agent": "B", "first_action_time": "s"}
 UNITS |= {"step_time": "s", "cumulative_cost": "s", "monitor_overhead": "s", "population_throughput": "s"}
-UNITS |= {"throughput_table": "agent-steps/s"}
+UNITS |= {"throughput_table": "agent-steps/s", "model_throughput": "agent-steps/s"}
 
 _LIGHT_IMPORTS = {name: STATEMENTS[name] for name in ("floor", "lazy", "numpy")}
 
@@ -77,6 +79,14 @@ PROFILES: dict[str, dict[str, dict]] = {
             "bytes_n": 100,
             "cold_repeats": 0,
         },
+        # the T-maze's engines, their ratios and the machine's limit: small n (JAX compiles each n)
+        "model_throughput": {
+            "ns": (1000, 10_000),
+            "steps": 2,
+            "repeats": 3,
+            "loop_n": 20,
+            "peak": {"matmul_size": 1000, "copy_bytes": 2**26, "logs": 2**20, "repeats": 3},
+        },
     },
     "full": {
         "import_time": {"statements": dict(STATEMENTS), "repeats": 11, "warmup": 1},
@@ -102,6 +112,13 @@ PROFILES: dict[str, dict[str, dict]] = {
             "loop_max_n": 100,
             "bytes_n": 1000,
             "cold_repeats": 3,
+        },
+        "model_throughput": {
+            "ns": (1000, 10_000, 100_000),
+            "steps": 3,
+            "repeats": 5,
+            "loop_n": 100,
+            "peak": {"matmul_size": 2000, "copy_bytes": 2**28, "logs": 2**22, "repeats": 5},
         },
     },
 }
@@ -167,7 +184,7 @@ def run_suite(
     for name in bar:
         bar.set_postfix_str(name)
         kwargs = PROFILES[profile][name] | _for_model(name, model) | overrides.get(name, {})
-        if name not in ("import_time", "throughput_table"):
+        if name not in ("import_time", "throughput_table", "model_throughput"):
             kwargs = {"variants": _applicable(name, variants)} | kwargs
         if (
             name == "first_action_time"
@@ -201,6 +218,8 @@ def _for_model(name: str, model: str | None) -> dict:
         return {}
     if name == "throughput_table":
         return {"tasks": (model,)}
+    if name == "model_throughput":
+        return {"task": model}
     return {"world": model}
 
 

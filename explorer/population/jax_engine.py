@@ -5,13 +5,17 @@ computes (:func:`legacy_equivalent_agent`); the prior, the state inference and t
 run in one jitted function, compiled on the first step; actions are selected on the host by the
 shared :mod:`explorer.population.actions` (pymdp's batched ``sample_action`` has no legacy tie rule).
 
-Where it cannot agree with legacy: the batched fixed-point iteration always runs ``num_iter``
-iterations, while legacy stops as soon as the free energy changes by less than ``dF_tol``. With one
-factor both are one exact update; with several, the posteriors agree within 1e-5 only where legacy's
-last iterations no longer move them by more than that (the tests check pymdp's T-maze, whose
-location is observed without noise, and find where random models part). The batched agent also
-counts every predicted state in the information gain (legacy: only those above ``exp(-16)``) and
-clips logs at float epsilon instead of adding 1e-16: differences far below 1e-5.
+Where it cannot agree with legacy (found by stepping both on the same observations): the batched
+fixed-point iteration always runs ``num_iter`` iterations, while legacy stops as soon as the free
+energy changes by less than ``dF_tol``; and it clips every log at float epsilon (2.2e-16) where legacy
+adds 1e-16, which decides the posterior when an observation contradicts every state the beliefs
+allow. With environment observations on pymdp's T-maze both reach the same fixed point and agree to
+about 1e-6 (float32 and float64; tested, policy_len 2). On surprising observations the T-maze parts
+by up to 0.4 (legacy's early stop alone: up to 6e-4); on random models of several factors stepped
+through their own generative process, 4 of 10 measured agreed within 1e-5, the others parted by 3e-3
+to 9e-2 (in 2 of those 6, legacy run for all ``num_iter`` iterations agreed to 1e-15: the stopping rule
+alone). Only the T-maze is claimed. The batched agent also counts every predicted state in the
+information gain (legacy: only those above ``exp(-16)``): differences far below 1e-5.
 """
 
 from __future__ import annotations
