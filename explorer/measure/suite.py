@@ -79,9 +79,10 @@ PROFILES: dict[str, dict[str, dict]] = {
             "bytes_n": 100,
             "cold_repeats": 0,
         },
-        # the T-maze's engines, their ratios and the machine's limit: small n (JAX compiles each n)
+        # the T-maze's engines, their ratios and the machine's limit: one n (JAX compiles once per n,
+        # about a minute at load 15-20 here)
         "model_throughput": {
-            "ns": (1000, 10_000),
+            "ns": (10_000,),
             "steps": 2,
             "repeats": 3,
             "loop_n": 20,
