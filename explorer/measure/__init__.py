@@ -32,6 +32,7 @@ _EXPORTS = {
     "throughput_pivot": "explorer.measure.population.table",
     "throughput_protocol": "explorer.measure.population.table",
     "throughput_json": "explorer.measure.population.table",
+    "model_throughput": "explorer.measure.population.model_limit",
     "world_scaling": "explorer.measure.population",
     "thread_scaling": "explorer.measure.population",
     "scaling_slope": "explorer.measure.population",
