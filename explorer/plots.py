@@ -38,6 +38,8 @@ SPARE_COLOURS = (
     "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d", "#9edae5",
 )  # fmt: skip
 _SECONDARY = ("after_first_step", "process_wall", "cold")
+#: One marker per variant on a line plot, in the order the variants come.
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 
 
 #: How far apart two colours on one figure must be ("redmean" RGB distance, 0-765): below it they read
@@ -229,11 +231,25 @@ def scaling(
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     rows = rows.assign(label=labels(rows, within="n"))
     palette = variant_colours(rows["variant"])
+    variants = list(palette)
     for name, group in rows.groupby("label", sort=False):
         group = group.sort_values("n")
-        colour = palette[group["variant"].iloc[0]]
-        style = "--" if name.endswith(_SECONDARY) else "-"
-        ax.plot(group["n"], group["median"] / factor, style, marker="o", ms=3, label=name, color=colour)
+        first = group.iloc[0]
+        colour = palette[first["variant"]]
+        secondary = any(str(first.get(c, "")) in _SECONDARY for c in ("stage", "method"))
+        # lines that coincide stay visible: each variant its own hollow marker, the later ones thinner
+        order = variants.index(first["variant"])
+        ax.plot(
+            group["n"],
+            group["median"] / factor,
+            "--" if secondary else "-",
+            marker=_MARKERS[order % len(_MARKERS)],
+            ms=7 - 1.5 * min(order, 2),
+            markerfacecolor="none",
+            linewidth=max(3.0 - order, 1.0),
+            label=name,
+            color=colour,
+        )
         ax.fill_between(group["n"], group["min"] / factor, group["max"] / factor, alpha=0.2, color=colour)
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -312,16 +328,23 @@ def rss_timeline(
 
 
 def labels(rows: pd.DataFrame, within: str | None = None) -> list[str]:
-    """A name per row: the variant, plus the stage or method where those differ between rows.
+    """A name per row: the variant, plus the stage or method in words where those differ between rows.
 
     With ``within`` (e.g. ``"n"``), only differences among rows sharing that column's value count:
-    a stage that merely follows ``n`` (such as "10 steps") does not split a line.
+    a stage that merely follows ``n`` (such as "10 steps") does not split a line. Stage and method
+    are named as readers say them (:func:`explorer.names.plain`): "lazy: steady step (CPU time)".
     """
+    from explorer.names import plain
+
     groups = [rows] if within is None else [group for _, group in rows.groupby(within)]
     parts = [c for c in ("stage", "method") if c in rows.columns and any(g[c].nunique() > 1 for g in groups)]
-    return [
-        " · ".join([row["variant"], *(str(row[c]) for c in parts if row[c])]) for _, row in rows.iterrows()
-    ]
+    names = []
+    for _, row in rows.iterrows():
+        stage = plain("stage", row["stage"]) if "stage" in parts else ""
+        method = plain("method", row["method"]) if "method" in parts else ""
+        name = f"{row['variant']}: {stage}" if stage else row["variant"]
+        names.append(f"{name} ({method})" if method else name)
+    return names
 
 
 def _rows(results: pd.DataFrame, metric: str) -> pd.DataFrame:

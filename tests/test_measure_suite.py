@@ -128,6 +128,8 @@ def test_before_after_and_the_readable_scorecard(results):
     assert not table.isna().any().any()  # empty cells, never NaN
     assert all((table[c] != "").any() for c in table.columns)  # no column without a measurement
     assert not table.drop(columns=["figure", "n"]).map(lambda v: v.startswith("-")).any().any()
+    assert not table["figure"].str.contains("_| · ").any(), table["figure"].tolist()  # plain names
+    assert "spawn" in set(table["figure"])  # not "spawn_time · perf_counter_ns, gc disabled · constructor"
 
 
 def test_a_difference_that_cannot_be_told_from_zero_is_never_shown_negative():

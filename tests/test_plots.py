@@ -85,7 +85,13 @@ def test_labels_add_the_stage_only_where_it_varies():
     frame = results().query("n == 1").assign(stage=["spawned", "spawned", "spawned"])
     assert plots.labels(frame) == ["eager", "lazy", "floor"]
     frame = frame.assign(stage=["spawned", "after_first_step", "spawned"])
-    assert plots.labels(frame) == ["eager · spawned", "lazy · after_first_step", "floor · spawned"]
+    assert plots.labels(frame) == ["eager: spawned", "lazy: after the first step", "floor: spawned"]
+    frame = frame.assign(method=["tracemalloc_slope", "rss_delta", "perf_counter_ns, gc disabled"])
+    assert plots.labels(frame) == [  # in words, not the results' column values
+        "eager: spawned (tracemalloc)",
+        "lazy: after the first step (RSS)",
+        "floor: spawned",
+    ]
 
 
 def test_scaling_takes_another_x_axis_and_no_per():
@@ -130,7 +136,7 @@ def test_a_stage_that_follows_n_does_not_split_a_line():
     cold = frame.assign(method="cold")
     ax = plots.scaling(pd.concat([frame, cold]), "cumulative_cost", per=None).axes[0]
     assert sorted(line.get_label() for line in ax.get_lines()) == sorted(
-        f"{v} · {m}" for v in ("eager", "lazy", "floor") for m in ("warm", "cold")
+        f"{v} ({m})" for v in ("eager", "lazy", "floor") for m in ("warm", "cold")
     )
 
 
@@ -383,3 +389,13 @@ def test_lazy_and_the_dense_population_are_drawn_in_two_colours():
     unknown = frame.query("n == 1").assign(variant=["x", "y", "z"])  # none in COLOURS
     bars = plots.bars(unknown, "agent_step_time")
     assert far_apart(patch.get_facecolor() for patch in bars.axes[0].patches)
+
+
+def test_coinciding_lines_stay_visible():
+    frame = results("cumulative_cost")
+    frame["median"] = 1.0  # eager, lazy and floor on one line
+    lines = plots.scaling(frame, "cumulative_cost", per=None).axes[0].get_lines()
+    assert len({line.get_marker() for line in lines}) == 3  # each its own marker shape
+    assert all(line.get_markerfacecolor() == "none" for line in lines)  # hollow: the one below shows
+    widths = [line.get_linewidth() for line in lines]
+    assert widths == sorted(widths, reverse=True) and widths[0] > widths[-1]  # later lines drawn thinner

@@ -9,6 +9,7 @@ from dataclasses import replace
 import pandas as pd
 
 from explorer.measure.estimates import Estimate, difference_from, estimate, import_cost, ratio
+from explorer.names import figure_name
 from explorer.units import RATE, format_value, number
 
 #: Whether a lower or a higher figure is better, per metric (times and bytes: lower).
@@ -352,7 +353,8 @@ def before_after(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def scorecard_table(results: pd.DataFrame, *, intervals: bool = False) -> pd.DataFrame:
-    """The scorecard for reading: one row per measured figure (``figure``: metric · method · stage),
+    """The scorecard for reading: one row per measured figure (``figure``: its plain name, such as
+    "first action: import (timed inside)", see :func:`explorer.names.figure_name`),
     the eager, lazy, floor and population medians in their units (with each median's interval if
     ``intervals``), other variants in one ``others`` column, the ratios as ``"465x"``; no column or
     row without a measurement, so it fits a page.
@@ -364,8 +366,7 @@ def scorecard_table(results: pd.DataFrame, *, intervals: bool = False) -> pd.Dat
     others = [v for v in sorted(set(card.columns) & set(results["variant"]) - {*_ORDER, "population", ""})]
     rows = []
     for _, row in card.iterrows():
-        figure_name = " · ".join(str(row[c]) for c in ("metric", "method", "stage") if row[c])
-        shown = {"figure": figure_name, "n": row["n"]}
+        shown = {"figure": figure_name(row["metric"], row["method"], row["stage"]), "n": row["n"]}
         texts = {}
         for variant in (*main, *others):
             floor = difference_from(row["method"], variant)
