@@ -32,3 +32,12 @@ def test_reading_versions_does_not_import_jax_or_pymdp():
     code += "print(sorted({'jax', 'pymdp'} & {k.split('.')[0] for k in sys.modules}))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_the_interpreter_is_recorded_without_a_user_s_folders():
+    from explorer.measure.metadata import machine_metadata, shown_executable
+    from explorer.paths import ROOT
+
+    assert shown_executable(str(ROOT / ".venv" / "bin" / "python")) == ".venv/bin/python"
+    assert shown_executable("/home/someone/envs/x/bin/python3.11") == "python3.11"
+    assert not machine_metadata()["executable"].startswith("/")

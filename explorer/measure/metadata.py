@@ -30,7 +30,7 @@ def machine_metadata() -> dict:
     info: dict = {
         "python": platform.python_version(),
         "python_implementation": platform.python_implementation(),
-        "executable": sys.executable,
+        "executable": shown_executable(sys.executable),
     }
     for key, dist in DISTRIBUTIONS.items():
         info[key] = _version(dist)
@@ -44,6 +44,14 @@ def machine_metadata() -> dict:
         "utc_time": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
     return info
+
+
+def shown_executable(executable: str) -> str:
+    """The interpreter as results record it: relative to the repository when inside it (``.venv/bin/python``),
+    else its file name, so that no stored result or notebook names a user's folders."""
+    path = os.path.abspath(executable)
+    inside = os.path.relpath(path, ROOT)
+    return inside if not inside.startswith("..") else os.path.basename(path)
 
 
 def cpu_model() -> str:
