@@ -112,7 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
         "medians with 95% intervals, HEAD/BASE with its interval and a verdict. Exit 1 when a metric "
         "is significantly worse beyond --threshold, 0 otherwise, 2 on bad input. Writes JSON and a "
         "before/after HTML page. Metrics: import_time, spawn_time, step_time, population_throughput, "
-        "memory_per_agent, first_action_time (not with --quick); for files, the history's headlines.",
+        "memory_per_agent, first_action_time (not with --quick); for files, the history's headlines. "
+        "With --counts: instructions counted under Valgrind per claim (spawn, import, steps), exact, "
+        "so HEAD/BASE has no interval and the default threshold is 1%.",
     )
     compare.add_argument("base", metavar="BASE", help="git revision, checkout folder or results .json file")
     compare.add_argument(
@@ -126,10 +128,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("--quick", action="store_true", help="fewer repeats, no fresh-process first action")
     compare.add_argument(
+        "--counts",
+        action="store_true",
+        help="compare instructions counted under Valgrind (exact; default threshold 1%%) instead of timings; "
+        "--only names claims",
+    )
+    compare.add_argument(
         "--threshold",
         type=_fraction,
-        default=0.10,
-        help="relative change a verdict needs beyond noise: 0.1 or 10%% (default 10%%)",
+        default=None,
+        help="relative change a verdict needs beyond noise: 0.1 or 10%% (default 10%%; 1%% with --counts)",
     )
     compare.add_argument(
         "--json", type=Path, metavar="PATH", help="JSON (default: data/results/compare.json)"
@@ -281,7 +289,7 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    from explorer.history import history_mode, record_report_run
+    from explorer.history import count_report_run, history_mode, record_report_run
     from explorer.report.command import run_report_command
 
     try:
@@ -299,6 +307,11 @@ def _run_report(args: argparse.Namespace) -> int:
         return code
     if not args.quick and args.model is None:  # the history follows today's grid only
         try:
+            if mode != "off" and count_report_run("full") is None:
+                print(
+                    "history: valgrind is not installed, so no instruction counts are recorded",
+                    file=sys.stderr,
+                )
             recorded = record_report_run("full", started, mode)
         except ValueError as error:
             print(f"report: the pages are written, but the history was not: {error}", file=sys.stderr)
@@ -325,6 +338,7 @@ def _run_compare(args: argparse.Namespace) -> int:
             html_path=args.html,
             build_venv=args.venv,
             model=args.model,
+            counts=args.counts,
         )
     except CompareInputError as error:
         print(f"compare: {error}", file=sys.stderr)

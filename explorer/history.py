@@ -30,6 +30,8 @@ HISTORY_DIR = DATA_DIR / "history"
 HISTORY_DIR_VARIABLE = "EXPLORER_HISTORY_DIR"
 #: Chooses where a report run's record goes when ``--history`` is not given.
 HISTORY_MODE_VARIABLE = "EXPLORER_HISTORY"
+#: The results name of a report run's instruction counts (written by :func:`count_report_run`).
+COUNTS_RESULTS = "counts"
 #: ``reference``: committed folder; ``local``: git-ignored folder; ``off``: not recorded.
 HISTORY_MODES = ("local", "reference", "off")
 
@@ -71,6 +73,21 @@ HEADLINES: tuple[Headline, ...] = (
              "steady", "", "s", "lower"),
     Headline("population_speedup", "population speed-up over lazy agents", "speedup", "population",
              "steady", "", "x", "higher"),
+    # instructions counted under Valgrind (explorer.measure.counts): exact, so a 1% step is a real one
+    *(Headline(f"instructions_{name}", f"instructions: {label}", "instructions", variant, stage,
+               "cachegrind Ir, difference of two fresh processes", "instructions", "lower")
+      for name, label, variant, stage in (
+          ("spawn_lazy", "lazy spawn per agent", "lazy", "constructor"),
+          ("spawn_floor", "floor spawn per agent", "floor", "constructor"),
+          ("spawn_eager", "eager spawn per agent", "eager", "constructor"),
+          ("import_explorer", "import explorer above python -c pass", "lazy", "import"),
+          ("first_step_lazy", "the lazy agent's first step", "lazy", "first_step"),
+          ("population_step_dense", "dense population, per agent-step", "population_dense", "steady"),
+          ("population_step_sparse", "sparse population, per agent-step", "population_sparse", "steady"),
+          ("population_step_model_numpy", "any-Model numpy population, per agent-step",
+           "population_model_numpy", "steady"),
+          ("step_legacy", "pymdp legacy agent, per agent-step", "pymdp_legacy", "steady"),
+      )),
 )  # fmt: skip
 HEADLINE_NAMES = tuple(h.name for h in HEADLINES)
 
@@ -274,6 +291,21 @@ def record_from_results_files(
     return history_record(pd.concat(frames, ignore_index=True), metadata, run_id=run_id, source=source)
 
 
+def count_report_run(profile: str) -> Path | None:
+    """Count the claims' instructions (explorer.measure.counts) as results of the latest report run.
+
+    A few minutes of two cores under Valgrind; None, with nothing counted, where Valgrind is missing.
+    """
+    import shutil
+
+    from explorer.measure.counts import instruction_counts
+    from explorer.measure.runs import latest_run_id, save_run
+
+    if shutil.which("valgrind") is None:
+        return None
+    return save_run(instruction_counts(), COUNTS_RESULTS, profile=profile, run_id=latest_run_id())
+
+
 def record_report_run(profile: str, started: float, mode: str | None = None) -> Path | None:
     """Append the report run that started at ``started`` (epoch seconds) to the history.
 
@@ -286,7 +318,8 @@ def record_report_run(profile: str, started: float, mode: str | None = None) -> 
     if mode == "off":
         return None
     run_id = latest_run_id()
-    paths = [results_path(name, profile, run_id) for name in PRODUCERS] if run_id else []
+    names = [*PRODUCERS, COUNTS_RESULTS]
+    paths = [results_path(name, profile, run_id) for name in names] if run_id else []
     fresh = [p for p in paths if p.is_file() and p.stat().st_mtime >= started]
     if not fresh:
         raise ValueError(f"no results file was written by this {profile} report run (latest run: {run_id})")

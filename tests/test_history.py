@@ -80,9 +80,30 @@ def test_asv_finds_the_fixtures_known_steps_with_their_direction():
     assert found == {
         ("memory_lazy", "03abcdef", "improved", 0.8),
         ("population_speedup", "06abcdef", "regressed", 0.5),
-        ("spawn_lazy", "05abcdef", "regressed", 1.98),
+        ("spawn_lazy", "05abcdef", "regressed", 1.99),
+        ("instructions_spawn_lazy", "04abcdef", "regressed", 1.01),
     }
     assert "import_lazy" not in set(steps["headline"])  # flat within its +-2% noise
+    # the 1% step at commit 4 is in the spawn timings too, but within their noise: only the count shows it
+    assert "04abcdef" not in set(steps[steps["headline"] == "spawn_lazy"]["after_commit"])
+    assert "instructions_population_step_dense" not in set(steps["headline"])
+
+
+def test_instruction_counts_are_headlines_of_the_history():
+    from explorer.measure.counts import METHOD
+    from explorer.measure.stats import frame, summarize
+
+    rows = [
+        summarize([2733.675], metric="instructions", variant="lazy", n=1000, unit="instructions",
+                  method=METHOD, stage="constructor"),
+        summarize([1.3176], metric="instructions_ratio", variant="floor", n=1000, unit="x", method=METHOD,
+                  stage="constructor"),
+    ]  # fmt: skip
+    figures = history.headline_figures(frame(rows))
+    assert figures == {
+        "instructions_spawn_lazy": {"median": 2733.675, "q1": 2733.675, "q3": 2733.675, "n": 1000,
+                                    "unit": "instructions", "better": "lower"}
+    }  # fmt: skip
 
 
 def test_a_report_run_without_fresh_results_is_refused(monkeypatch):

@@ -3,8 +3,10 @@
 BASE and HEAD are git revisions (checked out in temporary worktrees; the user's checkout is not
 touched), checkout folders, or saved results files (HEAD defaults to the working tree). Code
 sides are measured interleaved, BASE/HEAD/BASE/HEAD, in this job; files are compared as saved,
-and the verdict says they come from different jobs. Exit status: 1 when a metric is significantly
-worse beyond the threshold, 0 otherwise, 2 on bad input (found before any measuring).
+and the verdict says they come from different jobs. With ``counts`` the claims' instruction counts
+(explorer.measure.counts) are compared instead, exact, against a 1% threshold. Exit status: 1 when
+a metric is significantly worse beyond the threshold, 0 otherwise, 2 on bad input (found before
+any measuring).
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ class Plan:
     environments: tuple[str, str] = ("same", "same")
     #: agents of this model (its factory's ``package.module:function``) instead of the grid's
     model: str | None = None
+    #: instruction counts (the metrics are claims of explorer.measure.counts) instead of timings
+    counts: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,15 +73,23 @@ def plan(
     *,
     only: list[str] | None = None,
     quick: bool = False,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
     json_path: Path | None = None,
     html_path: Path | None = None,
     build_venv: bool = False,
     model: str | None = None,
+    counts: bool = False,
 ) -> Plan:
-    """Check every argument (raising :class:`CompareInputError`) before anything is measured."""
+    """Check every argument (raising :class:`CompareInputError`) before anything is measured.
+
+    ``threshold`` defaults to 10% for timings and 1% for ``counts``.
+    """
+    from explorer.compare.counts import COUNTS_THRESHOLD
     from explorer.history import HEADLINE_NAMES
     from explorer.paths import RESULTS_DIR
+
+    if threshold is None:
+        threshold = COUNTS_THRESHOLD if counts else DEFAULT_THRESHOLD
 
     if not isinstance(threshold, (int, float)) or not 0 < threshold < 10:
         raise CompareInputError(
@@ -104,7 +116,24 @@ def plan(
                 "--model measures two checkouts now; results files hold what they measured: compare "
                 "two `bench --model` files without --model"
             )
-    if all(files):
+    if counts:
+        from explorer.measure.cachegrind import ValgrindMissing, valgrind_path
+        from explorer.measure.counts import CLAIMS
+
+        if any(files):
+            raise CompareInputError(
+                "--counts counts the instructions of code: BASE and HEAD must be revisions or checkouts, "
+                "not results files"
+            )
+        try:
+            valgrind_path()
+        except ValgrindMissing as error:
+            raise CompareInputError(str(error)) from None
+        if model is not None:
+            raise CompareInputError("--counts counts the claims of the grid's agents: drop --model")
+        known = tuple(CLAIMS)
+        metrics = tuple(only) if only else known
+    elif all(files):
         known = HEADLINE_NAMES
         metrics = tuple(only) if only else HEADLINE_NAMES
         for source in (base_source, head_source):
@@ -138,6 +167,7 @@ def plan(
         build_venv,
         environments,
         model,
+        bool(counts),
     )
 
 
@@ -147,7 +177,10 @@ def compare(checked: Plan, progress=None) -> Comparison:
     from explorer.measure.metadata import machine_metadata
 
     metadata = machine_metadata()
-    if checked.base.kind == "file":
+    if checked.counts:
+        verdicts, raw = _compare_counts(checked)
+        from explorer.compare.counts import METHOD as method
+    elif checked.base.kind == "file":
         verdicts, raw = _compare_files(checked), {}
         method = (
             "Figures read from two saved results files (different jobs: not interleaved); intervals are "
@@ -165,6 +198,7 @@ def compare(checked: Plan, progress=None) -> Comparison:
         "threshold": checked.threshold,
         "model": checked.model,
         "quick": checked.quick,
+        "counts": checked.counts,
         "method": method,
         "environments": dict(zip(("base", "head"), checked.environments, strict=True)),
         "machine": f"{metadata['cpu_model']}, {metadata['cpu_count']} cores, Python {metadata['python']}",
@@ -196,6 +230,24 @@ def _compare_code(checked: Plan, progress) -> tuple[list[Verdict], dict]:
         for name, entry in samples.items()
     ]
     return verdicts, samples
+
+
+def _compare_counts(checked: Plan) -> tuple[list[Verdict], dict]:
+    from explorer.compare.counts import count_sides, verdicts
+
+    with checked_out([checked.base, checked.head], build_venv=checked.build_venv) as (base, head):
+        frames = count_sides(base, head, list(checked.metrics))
+    raw = {
+        key: {"valgrind": frame.attrs.get("valgrind"), "counts": _json_rows(frame)}
+        for key, frame in frames.items()
+    }
+    return verdicts(frames, list(checked.metrics), threshold=checked.threshold), raw
+
+
+def _json_rows(frame) -> list[dict]:
+    columns = ["claim", "metric", "median", "unit", "per", "n", "small_total", "large_total", "error"]
+    rows = frame[[c for c in columns if c in frame.columns]].to_dict("records")
+    return [{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()} for row in rows]
 
 
 def _compare_files(checked: Plan) -> list[Verdict]:

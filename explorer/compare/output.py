@@ -34,7 +34,7 @@ def table(verdicts: list[Verdict]) -> str:
                 v.metric,
                 _figure(v.base_median, v.base_low, v.base_high, v.unit),
                 _figure(v.head_median, v.head_low, v.head_high, v.unit),
-                f"{v.ratio:.3f} [{v.ratio_low:.3f}-{v.ratio_high:.3f}]",
+                _ratio(v),
                 v.verdict + (" (REGRESSION)" if v.regressed else ""),
             )
         )
@@ -68,6 +68,11 @@ def write_html(path: Path, document: dict, verdicts: list[Verdict]) -> Path:
         for line in _html_rows(verdicts)
     )
     title = f"explorer compare: {base['label']} vs {head['label']}"
+    rule = (
+        "a verdict other than same needs HEAD/BASE, exact, beyond it."
+        if document.get("counts")
+        else 'a verdict other than "same within noise" needs the whole interval of HEAD/BASE beyond it.'
+    )
     headings = "".join(f"<th>{h}</th>" for h in (*_HEADER, "note"))
     page = f"""<!DOCTYPE html>
 <html lang="en">
@@ -76,8 +81,7 @@ def write_html(path: Path, document: dict, verdicts: list[Verdict]) -> Path:
 <body>
 <h1>Before / after</h1>
 <p><b>BASE</b> {html.escape(_describe(base))}<br><b>HEAD</b> {html.escape(_describe(head))}</p>
-<p>{html.escape(document["method"])} Threshold {document["threshold"]:.0%}: a verdict other than
-"same within noise" needs the whole interval of HEAD/BASE beyond it.
+<p>{html.escape(document["method"])} Threshold {document["threshold"]:.0%}: {rule}
 Machine: {html.escape(document["machine"])};
 load average at start {html.escape(str(document["load_average_1_5_15"]))}.</p>
 <table><tr>{headings}</tr>
@@ -101,7 +105,7 @@ def _html_rows(verdicts: list[Verdict]) -> list[str]:
                     v.label,
                     _figure(v.base_median, v.base_low, v.base_high, v.unit),
                     _figure(v.head_median, v.head_low, v.head_high, v.unit),
-                    f"{v.ratio:.3f} [{v.ratio_low:.3f}-{v.ratio_high:.3f}]",
+                    _ratio(v),
                     v.verdict + (" (regression)" if v.regressed else ""),
                     v.note,
                 )
@@ -110,7 +114,15 @@ def _html_rows(verdicts: list[Verdict]) -> list[str]:
     return rows
 
 
+def _ratio(v: Verdict) -> str:
+    if v.ratio_low == v.ratio_high == v.ratio:  # an exact count: no interval to show
+        return f"{v.ratio:.4f} (exact)"
+    return f"{v.ratio:.3f} [{v.ratio_low:.3f}-{v.ratio_high:.3f}]"
+
+
 def _figure(median: float | None, low: float | None, high: float | None, unit: str) -> str:
+    if unit == "instructions" and median is not None:
+        return f"{median:,.1f} instructions"  # exact: every digit is a change of the code
     text = format_value(median, unit)
     if low is None or high is None:
         return text

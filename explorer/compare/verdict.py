@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 #: Words of a verdict, by what the unit measures: (better, worse).
-WORDS = {"B": ("smaller", "larger")}
+WORDS = {"B": ("smaller", "larger"), "instructions": ("fewer instructions", "more instructions")}
 DEFAULT_WORDS = ("faster", "slower")
 SAME = "same within noise"
 

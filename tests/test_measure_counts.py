@@ -1,0 +1,163 @@
+"""Instruction counts (explorer/measure/counts.py): every count within its budget, small regressions caught.
+
+Tests marked ``counts`` run fresh processes under Valgrind's cachegrind (about a minute of two
+cores in all); without Valgrind they skip, saying how to enable them. The others check the parsing,
+the claims and the arguments without Valgrind.
+"""
+
+import os
+import shutil
+
+import pytest
+from test_measure_budgets import patched_copy
+
+from explorer.measure import counts as counts_module
+from explorer.measure.budgets import BUDGETS, BudgetExceeded, check_budget
+from explorer.measure.cachegrind import ENVIRONMENT, parse_summary
+from explorer.measure.counts import CLAIMS, RATIOS, instruction_counts
+
+#: The one line a run without Valgrind prints for every skipped count test.
+NO_VALGRIND = (
+    "valgrind is not installed: the instruction-count budgets are skipped "
+    "(enable them with `apt-get install -y valgrind`, as root; .ci/run does it)"
+)
+#: ``all`` counts the claims that import pymdp or numba too (25-60 s of CPU per process under Valgrind).
+COUNTS_VARIABLE = "EXPLORER_COUNTS"
+HEAVY_SKIPPED = (
+    "imports pymdp or numba under Valgrind (25-60 s of CPU a process): counted with EXPLORER_COUNTS=all, "
+    "by compare --counts and by full reports"
+)
+#: Extra operations injected in the lazy constructor (one more local assignment: +1.8%).
+LAZY_REGRESSION = "        kind = name"
+#: An extra pass over each block's posteriors in the dense population step: normalized twice (+2.8%).
+DENSE_REGRESSION = "        qs /= qs.sum(axis=1, keepdims=True)"
+
+
+def require_valgrind() -> None:
+    if shutil.which("valgrind") is None:
+        pytest.skip(NO_VALGRIND)
+
+
+def per_unit(frame, claim: str) -> float:
+    """The count of ``claim`` (instructions per unit, or the ratio) in a counts DataFrame."""
+    rows = frame[(frame["claim"] == claim) & frame["metric"].isin(["instructions", "instructions_ratio"])]
+    assert len(rows) == 1, claim
+    assert rows["error"].iloc[0] == "", rows["error"].iloc[0]
+    return float(rows["median"].iloc[0])
+
+
+def counted_in_this_run() -> list[str]:
+    """The claims pytest counts: all with ``EXPLORER_COUNTS=all``, else those importing no pymdp, no numba."""
+    everything = os.environ.get(COUNTS_VARIABLE) == "all"
+    return [name for name, claim in CLAIMS.items() if everything or not claim.heavy]
+
+
+@pytest.fixture(scope="module")
+def today():
+    """The claims counted once for the module (the processes run two at a time)."""
+    require_valgrind()
+    return instruction_counts(counted_in_this_run())
+
+
+@pytest.mark.counts
+@pytest.mark.parametrize("claim", [*CLAIMS, *RATIOS])
+def test_count_within_its_budget(today, claim):
+    if claim in CLAIMS and claim not in counted_in_this_run():
+        pytest.skip(HEAVY_SKIPPED)
+    value = per_unit(today, claim)
+    if f"instructions_{claim}" not in BUDGETS:
+        pytest.fail(f"{claim} counted {value:,.1f} instructions but has no budget in measure/budgets.py")
+    assert value > 0, claim  # real work was counted
+    check_budget(f"instructions_{claim}", value)
+
+
+@pytest.mark.counts
+def test_counts_carry_valgrind_and_the_counted_setting(today):
+    assert today.attrs["valgrind"].startswith("valgrind-")
+    assert today.attrs["counted_environment"]["PYTHONHASHSEED"] == "0"
+    assert set(today["unit"]) == {"instructions", "x"}
+
+
+@pytest.mark.counts
+def test_extra_operations_in_the_lazy_constructor_fail_the_spawn_budget(tmp_path):
+    require_valgrind()
+    root = patched_copy(tmp_path, "agents.py", "        self._pymdp = None", LAZY_REGRESSION)
+    value = per_unit(instruction_counts(["spawn_lazy", "spawn_floor"], root=root), "spawn_lazy")
+    budget = BUDGETS["instructions_spawn_lazy"]
+    assert 1.01 < value / budget.today < 1.03, value  # the small regression this gate is for
+    with pytest.raises(BudgetExceeded, match=r"instructions_spawn_lazy: .* over its budget .* by "):
+        check_budget("instructions_spawn_lazy", value)
+
+
+@pytest.mark.counts
+def test_an_extra_array_pass_in_the_dense_step_fails_the_population_budget(tmp_path):
+    require_valgrind()
+    after = "        qs /= qs.sum(axis=1, keepdims=True)"
+    root = patched_copy(tmp_path, "population/dense.py", after, DENSE_REGRESSION)
+    value = per_unit(instruction_counts(["population_step_dense"], root=root), "population_step_dense")
+    budget = BUDGETS["instructions_population_step_dense"]
+    assert 1.01 < value / budget.today < 1.06, value
+    with pytest.raises(BudgetExceeded, match="instructions_population_step_dense"):
+        check_budget("instructions_population_step_dense", value)
+
+
+def test_every_claim_counted_in_ci_has_a_budget_of_at_most_one_percent_over_today():
+    light = [name for name, claim in CLAIMS.items() if not claim.heavy]
+    for name in [*light, *RATIOS]:
+        budget = BUDGETS[f"instructions_{name}"]
+        assert budget.today < budget.limit <= budget.today * 1.01 + 1, name
+    for name in CLAIMS:  # the heavy claims' budgets, where stated, follow the same rule
+        budget = BUDGETS.get(f"instructions_{name}")
+        assert budget is None or budget.today < budget.limit <= budget.today * 1.01 + 1, name
+
+
+def test_claims_differ_only_in_the_amount_of_work():
+    for claim in CLAIMS.values():
+        assert claim.small != claim.large and claim.units >= 1, claim.name
+        if claim.small != "pass":
+            # the large program repeats the small one's code with more work: same statements
+            assert claim.small.splitlines()[:3] == claim.large.splitlines()[:3], claim.name
+
+
+def test_the_counted_setting_fixes_the_hash_seed_and_the_threads():
+    assert ENVIRONMENT["PYTHONHASHSEED"] == "0"
+    assert ENVIRONMENT["OPENBLAS_NUM_THREADS"] == ENVIRONMENT["NUMBA_NUM_THREADS"] == "1"
+
+
+def test_parse_summary_reads_cachegrind_events():
+    text = "desc: I1 cache: 32768 B\ncmd: python -c pass\nevents: Ir I1mr ILmr\nfl=x\nsummary: 1200 30 4\n"
+    assert parse_summary(text) == {"Ir": 1200, "I1mr": 30, "ILmr": 4}
+    with pytest.raises(RuntimeError, match="no events or summary"):
+        parse_summary("cmd: python\n")
+
+
+def test_bad_arguments_are_refused_before_counting(tmp_path):
+    with pytest.raises(ValueError, match="claims must name some of"):
+        instruction_counts(["spawn_sideways"])
+    with pytest.raises(TypeError, match="claims must be a list of claim names"):
+        instruction_counts("spawn_lazy")
+    with pytest.raises(ValueError, match="root must be a checkout holding explorer/"):
+        instruction_counts(["spawn_lazy"], root=tmp_path)
+    with pytest.raises(ValueError, match="jobs must be"):
+        counts_module.count_programs(["pass"], jobs=0)
+
+
+def test_access_order_refuses_bad_sizes_before_counting():
+    from explorer.measure.locality import access_order
+
+    with pytest.raises(ValueError, match="size must be"):
+        access_order(size=10)
+    with pytest.raises(TypeError, match="repeats must be an int"):
+        access_order(repeats=1.5)
+
+
+@pytest.mark.counts
+def test_a_shuffled_gather_runs_the_same_instructions_with_more_cache_misses():
+    require_valgrind()
+    if os.environ.get(COUNTS_VARIABLE) != "all":
+        pytest.skip(HEAVY_SKIPPED)
+    from explorer.measure.locality import access_order
+
+    found = access_order(repeats=3).set_index(["metric", "variant"])["median"]
+    assert found["instructions", "shuffled"] == pytest.approx(found["instructions", "sequential"], rel=0.01)
+    assert found["ll_misses", "shuffled"] > 2 * found["ll_misses", "sequential"]
