@@ -17,6 +17,16 @@ TINY = {
     "step_time": {"steps": 3, "repeats": 1, "warmup": 0},
     "monitor_overhead": {"n": 10, "repeats": 1},
     "population_throughput": {"n": 50, "jax_n": 0, "steps": 1, "repeats": 1},
+    "throughput_table": {
+        "tasks": ("tmaze",),
+        "engines": ("numpy", "legacy"),
+        "ns": (2,),
+        "steps": 1,
+        "repeats": 1,
+        "loop_max_n": 2,
+        "bytes_n": 2,
+        "cold_repeats": 0,
+    },
     "model_throughput": {
         "ns": (2,),
         "steps": 1,
