@@ -399,11 +399,15 @@ def history(runs: pd.DataFrame, steps: pd.DataFrame, *, columns: int = 2) -> Fig
             for _, step in marked.iterrows():
                 at = x[int(step["run_index"])]
                 ax.axvline(at - 0.5, color=colour, linestyle="--", alpha=0.6)
+                # inside the panel, hanging from its top edge: a label above a step near the top of
+                # the axis would run into the panel's title
                 ax.annotate(
                     f"x{step['ratio']:.2f} {step['change']}",
-                    (at - 0.5, step["after"] / factor),
+                    (at - 0.5, 1.0),
+                    xycoords=("data", "axes fraction"),
                     textcoords="offset points",
-                    xytext=(3, 3 + 10 * index),
+                    xytext=(3, -3 - 10 * index),
+                    va="top",
                     fontsize=7,
                     color=colour,
                 )
