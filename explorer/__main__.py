@@ -1,4 +1,4 @@
-"""Command line: python -m explorer demo | bench | compare | report | sweep | lab (options: --help)."""
+"""Command line: python -m explorer demo | bench | compare | report | sweep | lab | docs (options: --help)."""
 
 from __future__ import annotations
 
@@ -235,6 +235,17 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--port", type=_port, default=None, help="port on 127.0.0.1 (default: 8888 if free)")
     lab.add_argument("--no-browser", action="store_true", help="print the URL, do not open a browser")
     lab.set_defaults(run=_run_lab)
+
+    docs = commands.add_parser(
+        "docs",
+        help="build the docs site (guide, methodology, API reference) into site/ and say where it is",
+        description="Build the docs site from docs/ and the docstrings (MkDocs, offline, warnings as errors) "
+        "into site/ in the checkout and print the page to open; --serve serves it on 127.0.0.1 instead, "
+        "rebuilding on every change.",
+    )
+    docs.add_argument("--serve", action="store_true", help="serve on 127.0.0.1 until Ctrl-C, rebuilding")
+    docs.add_argument("--port", type=_port, default=8000, help="port for --serve (default: 8000)")
+    docs.set_defaults(run=_run_docs)
     return parser
 
 
@@ -398,6 +409,21 @@ def _run_lab(args: argparse.Namespace) -> int:
     from explorer.lab import run_lab
 
     return run_lab(args.port, open_browser=not args.no_browser)
+
+
+def _run_docs(args: argparse.Namespace) -> int:
+    from explorer.docs import SITE_DIR, build_site, serve_site
+
+    if args.serve:
+        return serve_site(args.port)
+    started = time.perf_counter()
+    try:
+        index = build_site(SITE_DIR)
+    except RuntimeError as error:
+        print(f"docs: {error}", file=sys.stderr)
+        return 1
+    print(f"docs: built in {time.perf_counter() - started:.1f} s; open {index}")
+    return 0
 
 
 def _port(text: str) -> int:

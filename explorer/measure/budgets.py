@@ -1,9 +1,9 @@
 """Budgets for the quantities that machine load cannot change, each stated once, and their meters.
 
 Modules loaded, tracemalloc bytes, call counts and retained allocations are exact for a Python and
-numpy version (MEASURING.md rule 12), so pytest gates them (tests/test_measure_budgets.py) where a timing
-could only be reported. Each budget is today's figure plus a small margin: a change that needs more
-must raise the budget here, in review, with its reason.
+numpy version (docs/methodology.md#exact-quantities), so pytest gates them
+(tests/test_measure_budgets.py) where a timing could only be reported. Each budget is today's figure
+plus a small margin: a change that needs more must raise the budget here, in review, with its reason.
 """
 
 from __future__ import annotations

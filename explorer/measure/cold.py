@@ -1,7 +1,7 @@
-"""Fresh interpreter processes: the only honest way to time a cold start (MEASURING.md rule 2).
+"""Fresh interpreter processes: the only honest way to time a cold start (docs/methodology.md).
 
 Each child is ``sys.executable -c CODE`` run from the repository root; it prints JSON lines with
-what it timed inside, and the parent times it from outside.
+what it timed inside, and the parent times it from outside (docs/methodology.md#fresh-processes).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The bench, every notebook, the targets and the scorecard call these functions, so a figure means
 the same thing and reads the same wherever it is shown. A difference from a floor whose interval
 reaches zero is "not distinguishable from" that floor, never a negative time; a limit is met only
-when the interval's upper end is within it (MEASURING.md rule 15).
+when the interval's upper end is within it (docs/methodology.md#negative-differences).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Each gate times two variants interleaved (A, B, A, B ...) with many short repeats, and fails only
 when a one-sided Mann-Whitney U test says the ratio is significantly worse than a generous limit
-(MEASURING.md rules 13-14): lazy spawn within 3x of the floor (today about 1.3x; ``LazyAgent(model)``
-and its own floor likewise), the population at
+(docs/methodology.md#timing-gates, #gate-rates): lazy spawn within 3x of the floor (today about 1.3x;
+``LazyAgent(model)`` and its own floor likewise), the population at
 least 50x faster per agent-step than lazy agents (today about 450x). ``gate_rates`` runs a gate
 many times, optionally with a known slowdown injected, to measure its false-alarm and detection rates.
 """

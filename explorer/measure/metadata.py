@@ -1,4 +1,4 @@
-"""The context every result carries: versions, CPU, git commit and time (MEASURING.md rule 11).
+"""The context every result carries: versions, CPU, git commit and time (docs/methodology.md#context).
 
 Versions come from installed package metadata, so reading them imports neither jax nor pymdp.
 """

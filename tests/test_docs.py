@@ -1,0 +1,84 @@
+"""The docs site builds with warnings as errors, its links and anchors hold, and the code cites it."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from explorer import docs
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """The site, built once for this module (MkDocs --strict: a broken link or anchor fails it)."""
+    out = tmp_path_factory.mktemp("site")
+    index = docs.build_site(out)
+    assert index.is_file()
+    return out
+
+
+def nav_pages(entries) -> list[str]:
+    pages = []
+    for entry in entries:
+        for value in entry.values():
+            pages += nav_pages(value) if isinstance(value, list) else [value]
+    return pages
+
+
+def test_every_page_in_docs_is_built_and_in_the_navigation(site):
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+    pages = nav_pages(config["nav"])
+    written = sorted(str(p.relative_to(ROOT / "docs")) for p in (ROOT / "docs").rglob("*.md"))
+    assert sorted(pages) == written
+    for page in pages:
+        assert (site / page).with_suffix(".html").is_file(), page
+
+
+def test_the_user_guide_covers_each_command_and_topic():
+    guide = {p.stem for p in (ROOT / "docs" / "guide").glob("*.md")}
+    topics = {"explore", "measure", "report", "compare", "gates", "safety", "populations", "models", "sweeps"}
+    assert topics <= guide
+
+
+def test_the_api_reference_documents_every_public_name(site):
+    for page, package in (("explorer", "explorer"), ("measure", "explorer.measure")):
+        html = (site / "api" / f"{page}.html").read_text()
+        for name, home in docs.public_names(package).items():
+            if home == f"{package}.{name}":  # a subpackage: a line naming it
+                assert f"{package}.{name}" in html, name
+            else:
+                assert f'id="{home}.{name}"' in html, f"{package}.{name}"
+
+
+def test_the_docstrings_cite_anchors_that_exist(site):
+    methodology = (site / "methodology.html").read_text()
+    anchors = set(re.findall(r'id="([\w-]+)"', methodology))
+    cited = set()
+    for path in (ROOT / "explorer").rglob("*.py"):
+        text = path.read_text()
+        assert "MEASURING.md" not in text, path  # a file outside the repository
+        for group in re.findall(r"docs/methodology\.md((?:#[\w-]+(?:, )?)+)", text):
+            cited |= set(re.findall(r"#([\w-]+)", group))
+    assert len(cited) >= 5
+    assert cited <= anchors, cited - anchors
+
+
+def test_the_methodology_keeps_a_section_on_where_counts_mislead(site):
+    assert 'id="where-counts-mislead"' in (site / "methodology.html").read_text()
+
+
+def test_a_broken_anchor_fails_the_build(tmp_path):
+    # The same configuration on a copy of the pages with one link to a missing anchor.
+    shutil.copytree(ROOT / "docs", tmp_path / "docs")
+    config = (ROOT / "mkdocs.yml").read_text().replace("explorer/docs.py", str(ROOT / "explorer" / "docs.py"))
+    (tmp_path / "mkdocs.yml").write_text(config.replace("paths: [.]", f"paths: [{ROOT}]"))
+    for api in (tmp_path / "docs" / "api").glob("*.md"):  # no API blocks: a faster build
+        api.write_text(docs.API_MARKER.sub("", api.read_text()))
+    page = tmp_path / "docs" / "index.md"
+    page.write_text(page.read_text() + "\nSee [nothing](methodology.md#no-such-section).\n")
+    with pytest.raises(RuntimeError, match="no-such-section"):
+        docs.build_site(tmp_path / "site", tmp_path / "mkdocs.yml")
