@@ -24,7 +24,7 @@ TINY = {
         "steps": 1,
         "repeats": 1,
         "loop_max_n": 2,
-        "bytes_n": 2,
+        "bytes_max_n": 2,
         "cold_repeats": 0,
     },
     "model_throughput": {

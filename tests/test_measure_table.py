@@ -14,7 +14,7 @@ from explorer.measure.population.table import (
     throughput_table,
 )
 
-SMALL = {"steps": 1, "repeats": 2, "loop_max_n": 4, "bytes_n": 4, "cold_repeats": 0}
+SMALL = {"steps": 1, "repeats": 2, "loop_max_n": 4, "bytes_max_n": 8, "cold_repeats": 0}
 
 
 @pytest.fixture(scope="module")
@@ -51,12 +51,19 @@ def test_what_cannot_run_says_why_and_loops_are_not_extrapolated(results):
 
 
 def test_bytes_per_agent_and_largest_n(results):
-    numpy_bytes = _row(results, "throughput_table_bytes", "numpy", "random3")
-    legacy_bytes = _row(results, "throughput_table_bytes", "legacy", "random3")
+    numpy_bytes = _row(results, "throughput_table_bytes", "numpy", "random3", 8)
+    legacy_bytes = _row(results, "throughput_table_bytes", "legacy", "random3", 4)
     assert 0 < numpy_bytes["median"] < legacy_bytes["median"]  # arrays beside Python objects
     assert _row(results, "throughput_table_largest_n", "numpy", "random3", method="measured")["median"] == 8
     estimate = _row(results, "throughput_table_largest_n", "numpy", "random3", method="limit_over_bytes")
     assert estimate["median"] > 8
+
+
+def test_bytes_per_agent_are_weighed_at_every_n_loops_only_up_to_their_small_n(results):
+    numpy_bytes = throughput_pivot(results, "throughput_table_bytes").loc[("random3", "numpy")]
+    assert list(numpy_bytes.index) == [4, 8] and (numpy_bytes > 0).all()
+    legacy = results[(results["metric"] == "throughput_table_bytes") & (results["variant"] == "legacy")]
+    assert set(legacy["n"]) == {4}  # loop_max_n: never weighed (nor extrapolated) beyond it
 
 
 def test_the_table_view_and_its_protocol(results):

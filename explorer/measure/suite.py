@@ -76,7 +76,7 @@ PROFILES: dict[str, dict[str, dict]] = {
             "steps": 2,
             "repeats": 3,
             "loop_max_n": 100,
-            "bytes_n": 100,
+            "bytes_max_n": None,
             "cold_repeats": 0,
         },
         # the T-maze's engines, their ratios and the machine's limit: one n (JAX compiles once per n,
@@ -111,7 +111,7 @@ PROFILES: dict[str, dict[str, dict]] = {
             "steps": 3,
             "repeats": 5,
             "loop_max_n": 100,
-            "bytes_n": 1000,
+            "bytes_max_n": None,
             "cold_repeats": 3,
         },
         "model_throughput": {

@@ -101,7 +101,7 @@ def model_throughput(
         steps=steps,
         repeats=repeats,
         loop_max_n=loop_n,
-        bytes_n=min(1000, max(ns)),
+        bytes_max_n=1000,
         cold_repeats=0,
         seed=seed,
     )

@@ -70,7 +70,7 @@ def throughput_table(
     steps: int = 3,
     repeats: int = 5,
     loop_max_n: int = 100,
-    bytes_n: int = 1000,
+    bytes_max_n: int | None = None,
     cold_repeats: int = 3,
     seed: int = 0,
 ) -> pd.DataFrame:
@@ -79,11 +79,12 @@ def throughput_table(
     ``tasks`` are names of :data:`TASKS` or factory paths (``package.module:function``, the researcher's
     own model; shown by its function's name). Rows (``stage`` is the task): ``throughput_table``
     (agent-steps per second, one figure per repeat: ``n * steps`` over the timed steps' wall seconds),
-    ``throughput_table_bytes`` (tracemalloc bytes per agent held after the first step, over
-    ``min(bytes_n, the engine's largest n)`` agents; JAX's buffers, which tracemalloc cannot see, as the
-    arrays' ``nbytes``), ``throughput_table_largest_n`` (method ``measured``: the largest n that ran;
-    ``limit_over_bytes``: the memory limit over the bytes per agent), and ``throughput_table_first_action``
-    (fresh processes, ``cold_repeats`` each: stages import, model, spawn, first_step and total).
+    ``throughput_table_bytes`` (tracemalloc bytes per agent held after the first step, at every n up to
+    ``bytes_max_n`` (all by default; loops up to ``loop_max_n``); JAX's buffers, which tracemalloc cannot
+    see, as the arrays' ``nbytes``), ``throughput_table_largest_n`` (method ``measured``: the largest n
+    that ran; ``limit_over_bytes``: the memory limit over the bytes per agent at the largest n weighed),
+    and ``throughput_table_first_action`` (fresh processes, ``cold_repeats`` each: stages import, model,
+    spawn, first_step and total).
     """
     paths = _paths(tasks)
     engines = tuple(engines)
@@ -94,13 +95,15 @@ def throughput_table(
     steps = check_int("steps", steps, low=1)
     repeats = check_int("repeats", repeats, low=1)
     loop_max_n = check_int("loop_max_n", loop_max_n, low=1)
-    bytes_n = check_int("bytes_n", bytes_n, low=1)
+    if bytes_max_n is not None:
+        bytes_max_n = check_int("bytes_max_n", bytes_max_n, low=1)
     cold_repeats = check_int("cold_repeats", cold_repeats, low=0)
     seed = check_int("seed", seed, low=0)
     models = {task: factories.build(path) for task, path in paths.items()}
     skip = {(e, t): unavailable(e, m) for e in engines for t, m in models.items()}
     load_before = os.getloadavg()[0]
-    rows = _bytes_rows(models, engines, skip, bytes_n, loop_max_n, seed)
+    bytes_ns = tuple(n for n in ns if bytes_max_n is None or n <= bytes_max_n) or ns[:1]
+    rows = _bytes_rows(models, engines, skip, bytes_ns, loop_max_n, seed)
     samples: dict[tuple[str, str, int], list[float]] = {}
     errors: dict[tuple[str, str, int], str] = {}
     held_until: dict[tuple[str, str], int] = {}  # the largest n that ran
@@ -222,60 +225,62 @@ def _disagrees(first: tuple | None, reference: tuple, engine: str) -> str:
 
 
 def _bytes_rows(
-    models: dict, engines: tuple, skip: dict, bytes_n: int, loop_max_n: int, seed: int
+    models: dict, engines: tuple, skip: dict, ns: tuple[int, ...], loop_max_n: int, seed: int
 ) -> list[dict]:
-    """Bytes per agent of every engine and task, and the largest n the memory limit allows at that size."""
+    """Bytes per agent of every engine and task at each of ``ns`` (loops up to ``loop_max_n``; an engine's
+    larger n end at its first MemoryError), and the largest n the memory limit allows at the largest n
+    weighed."""
     from explorer.limits import memory_limit
-    from explorer.measure.population.engines import rollout_bytes_per_agent
 
     limit, rows = memory_limit(), []
     for task, model in models.items():
         for engine in engines:
             if skip[(engine, task)]:
                 continue
-            n = min(bytes_n, loop_max_n) if engine in LOOPS else bytes_n
-            common = {
-                "metric": "throughput_table_bytes",
-                "variant": engine,
-                "n": n,
-                "unit": "B",
-                "stage": task,
-            }
-            try:
-                if engine == "rollout":
-                    per_agent, method = float(rollout_bytes_per_agent(model)), "declared_floor"
-                elif engine == "jax":
-                    handle = build(engine, model, n, seed)
-                    handle.step(world_of(model, n, seed).reset())
-                    per_agent, method = handle.nbytes() / n, "nbytes"
-                else:
-                    per_agent, method = _traced_per_agent(engine, model, n, seed), "tracemalloc"
-            except Exception as exc:
-                rows.append(failed(**common, repeats=1, error=error_text(exc), method="tracemalloc"))
-                continue
-            note = (
-                "held after the first step"
-                if method != "declared_floor"
-                else "float32 model copies per agent"
-            )
-            rows.append(summarize([per_agent], **common, method=method, note=note))
-            largest = {
-                "metric": "throughput_table_largest_n",
-                "variant": engine,
-                "unit": "agents",
-                "stage": task,
-            }
-            estimate = int(limit // max(per_agent, 1.0))
-            rows.append(
-                summarize(
-                    [estimate],
-                    **largest,
-                    n=estimate,
-                    method="limit_over_bytes",
-                    note=f"memory limit {limit:,} B / {per_agent:,.0f} B per agent (an estimate)",
+            weighed = [n for n in ns if engine not in LOOPS or n <= loop_max_n] or [min(ns[0], loop_max_n)]
+            last = None
+            for n in weighed:
+                common = {"metric": "throughput_table_bytes", "variant": engine, "n": n, "unit": "B"}
+                common["stage"] = task
+                try:
+                    per_agent, method = _per_agent(engine, model, n, seed)
+                except Exception as exc:
+                    rows.append(failed(**common, repeats=1, error=error_text(exc), method="tracemalloc"))
+                    if isinstance(exc, MemoryError):
+                        break
+                    continue
+                note = (
+                    "held after the first step"
+                    if method != "declared_floor"
+                    else "float32 model copies per agent"
                 )
-            )
+                rows.append(summarize([per_agent], **common, method=method, note=note))
+                last = (n, per_agent)
+            if last is None:
+                continue
+            n, per_agent = last
+            largest = {"metric": "throughput_table_largest_n", "variant": engine, "unit": "agents"}
+            largest["stage"] = task
+            estimate = int(limit // max(per_agent, 1.0))
+            note = f"memory limit {limit:,} B / {per_agent:,.0f} B per agent at n = {n:,} (an estimate)"
+            rows.append(summarize([estimate], **largest, n=estimate, method="limit_over_bytes", note=note))
     return rows
+
+
+def _per_agent(engine: str, model: object, n: int, seed: int) -> tuple[float, str]:
+    """Bytes per agent of ``n`` agents of ``engine`` after their first step, and how they were counted."""
+    from explorer.measure.population.engines import rollout_bytes_per_agent
+
+    if engine == "rollout":
+        from explorer.limits import check_memory
+
+        check_memory(n * rollout_bytes_per_agent(model), f"rollout of {n:,} pymdp batched agents")
+        return float(rollout_bytes_per_agent(model)), "declared_floor"
+    if engine == "jax":
+        handle = build(engine, model, n, seed)
+        handle.step(world_of(model, n, seed).reset())
+        return handle.nbytes() / n, "nbytes"
+    return _traced_per_agent(engine, model, n, seed), "tracemalloc"
 
 
 def _traced_per_agent(engine: str, model: object, n: int, seed: int) -> float:
