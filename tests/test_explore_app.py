@@ -91,3 +91,15 @@ def test_population_runs_on_a_thread_and_stop_keeps_what_was_done():
     app.population_job._thread.join()
     assert app.run.completed and app.run.n == SMALL.agents
     assert app.population_job.status.value == "population: done"
+
+
+def test_a_panels_picture_carries_the_png_and_its_words():
+    import base64
+
+    from explorer.explore.panel import picture
+
+    bundle = picture(b"\x89PNG fake bytes", "an agent's belief")
+    assert bundle == {
+        "text/plain": "an agent's belief",
+        "image/png": base64.b64encode(b"\x89PNG fake bytes").decode(),
+    }

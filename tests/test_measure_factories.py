@@ -1,6 +1,9 @@
 """A researcher's model by its factory path: found, refused by name, the factory's failure reported once."""
 
 import os
+import subprocess
+import sys
+import tempfile
 import textwrap
 
 import pytest
@@ -52,10 +55,25 @@ def test_subjects_accept_a_model_a_factory_or_its_path():
     assert by_function.agents_of == by_path.agents_of and by_path.observation() == (0, 0, 0)
     bare = subject(by_path.agents_of)
     assert bare.is_model and bare.path is None
-    assert from_argument(bare.child_argument()) == bare.agents_of  # a pickle for a warm worker
+    with bare.child_argument() as argument:  # a pickle for a warm worker, removed after
+        assert from_argument(argument) == bare.agents_of
+    assert not os.path.exists(argument.removeprefix("pickle:"))
     assert not subject(None).is_model
     with pytest.raises(TypeError, match=r"world must be a GridWorld, an explorer\.Model"):
         subject(3)
+
+
+def test_spawn_time_of_a_bare_model_leaves_no_file_in_the_temporary_folder(tmp_path, monkeypatch):
+    from explorer.measure.population.declared import tmaze
+    from explorer.measure.spawn import spawn_time
+
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))  # this process's temporary files
+    monkeypatch.setenv("TMPDIR", str(folder))  # and the workers'
+    spawn = spawn_time(ns=(1,), repeats=1, variants=("lazy",), world=tmaze())
+    assert spawn["error"].tolist() == [""] and spawn["median"].iloc[0] > 0
+    assert list(folder.iterdir()) == []
 
 
 def test_cli_refuses_a_missing_module_before_measuring(tmp_path, capsys):
@@ -96,3 +114,20 @@ def test_a_childs_environment_finds_the_factorys_folder(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     factories.load_factory("mine:model")
     assert str(tmp_path) in factories.child_environment("mine:model")["PYTHONPATH"].split(os.pathsep)
+
+
+@pytest.mark.parametrize("command", ["report", "compare"])
+def test_report_and_compare_show_a_failing_factorys_traceback_once_then_one_line_exit_2(tmp_path, command):
+    (tmp_path / "brokenmodels.py").write_text("def broken():\n    return {}['no such key']\n")
+    args = [sys.executable, "-m", "explorer", command, "--model", "brokenmodels:broken"]
+    args += ["--out", str(tmp_path / "report")] if command == "report" else ["HEAD", "HEAD"]
+    done = subprocess.run(
+        args, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )  # as a user runs it
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("Traceback (most recent call last)") == 1
+    assert 'brokenmodels.py", line 2, in broken' in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"{command}: --model: the model factory 'brokenmodels:broken' failed: KeyError: 'no such key'"
+    )
+    assert done.stdout == "" and not (tmp_path / "report").exists()

@@ -16,6 +16,7 @@ from dataclasses import replace
 import ipywidgets as w
 
 from explorer.explore import figures
+from explorer.explore.panel import Panel, picture
 from explorer.explore.runs import (
     Episode,
     PopulationRun,
@@ -27,19 +28,6 @@ from explorer.explore.settings import MAX_AGENTS, MAX_SIDE, MAX_STEPS, Settings,
 
 _WALL_STYLE = {"button_color": "#34495e"}
 _OPEN_STYLE = {"button_color": "#ecf0f1"}
-
-
-class Panel:
-    """A widget with a static fallback: JupyterLab shows the widget, an HTML export the picture."""
-
-    def __init__(self, widget: w.Widget, fallback: Callable[[], dict[str, str]]) -> None:
-        self.widget = widget
-        self._fallback = fallback
-
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
-        bundle.update(self._fallback())
-        return bundle
 
 
 class Job:
@@ -340,11 +328,11 @@ class ExploreApp:
 
     def episode_panel(self) -> Panel:
         """One agent's episode with its step slider; statically, the picture of the shown step."""
-        return Panel(self.episode_view, lambda: _picture(self.episode_image.value, self._episode_text()))
+        return Panel(self.episode_view, lambda: picture(self.episode_image.value, self._episode_text()))
 
     def population_panel(self) -> Panel:
         """The population with its step slider; statically, the picture of the shown step."""
-        return Panel(self.population_view, lambda: _picture(self.population_image.value, self._run_text()))
+        return Panel(self.population_view, lambda: picture(self.population_image.value, self._run_text()))
 
     def measure_panel(self) -> Panel:
         """The "measure this world" button and its plots; statically, the plots measured so far."""
@@ -364,10 +352,6 @@ class ExploreApp:
             return {"text/plain": "not measured yet: press 'Measure this world' in JupyterLab"}
         tags = "".join(f'<img src="data:image/png;base64,{base64.b64encode(i).decode()}">' for i in images)
         return {"text/plain": f"{len(images)} measurement plots", "text/html": tags}
-
-
-def _picture(png: bytes, text: str) -> dict[str, str]:
-    return {"text/plain": text, "image/png": base64.b64encode(png).decode()}
 
 
 def _table(settings: Settings) -> str:

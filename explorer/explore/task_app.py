@@ -10,8 +10,9 @@ import ipywidgets as w
 
 from explorer.checks import check_choice
 from explorer.explore import task_figures
-from explorer.explore.app import ExploreApp, Job, Panel, _picture
+from explorer.explore.app import ExploreApp, Job
 from explorer.explore.figures import png
+from explorer.explore.panel import Panel, picture
 from explorer.explore.settings import Settings
 from explorer.explore.task_runs import (
     MAX_TASK_AGENTS,
@@ -104,11 +105,11 @@ class TaskView:
 
     def episode_panel(self) -> Panel:
         """The picker and one agent's episode; statically, the picture of the shown step."""
-        return Panel(self.episode_view, lambda: _picture(self.episode_image.value, self._episode_text()))
+        return Panel(self.episode_view, lambda: picture(self.episode_image.value, self._episode_text()))
 
     def population_panel(self) -> Panel:
         """The task's population; statically, its picture."""
-        return Panel(self.population_view, lambda: _picture(self.population_image.value, self._run_text()))
+        return Panel(self.population_view, lambda: picture(self.population_image.value, self._run_text()))
 
     def _episode_text(self) -> str:
         goal = self.episode.first_goal

@@ -90,7 +90,8 @@ class _WorkerTimer:
 
     def __init__(self, name: str, measured: Subject) -> None:
         environment = child_environment(measured.path) if measured.path else None
-        self.worker = SpawnWorker(name, measured.child_argument(), env=environment)
+        with measured.child_argument() as argument:  # the worker reads it before it says it is ready
+            self.worker = SpawnWorker(name, argument, env=environment)
         if self.worker.error:
             self.worker.close()
             raise RuntimeError(self.worker.error)

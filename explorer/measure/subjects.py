@@ -7,8 +7,11 @@ file, which only a warm worker may read (a cold child must rebuild its model fro
 
 from __future__ import annotations
 
+import contextlib
+import os
 import pickle
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from explorer.measure import factories
@@ -34,15 +37,30 @@ class Subject:
             return factories.name_of(self.path)
         return repr(self.agents_of)
 
-    def child_argument(self) -> str:
-        """Text a worker process turns back into the subject with :func:`from_argument`."""
+    @contextlib.contextmanager
+    def child_argument(self) -> Iterator[str]:
+        """Text a worker process turns back into the subject with :func:`from_argument`, valid inside the
+        ``with`` block: a bare Model's pickle file is removed when the block ends (read it before)."""
         if not self.is_model:
-            return repr(self.agents_of)
+            yield repr(self.agents_of)
+            return
         if self.path is not None:
-            return self.path
-        with tempfile.NamedTemporaryFile("wb", suffix=".pickle", delete=False) as file:
-            pickle.dump(self.agents_of, file)
-        return f"pickle:{file.name}"
+            yield self.path
+            return
+        with tempfile.NamedTemporaryFile(
+            "wb", prefix="explorer-model-", suffix=".pickle", delete=False
+        ) as file:
+            try:
+                pickle.dump(self.agents_of, file)
+            except BaseException:
+                file.close()
+                os.unlink(file.name)
+                raise
+        try:
+            yield f"pickle:{file.name}"
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(file.name)
 
     def observation(self, grid_default: int = 0) -> object:
         """An observation every agent can take: outcome 0 of every modality (a grid: ``grid_default``)."""
