@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from explorer.measure.run_ids import RUN_ENV, new_run_id
+from explorer.measure.results.run_ids import RUN_ENV, new_run_id
 
 SANITIZE = Path(__file__).resolve().parent / "notebooks" / "sanitize.cfg"
 #: Notebook 06 reads this made-up history under pytest, so that its compared outputs are deterministic.
@@ -19,5 +19,5 @@ def pytest_configure(config):
     os.environ["EXPLORER_HISTORY_DIR"] = str(FIXTURE_HISTORY)
     # nbval runs each notebook in its own kernel, in file order, with no parameters injected: the
     # kernels inherit this variable, so the notebooks of one pytest session save one run and the
-    # summary (07) reads only that run's results (explorer.measure.runs).
+    # summary (07) reads only that run's results (explorer.measure.results.run_files).
     os.environ.setdefault(RUN_ENV, new_run_id())

@@ -8,7 +8,7 @@ import textwrap
 import time
 from pathlib import Path
 
-#: The metrics ``bench --only`` accepts (explorer.measure.suite.MEASUREMENTS, without importing it).
+#: The metrics ``bench --only`` accepts (explorer.measure.harness.suite.MEASUREMENTS, without importing it).
 BENCH_METRICS = (
     "import_time",
     "spawn_time",
@@ -264,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run_bench(args: argparse.Namespace) -> int:
-    from explorer.measure.bench import run_bench
+    from explorer.commands.bench import run_bench
 
     if args.model is not None and not checked_model(args.model, "bench"):
         return 2
@@ -275,7 +275,7 @@ def checked_model(path: str, command: str) -> bool:
     """Whether ``--model path`` builds a Model; if not, says why on stderr (the factory's traceback once)."""
     import traceback
 
-    from explorer.measure.factories import FactoryFailed, FactoryNotFound, build
+    from explorer.measure.harness.factories import FactoryFailed, FactoryNotFound, build
 
     try:
         build(path)

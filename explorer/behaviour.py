@@ -1,7 +1,7 @@
 """What agents do beside what they cost: a task's population run for an episode, as tidy DataFrames.
 
 Here rather than in :mod:`explorer.measure`: those instruments time and weigh, with the results columns
-of ``explorer.measure.stats`` (a median over repeats per metric); behaviour is per agent and step, a
+of ``explorer.measure.results.stats`` (a median over repeats per metric); behaviour is per agent and step, a
 frame of its own, and needs none of the measuring harness. The expected free energy of the policy each
 agent follows is split with the numpy engine's own :func:`~explorer.population.numpy_engine.policy_values`
 (the equations the engines run), into its pragmatic term (expected utility) and its epistemic one

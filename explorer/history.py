@@ -73,7 +73,7 @@ HEADLINES: tuple[Headline, ...] = (
              "steady", "", "s", "lower"),
     Headline("population_speedup", "population speed-up over lazy agents", "speedup", "population",
              "steady", "", "x", "higher"),
-    # instructions counted under Valgrind (explorer.measure.counts): exact, so a 1% step is a real one
+    # instructions counted under Valgrind (explorer.measure.instruments.counts): exact, so a 1% step is real
     *(Headline(f"instructions_{name}", f"instructions: {label}", "instructions", variant, stage,
                "cachegrind Ir, difference of two fresh processes", "instructions", "lower")
       for name, label, variant, stage in (
@@ -282,7 +282,7 @@ def record_from_results_files(
     """One record from saved results files of one run (the report's notebooks write several)."""
     import pandas as pd
 
-    from explorer.measure.results import load_results
+    from explorer.measure.results.storage import load_results
 
     frames = [load_results(path) for path in paths]
     if not frames:
@@ -292,14 +292,15 @@ def record_from_results_files(
 
 
 def count_report_run(profile: str) -> Path | None:
-    """Count the claims' instructions (explorer.measure.counts) as results of the latest report run.
+    """Count the claims' instructions (explorer.measure.instruments.counts) as results of the latest report
+    run.
 
     A few minutes of two cores under Valgrind; None, with nothing counted, where Valgrind is missing.
     """
     import shutil
 
-    from explorer.measure.counts import instruction_counts
-    from explorer.measure.runs import latest_run_id, save_run
+    from explorer.measure.instruments.counts import instruction_counts
+    from explorer.measure.results.run_files import latest_run_id, save_run
 
     if shutil.which("valgrind") is None:
         return None
@@ -309,10 +310,10 @@ def count_report_run(profile: str) -> Path | None:
 def record_report_run(profile: str, started: float, mode: str | None = None) -> Path | None:
     """Append the report run that started at ``started`` (epoch seconds) to the history.
 
-    Reads the results its notebooks saved under the latest run id (``explorer.measure.runs``),
+    Reads the results its notebooks saved under the latest run id (``explorer.measure.results.run_files``),
     only files written since ``started``; raises if there are none. None when the mode is ``off``.
     """
-    from explorer.measure.runs import PRODUCERS, latest_run_id, results_path
+    from explorer.measure.results.run_files import PRODUCERS, latest_run_id, results_path
 
     mode = history_mode(mode)
     if mode == "off":

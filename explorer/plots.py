@@ -135,7 +135,7 @@ def ratios(
     """Ratio bars with their intervals on a log axis, a line at 1 (no change), each value written.
 
     ``table`` has one row per figure: ``label``, ``ratio``, ``ratio_low``, ``ratio_high``
-    (e.g. :func:`explorer.measure.comparison.before_after`). Rows with no ratio are left out.
+    (e.g. :func:`explorer.measure.reading.tables.before_after`). Rows with no ratio are left out.
     """
     import matplotlib.pyplot as plt
 

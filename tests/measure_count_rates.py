@@ -2,7 +2,7 @@
 
 Not a test (pytest does not collect it; tens of minutes on 2 cores): ``python
 tests/measure_count_rates.py [--runs 30] [--json data/count_rates.json]``. Each run counts the claims
-again in fresh processes and checks them against their budgets (explorer/measure/budgets.py): on
+again in fresh processes and checks them against their budgets (explorer/guards/budgets.py): on
 the code as it is (a failure is a false alarm), with one extra local assignment in the lazy
 constructor (about +2%), and with the dense population step normalizing its posteriors twice (an
 extra sum and division pass, about +3%). The same patched copies then go through the timing gates
@@ -22,10 +22,10 @@ import time
 from pathlib import Path
 
 from explorer.files import write_atomic
-from explorer.measure.budgets import BUDGETS
-from explorer.measure.cachegrind import valgrind_version
-from explorer.measure.counts import instruction_counts
-from explorer.measure.metadata import machine_metadata
+from explorer.guards.budgets import BUDGETS
+from explorer.measure.harness.cachegrind import valgrind_version
+from explorer.measure.instruments.counts import instruction_counts
+from explorer.measure.results.metadata import machine_metadata
 from explorer.paths import DATA_DIR, ROOT
 
 #: The claims counted on unchanged code in every run (the pymdp ones cost ~35 s of CPU a process).
@@ -41,7 +41,7 @@ REGRESSIONS = {
     ),
 }  # fmt: skip
 _GATE = (
-    "import json\nfrom explorer.measure.gates import GATES\nr = GATES[{gate!r}]()\n"
+    "import json\nfrom explorer.guards.gates import GATES\nr = GATES[{gate!r}]()\n"
     "print(json.dumps({{'failed': r.failed, 'ratio': r.ratio}}))"
 )
 

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from explorer.files import write_atomic
-from explorer.measure.gates import gate_rates
-from explorer.measure.metadata import machine_metadata
+from explorer.guards.gates import gate_rates
+from explorer.measure.results.metadata import machine_metadata
 from explorer.paths import DATA_DIR
 
 #: gate -> the slowdowns injected (1: unchanged code, its failures are false alarms).

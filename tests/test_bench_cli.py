@@ -7,7 +7,7 @@ import sys
 import pandas as pd
 
 from explorer.__main__ import BENCH_METRICS, main
-from explorer.measure.suite import MEASUREMENTS
+from explorer.measure.harness.suite import MEASUREMENTS
 
 
 def test_bad_option_exits_2_with_argparses_message():

@@ -7,11 +7,11 @@ import time
 
 import pytest
 
-import explorer.measure.bench as bench
+import explorer.commands.bench as bench
 from explorer.__main__ import main
 from explorer.files import write_files_atomic
-from explorer.measure.results import load_results
-from explorer.measure.suite import run_suite
+from explorer.measure.harness.suite import run_suite
+from explorer.measure.results.storage import load_results
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ import math
 
 import pandas as pd
 
-from explorer.measure.comparison import TABLE_WIDTH, render
-from explorer.measure.results import load_results
+from explorer.measure.reading.tables import TABLE_WIDTH, render
+from explorer.measure.results.storage import load_results
 from explorer.paths import ROOT
 
 

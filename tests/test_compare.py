@@ -209,7 +209,7 @@ def test_a_full_disk_exits_2_in_one_line_and_keeps_the_comparison(
 
 #: numpy only: a model any checkout with explorer.Model builds quickly
 
-RANDOM3 = "explorer.measure.population.declared:random3"
+RANDOM3 = "explorer.measure.harness.declared:random3"
 
 
 def test_two_checkouts_measure_the_same_models_lazy_agents_and_agree_exactly(tmp_path):

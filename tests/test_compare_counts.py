@@ -9,7 +9,7 @@ from test_measure_counts import LAZY_REGRESSION, require_valgrind
 from explorer.__main__ import main
 from explorer.compare import plan
 from explorer.compare.counts import COUNTS_THRESHOLD, verdicts
-from explorer.measure.stats import frame, summarize
+from explorer.measure.results.stats import frame, summarize
 from explorer.paths import DATA_DIR, ROOT
 
 

@@ -90,8 +90,8 @@ def test_asv_finds_the_fixtures_known_steps_with_their_direction():
 
 
 def test_instruction_counts_are_headlines_of_the_history():
-    from explorer.measure.counts import METHOD
-    from explorer.measure.stats import frame, summarize
+    from explorer.measure.instruments.counts import METHOD
+    from explorer.measure.results.stats import frame, summarize
 
     rows = [
         summarize([2733.675], metric="instructions", variant="lazy", n=1000, unit="instructions",
@@ -107,13 +107,13 @@ def test_instruction_counts_are_headlines_of_the_history():
 
 
 def test_a_report_run_without_fresh_results_is_refused(monkeypatch):
-    monkeypatch.setattr("explorer.measure.runs.latest_run_id", lambda: None)
+    monkeypatch.setattr("explorer.measure.results.run_files.latest_run_id", lambda: None)
     with pytest.raises(ValueError, match="no results file was written"):
         history.record_report_run("full", started=0.0, mode="local")
 
 
 def test_a_report_run_is_recorded_from_its_runs_results(monkeypatch, tmp_path, baseline):
-    from explorer.measure import runs
+    from explorer.measure.results import run_files as runs
 
     monkeypatch.setattr(runs, "RUNS_DIR", tmp_path / "runs")
     monkeypatch.setattr(runs, "LATEST", tmp_path / "latest_run")

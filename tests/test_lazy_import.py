@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from explorer.measure.modules import packages_loaded
+from explorer.measure.instruments.modules import packages_loaded
 
 
 def loaded_after(code: str) -> set[str]:

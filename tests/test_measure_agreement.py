@@ -3,7 +3,7 @@
 import pytest
 
 from explorer import GridWorld
-from explorer.measure.agreement import population_agreement
+from explorer.measure.instruments.agreement import population_agreement
 
 
 @pytest.mark.parametrize("world", [GridWorld(), GridWorld(side=5, walls=[6, 7, 12], obs_noise=0.2)], ids=repr)

@@ -1,4 +1,4 @@
-"""The deterministic budgets (explorer/measure/budgets.py): each holds today, and each catches its regression.
+"""The deterministic budgets (explorer/guards/budgets.py): each holds today, and each catches its regression.
 
 Every budget has two tests: the real code is within it, and a deliberate regression (a patched
 copy of the package in a temporary folder, or a monkeypatched class) makes its check fail.
@@ -11,8 +11,8 @@ import pytest
 
 import explorer
 from explorer import ExplorerAgent, Population
-from explorer.measure import budgets
-from explorer.measure.budgets import BUDGETS, BudgetExceeded, check_budget
+from explorer.guards import budgets
+from explorer.guards.budgets import BUDGETS, BudgetExceeded, check_budget
 from explorer.paths import ROOT
 
 
@@ -95,7 +95,7 @@ def test_an_extra_slot_holding_a_list_exceeds_the_lazy_agent_budget():
 
 
 def test_bytes_per_lazy_model_agent_within_budget_and_2x_of_its_floor():
-    from explorer.measure.floor import ModelFloor
+    from explorer.measure.harness.floor import ModelFloor
 
     measured = check_budget("bytes_per_lazy_model_agent", budgets.bytes_per_lazy_model_agent())
     assert measured <= 2 * budgets.bytes_per_lazy_model_agent(ModelFloor)

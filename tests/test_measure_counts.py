@@ -1,4 +1,4 @@
-"""Instruction counts (explorer/measure/counts.py): every count within its budget, small regressions caught.
+"""Instruction counts (explorer/measure/instruments/counts.py): every count within budget, regressions caught.
 
 Tests marked ``counts`` run fresh processes under Valgrind's cachegrind (about a minute of two
 cores in all); without Valgrind they skip, saying how to enable them. The others check the parsing,
@@ -11,10 +11,10 @@ import shutil
 import pytest
 from test_measure_budgets import patched_copy
 
-from explorer.measure import counts as counts_module
-from explorer.measure.budgets import BUDGETS, BudgetExceeded, check_budget
-from explorer.measure.cachegrind import ENVIRONMENT, parse_summary
-from explorer.measure.counts import CLAIMS, RATIOS, instruction_counts
+from explorer.guards.budgets import BUDGETS, BudgetExceeded, check_budget
+from explorer.measure.harness.cachegrind import ENVIRONMENT, parse_summary
+from explorer.measure.instruments import counts as counts_module
+from explorer.measure.instruments.counts import CLAIMS, RATIOS, instruction_counts
 
 #: The one line a run without Valgrind prints for every skipped count test.
 NO_VALGRIND = (
@@ -143,7 +143,7 @@ def test_bad_arguments_are_refused_before_counting(tmp_path):
 
 
 def test_access_order_refuses_bad_sizes_before_counting():
-    from explorer.measure.locality import access_order
+    from explorer.measure.instruments.locality import access_order
 
     with pytest.raises(ValueError, match="size must be"):
         access_order(size=10)
@@ -156,7 +156,7 @@ def test_a_shuffled_gather_runs_the_same_instructions_with_more_cache_misses():
     require_valgrind()
     if os.environ.get(COUNTS_VARIABLE) != "all":
         pytest.skip(HEAVY_SKIPPED)
-    from explorer.measure.locality import access_order
+    from explorer.measure.instruments.locality import access_order
 
     found = access_order(repeats=3).set_index(["metric", "variant"])["median"]
     assert found["instructions", "shuffled"] == pytest.approx(found["instructions", "sequential"], rel=0.01)

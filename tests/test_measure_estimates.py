@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 from explorer.__main__ import main
-from explorer.measure.comparison import scorecard, targets
-from explorer.measure.estimates import Estimate, estimate, import_cost, ratio
-from explorer.measure.results import load_results
-from explorer.measure.stats import frame, summarize
+from explorer.measure.reading.estimates import Estimate, estimate, import_cost, ratio
+from explorer.measure.reading.tables import scorecard, targets
+from explorer.measure.results.stats import frame, summarize
+from explorer.measure.results.storage import load_results
 
 
 def above_floor(values):

@@ -10,10 +10,10 @@ import pytest
 
 from explorer import Model
 from explorer.__main__ import main
-from explorer.measure import factories
-from explorer.measure.subjects import from_argument, subject
+from explorer.measure.harness import factories
+from explorer.measure.harness.subjects import from_argument, subject
 
-TMAZE = "explorer.measure.population.declared:tmaze"
+TMAZE = "explorer.measure.harness.declared:tmaze"
 
 
 def test_a_factory_path_builds_its_model_and_names_it():
@@ -26,9 +26,9 @@ def test_a_factory_path_builds_its_model_and_names_it():
     ("path", "words"),
     [
         ("no_such_module_here:f", "no module named 'no_such_module_here'"),
-        ("explorer.measure.population.declared:nothing", "has no attribute 'nothing'"),
-        ("explorer.measure.population.declared:TASKS", "is a dict, expected a function"),
-        ("explorer.measure.population.declared:world_of", None),  # raises: called without arguments
+        ("explorer.measure.harness.declared:nothing", "has no attribute 'nothing'"),
+        ("explorer.measure.harness.declared:TASKS", "is a dict, expected a function"),
+        ("explorer.measure.harness.declared:world_of", None),  # raises: called without arguments
         ("explorer.world:ACTIONS", "is a tuple, expected a function"),
         ("just a name", "must be 'package.module:function'"),
     ],
@@ -48,7 +48,7 @@ def test_a_factory_returning_something_else_is_refused_by_type():
 
 
 def test_subjects_accept_a_model_a_factory_or_its_path():
-    from explorer.measure.population.declared import tmaze
+    from explorer.measure.harness.declared import tmaze
 
     by_function, by_path = subject(tmaze), subject(TMAZE)
     assert by_function.path == TMAZE and by_path.path == TMAZE
@@ -64,8 +64,8 @@ def test_subjects_accept_a_model_a_factory_or_its_path():
 
 
 def test_spawn_time_of_a_bare_model_leaves_no_file_in_the_temporary_folder(tmp_path, monkeypatch):
-    from explorer.measure.population.declared import tmaze
-    from explorer.measure.spawn import spawn_time
+    from explorer.measure.harness.declared import tmaze
+    from explorer.measure.instruments.spawn import spawn_time
 
     folder = tmp_path / "tmp"
     folder.mkdir()

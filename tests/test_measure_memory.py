@@ -37,8 +37,8 @@ def test_a_variant_that_cannot_step_records_nan_for_after_first_step():
 
 
 def test_rss_rows_are_kept_only_where_rss_resolves_them():
-    from explorer.measure.memory import rss_resolved
-    from explorer.measure.stats import frame, summarize
+    from explorer.measure.instruments.memory import rss_resolved
+    from explorer.measure.results.stats import frame, summarize
 
     def row(variant, stage, method, values, n):
         return summarize(
@@ -67,8 +67,8 @@ def test_rss_rows_are_kept_only_where_rss_resolves_them():
 
 
 def test_rss_resolved_takes_the_largest_n_when_tracemalloc_has_several():
-    from explorer.measure.memory import rss_resolved
-    from explorer.measure.stats import frame, summarize
+    from explorer.measure.instruments.memory import rss_resolved
+    from explorer.measure.results.stats import frame, summarize
 
     rows = [
         summarize(

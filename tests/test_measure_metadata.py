@@ -2,7 +2,7 @@
 
 import datetime
 
-from explorer.measure import metadata
+from explorer.measure.results import metadata
 
 
 def test_metadata_has_every_key_measuring_md_asks_for():
@@ -28,14 +28,14 @@ def test_reading_versions_does_not_import_jax_or_pymdp():
     import subprocess
     import sys
 
-    code = "from explorer.measure.metadata import machine_metadata as m; m(); import sys; "
+    code = "from explorer.measure.results.metadata import machine_metadata as m; m(); import sys; "
     code += "print(sorted({'jax', 'pymdp'} & {k.split('.')[0] for k in sys.modules}))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 
 
 def test_the_interpreter_is_recorded_without_a_user_s_folders():
-    from explorer.measure.metadata import machine_metadata, shown_executable
+    from explorer.measure.results.metadata import machine_metadata, shown_executable
     from explorer.paths import ROOT
 
     assert shown_executable(str(ROOT / ".venv" / "bin" / "python")) == ".venv/bin/python"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from explorer.measure.population.model_limit import model_step_work, model_throughput
+from explorer.measure.instruments.population.model_limit import model_step_work, model_throughput
 from explorer.tasks import tmaze
 
 TINY_PEAK = {"matmul_size": 32, "copy_bytes": 2**20, "logs": 2**10, "repeats": 1}

@@ -2,16 +2,16 @@
 
 import pytest
 
-from explorer.measure.first_actions import first_action_time
-from explorer.measure.memory import memory_per_agent
-from explorer.measure.population.declared import random3, tmaze
-from explorer.measure.spawn import spawn_time
-from explorer.measure.steps import observations_for, step_time
-from explorer.measure.suite import run_suite
+from explorer.measure.harness.declared import random3, tmaze
+from explorer.measure.harness.suite import run_suite
+from explorer.measure.instruments.first_actions import first_action_time
+from explorer.measure.instruments.memory import memory_per_agent
+from explorer.measure.instruments.spawn import spawn_time
+from explorer.measure.instruments.steps import observations_for, step_time
 
-TMAZE = "explorer.measure.population.declared:tmaze"
+TMAZE = "explorer.measure.harness.declared:tmaze"
 #: numpy only: a fresh process that builds it imports no pymdp
-RANDOM3 = "explorer.measure.population.declared:random3"
+RANDOM3 = "explorer.measure.harness.declared:random3"
 
 
 def _ok(df):

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from explorer import GridWorld
-from explorer.measure.population import (
+from explorer.measure.harness.variants import get_variant
+from explorer.measure.instruments.population import (
     PROFILES,
     _disagreement,
     _Outcome,
@@ -15,8 +16,7 @@ from explorer.measure.population import (
     population_scaling,
     population_step_time,
 )
-from explorer.measure.stats import COLUMNS
-from explorer.measure.variants import get_variant
+from explorer.measure.results.stats import COLUMNS
 
 
 def test_step_time_compares_population_and_lazy_agents_with_a_paired_speedup():
@@ -91,7 +91,7 @@ def test_population_is_a_registered_variant_that_steps_n_agents():
 def test_profiles_name_every_function_with_valid_keywords():
     import inspect
 
-    import explorer.measure.population as module
+    import explorer.measure.instruments.population as module
 
     assert set(PROFILES) == {"quick", "full"}
     for profile in PROFILES.values():
@@ -100,7 +100,7 @@ def test_profiles_name_every_function_with_valid_keywords():
 
 
 def test_throughput_times_the_engines_side_by_side_with_a_paired_speedup():
-    from explorer.measure.population import population_throughput
+    from explorer.measure.instruments.population import population_throughput
 
     df = population_throughput(n=300, jax_n=0, steps=2, repeats=2)
     assert df["error"].eq("").all(), df["error"]
@@ -115,7 +115,7 @@ def test_throughput_times_the_engines_side_by_side_with_a_paired_speedup():
 
 
 def test_world_scaling_gives_states_per_row_and_a_slope():
-    from explorer.measure.population import scaling_slope, states_of, world_scaling
+    from explorer.measure.instruments.population import scaling_slope, states_of, world_scaling
 
     df = world_scaling(sides=(3, 6, 12), n=20, dense_max_side=6, steps=1, repeats=2)
     assert df["error"].eq("").all(), df["error"]
@@ -130,7 +130,7 @@ def test_world_scaling_gives_states_per_row_and_a_slope():
 
 
 def test_thread_scaling_and_kernel_profile_rows():
-    from explorer.measure.population import PROFILE_STAGES, kernel_profile, thread_scaling
+    from explorer.measure.instruments.population import PROFILE_STAGES, kernel_profile, thread_scaling
 
     threads = thread_scaling(n=500, threads=(1,), steps=1, repeats=2)
     assert threads["error"].eq("").all() and set(threads["stage"]) == {"threads=1"}
@@ -139,7 +139,7 @@ def test_thread_scaling_and_kernel_profile_rows():
 
 
 def test_limit_table_divides_counted_work_by_the_measured_peak():
-    from explorer.measure.population import limit_table, machine_peak, step_work
+    from explorer.measure.instruments.population import limit_table, machine_peak, step_work
 
     peak = machine_peak(matmul_size=64, copy_bytes=2**20, logs=2**12, repeats=1)
     assert set(peak["variant"]) == {"matmul", "copy", "log"} and (peak["median"] > 0).all()
@@ -152,7 +152,7 @@ def test_limit_table_divides_counted_work_by_the_measured_peak():
 
 
 def test_big_world_memory_runs_a_fresh_process_and_reports_its_peak():
-    from explorer.measure.population import big_world_memory
+    from explorer.measure.instruments.population import big_world_memory
 
     df = big_world_memory(side=10, n=20, steps=2).set_index("metric")
     assert df["error"].eq("").all(), df["error"]
@@ -161,7 +161,7 @@ def test_big_world_memory_runs_a_fresh_process_and_reports_its_peak():
 
 
 def test_engine_first_action_times_fresh_processes_with_numba_apart():
-    from explorer.measure.population import engine_first_action
+    from explorer.measure.instruments.population import engine_first_action
 
     df = engine_first_action(repeats=1, compile_runs=0)
     assert df["error"].eq("").all(), df["error"]

@@ -7,8 +7,8 @@ import tempfile
 import pytest
 
 from explorer import files
-from explorer.measure.results import REQUIRED_KEYS, load_results, save_results
-from explorer.measure.stats import failed, frame, summarize
+from explorer.measure.results.stats import failed, frame, summarize
+from explorer.measure.results.storage import REQUIRED_KEYS, load_results, save_results
 
 
 def results():

@@ -2,8 +2,9 @@
 
 import pytest
 
-from explorer.measure import run_ids, runs
-from explorer.measure.stats import frame, summarize
+from explorer.measure.results import run_files as runs
+from explorer.measure.results import run_ids
+from explorer.measure.results.stats import frame, summarize
 
 
 @pytest.fixture
@@ -73,7 +74,7 @@ def test_a_results_file_of_another_run_is_refused(results_dir):
 
 def test_a_flat_results_file_counts_only_for_its_own_run(results_dir, monkeypatch):
     monkeypatch.setattr(runs, "RESULTS_DIR", results_dir)
-    from explorer.measure.results import save_results
+    from explorer.measure.results.storage import save_results
 
     df = spawn_rows()
     df.attrs["run_id"] = "run-h"

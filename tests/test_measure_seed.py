@@ -4,7 +4,7 @@ import math
 
 import pandas as pd
 
-from explorer.measure.seed import seed_comparison
+from explorer.measure.reading.seed_claims import seed_comparison
 
 
 def row(metric, variant, method, stage, median, unit="s", n=1):

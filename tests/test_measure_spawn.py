@@ -5,7 +5,7 @@ import math
 import pytest
 
 from explorer.measure import spawn_time
-from explorer.measure.variants import VARIANTS, Variant, agents_of, register_variant
+from explorer.measure.harness.variants import VARIANTS, Variant, agents_of, register_variant
 
 
 def test_rows_per_variant_and_size_in_seconds():

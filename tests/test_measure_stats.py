@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from explorer.measure.stats import COLUMNS, failed, frame, median_interval, rotated, summarize
+from explorer.measure.results.stats import COLUMNS, failed, frame, median_interval, rotated, summarize
 
 
 def test_summary_holds_median_min_max_quartiles_and_repeats():

@@ -3,7 +3,7 @@
 import math
 
 from explorer.measure import cumulative_cost, step_time
-from explorer.measure.stats import failed, frame
+from explorer.measure.results.stats import failed, frame
 
 
 def test_step_time_has_spawn_first_and_steady_rows_per_variant():

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from explorer.measure import PROFILES, run_suite, scorecard
-from explorer.measure.comparison import format_value, render, targets
-from explorer.measure.suite import MEASUREMENTS
+from explorer.measure.harness.suite import MEASUREMENTS
+from explorer.measure.reading.tables import format_value, render, targets
 
 TINY = {
     "import_time": {"statements": {"lazy": "import explorer"}, "repeats": 1, "warmup": 0},
@@ -117,8 +117,8 @@ def test_every_profile_entry_fits_the_measure_function_it_names():
 
 
 def test_before_after_and_the_readable_scorecard(results):
-    from explorer.measure.comparison import before_after, scorecard_table
-    from explorer.measure.stats import frame, summarize
+    from explorer.measure.reading.tables import before_after, scorecard_table
+    from explorer.measure.results.stats import frame, summarize
 
     eager = summarize(
         [4e-4, 5e-4, 6e-4],
@@ -142,8 +142,8 @@ def test_before_after_and_the_readable_scorecard(results):
 
 
 def test_a_difference_that_cannot_be_told_from_zero_is_never_shown_negative():
-    from explorer.measure.comparison import render, scorecard_table
-    from explorer.measure.stats import frame, summarize
+    from explorer.measure.reading.tables import render, scorecard_table
+    from explorer.measure.results.stats import frame, summarize
 
     hooks = summarize(
         [-5e-9, -1e-9, 2e-9, 4e-9, -3e-9],  # the hooks' paired difference, around zero
@@ -166,7 +166,7 @@ def test_a_difference_that_cannot_be_told_from_zero_is_never_shown_negative():
 
 
 def test_the_full_profile_gives_the_spawn_target_an_interval_inside_min_max():
-    from explorer.measure.stats import median_interval
+    from explorer.measure.results.stats import median_interval
 
     repeats = PROFILES["full"]["spawn_time"]["repeats"]
     values = [*range(repeats - 1), 1000.0]  # one outlying repeat

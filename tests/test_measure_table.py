@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from explorer.limits import using_memory_limit
-from explorer.measure.population.declared import random3, tmaze, world_of
-from explorer.measure.population.table import (
+from explorer.measure.harness.declared import random3, tmaze, world_of
+from explorer.measure.instruments.population.table import (
     throughput_json,
     throughput_pivot,
     throughput_protocol,

@@ -1,4 +1,4 @@
-"""The timing gates (explorer/measure/gates.py): the project's speed claims, decided within one run.
+"""The timing gates (explorer/guards/gates.py): the project's speed claims, decided within one run.
 
 Tests marked ``perf`` time real code (about 10 s in all); the others check the decision rule on
 constructed samples. ``python tests/measure_gate_rates.py`` measures the gates' false-alarm and
@@ -8,7 +8,7 @@ detection rates (not run in CI: about 5 minutes).
 import numpy as np
 import pytest
 
-from explorer.measure.gates import (
+from explorer.guards.gates import (
     POPULATION_SPEEDUP_LIMIT,
     SPAWN_FLOOR_LIMIT,
     decide,

@@ -323,8 +323,9 @@ def project_variant_names() -> set[str]:
     (``"variant": "x"`` and ``variant="x"``) and the variants of every committed results file."""
     import json
 
-    from explorer.measure import imports, overhead, suite, variants
-    from explorer.measure.population import runs
+    from explorer.measure.harness import suite, variants
+    from explorer.measure.instruments import imports, overhead
+    from explorer.measure.instruments.population import timed_runs as runs
     from explorer.paths import DATA_DIR, ROOT
 
     names = set(variants.VARIANTS) | set(imports.STATEMENTS) | set(overhead._NOTES)

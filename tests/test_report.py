@@ -230,7 +230,7 @@ def test_a_model_report_runs_the_notebooks_that_take_a_model_titled_with_its_nam
     notebook.cells[1].source += "\nmodel = None"
     nbformat.write(notebook, taking)
     grid_only = write_notebook(tmp_path / "02_grid.ipynb", "print('grid')")
-    path = "explorer.measure.population.declared:random3"
+    path = "explorer.measure.harness.declared:random3"
     out = tmp_path / "reports"
     written = build_report(out, profile="quick", notebooks=[grid_only, taking], progress=False, model=path)
     assert [p.name for p in written] == ["08_mine.html", "index.html"]

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from explorer.measure.results import load_results
+from explorer.measure.results.storage import load_results
 
 GOOD = {
     "metric": "spawn_time",

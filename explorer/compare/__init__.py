@@ -4,7 +4,7 @@ BASE and HEAD are git revisions (checked out in temporary worktrees; the user's 
 touched), checkout folders, or saved results files (HEAD defaults to the working tree). Code
 sides are measured interleaved, BASE/HEAD/BASE/HEAD, in this job; files are compared as saved,
 and the verdict says they come from different jobs. With ``counts`` the claims' instruction counts
-(explorer.measure.counts) are compared instead, exact, against a 1% threshold. Exit status: 1 when
+(explorer.measure.instruments.counts) are compared instead, exact, against a 1% threshold. Exit status: 1 when
 a metric is significantly worse beyond the threshold, 0 otherwise, 2 on bad input (found before
 any measuring).
 """
@@ -49,7 +49,7 @@ class Plan:
     environments: tuple[str, str] = ("same", "same")
     #: agents of this model (its factory's ``package.module:function``) instead of the grid's
     model: str | None = None
-    #: instruction counts (the metrics are claims of explorer.measure.counts) instead of timings
+    #: instruction counts (the metrics are claims of explorer.measure.instruments.counts) instead of timings
     counts: bool = False
 
 
@@ -105,7 +105,7 @@ def plan(
             "--json PATH`, or give two revisions"
         )
     if model is not None:
-        from explorer.measure.factories import check_path
+        from explorer.measure.harness.factories import check_path
 
         try:
             check_path(model)
@@ -117,8 +117,8 @@ def plan(
                 "two `bench --model` files without --model"
             )
     if counts:
-        from explorer.measure.cachegrind import ValgrindMissing, valgrind_path
-        from explorer.measure.counts import CLAIMS
+        from explorer.measure.harness.cachegrind import ValgrindMissing, valgrind_path
+        from explorer.measure.instruments.counts import CLAIMS
 
         if any(files):
             raise CompareInputError(
@@ -174,7 +174,7 @@ def plan(
 def compare(checked: Plan, progress=None) -> Comparison:
     """Run a checked plan: measure (or read), decide, and write the JSON and the HTML page."""
     from explorer.compare.output import write_html, write_json
-    from explorer.measure.metadata import machine_metadata
+    from explorer.measure.results.metadata import machine_metadata
 
     metadata = machine_metadata()
     if checked.counts:
@@ -292,7 +292,7 @@ def _file_figures(path: Path) -> dict[str, dict]:
     if "figures" in document:
         return document["figures"]
     from explorer.history import headline_figures
-    from explorer.measure.results import load_results
+    from explorer.measure.results.storage import load_results
 
     return headline_figures(load_results(path))
 

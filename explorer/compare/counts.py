@@ -1,9 +1,9 @@
 """``compare --counts``: the instruction counts of two checkouts, a verdict per claim with no interval.
 
-In the counted setting (explorer.measure.cachegrind) a count is identical on every run, so there is
+In the counted setting (explorer.measure.harness.cachegrind) a count is identical on every run, so there is
 no noise to put an interval on: HEAD/BASE is exact, and a verdict other than "same" needs it beyond
 the threshold (default 1%). Each side's code runs in its own checkout; the programs counted are this
-checkout's (explorer.measure.counts), and use only names every revision has.
+checkout's (explorer.measure.instruments.counts), and use only names every revision has.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ METHOD = (
 
 def count_sides(base: Source, head: Source, claims: list[str]) -> dict[str, object]:
     """Both sides' counts (BASE first, then HEAD) as tidy DataFrames, keyed ``base`` and ``head``."""
-    from explorer.measure.counts import instruction_counts
+    from explorer.measure.instruments.counts import instruction_counts
 
     return {
         key: instruction_counts(claims, root=source.path, python=source.python)
@@ -32,7 +32,7 @@ def count_sides(base: Source, head: Source, claims: list[str]) -> dict[str, obje
 
 def verdicts(frames: dict[str, object], claims: list[str], *, threshold: float) -> list[Verdict]:
     """One verdict per claim (and per ratio of claims): more, fewer or the same instructions."""
-    from explorer.measure.counts import CLAIMS, RATIOS
+    from explorer.measure.instruments.counts import CLAIMS, RATIOS
 
     found = {key: _by_claim(frame) for key, frame in frames.items()}
     names = [*claims, *(r for r, parts in RATIOS.items() if set(parts) <= set(claims))]

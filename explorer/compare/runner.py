@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from explorer.compare.sources import Source
-from explorer.measure.timing import LineWorker
+from explorer.measure.harness.timing import LineWorker
 
 
 @dataclass(frozen=True)
@@ -195,7 +195,7 @@ def _environment(model: str | None) -> dict[str, str] | None:
     """A child's environment: this one, plus the folder the model's factory was found in."""
     if not model:
         return None
-    from explorer.measure.factories import child_environment
+    from explorer.measure.harness.factories import child_environment
 
     return child_environment(model)
 

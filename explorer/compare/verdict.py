@@ -74,7 +74,7 @@ def from_samples(
     metric, base: list[float], head: list[float], errors: dict[str, str], *, threshold: float
 ) -> Verdict:
     """The verdict of one metric measured interleaved in this job."""
-    from explorer.measure.gates import ratio_interval
+    from explorer.guards.gates import ratio_interval
 
     common = {"metric": metric.name, "label": metric.label, "unit": metric.unit, "better": metric.better}
     if errors or len(base) < 3 or len(head) < 3:

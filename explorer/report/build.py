@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from explorer.checks import check_choice
-from explorer.measure.factories import name_of
+from explorer.measure.harness.factories import name_of
 from explorer.paths import NOTEBOOKS_DIR, REPORTS_DIR
 from explorer.report.pages import compact_images, load_banner, numbered_title, plain_text
 from explorer.report.progress import ReportProgress
@@ -100,8 +100,8 @@ def execute_notebook(
     """Run every cell of ``path`` in a fresh kernel started in the notebook's folder.
 
     With ``progress``, the notebook's cells are reported as they run and its duration recorded;
-    ``run_id`` is the run its results belong to (see :mod:`explorer.measure.runs`). Within a report
-    ``run`` the kernel's connection file goes to the run's folder (removed with it, even after a
+    ``run_id`` is the run its results belong to (see :mod:`explorer.measure.results.run_files`). Within a
+    report ``run`` the kernel's connection file goes to the run's folder (removed with it, even after a
     crash) and a signal to the run stops the kernel.
     """
     import nbformat
@@ -249,7 +249,7 @@ def build_report(
     measure the grid alone are left out, and the index says which.
     """
     from explorer.files import write_atomic
-    from explorer.measure.run_ids import new_run_id, shared_run_id
+    from explorer.measure.results.run_ids import new_run_id, shared_run_id
     from explorer.report.output import ReportRun, check_out_dir, recover
 
     check_choice("profile", profile, PROFILES)

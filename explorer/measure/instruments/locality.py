@@ -1,0 +1,156 @@
+"""Where instruction counts mislead: the same instructions cost more time in a cache-hostile order.
+
+:func:`access_order` gathers one array through a sequential and through a shuffled index (numpy's
+``take``: the same loop, the same instructions per element) and reports, per element, the
+instructions and last-level cache misses cachegrind counts (fresh processes, 2 passes minus 1) and
+the time each takes here. :func:`instructions_per_ns` times the counted claims' work in this process
+and divides: how many instructions this machine retires per nanosecond for each kind of work.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable
+
+import pandas as pd
+
+from explorer.checks import check_int
+from explorer.paths import ROOT
+
+#: The counted program: ``passes`` gathers of ``size`` float64 through an index in order or shuffled.
+_GATHER = """\
+import gc
+gc.disable()
+import numpy as np
+values = np.arange({size}, dtype=np.float64)
+order = np.arange({size})
+{shuffle}
+out = np.empty({size})
+for _ in range({passes}):
+    np.take(values, order, out=out)
+"""
+_SHUFFLE = "np.random.default_rng(0).shuffle(order)"
+ORDERS = {"sequential": "", "shuffled": _SHUFFLE}
+
+
+def access_order(size: int = 2**21, repeats: int = 7) -> pd.DataFrame:
+    """Per element of one gather: instructions, last-level misses (cachegrind) and time, per order.
+
+    ``size`` float64 values, index and output (48 bytes per element: 96 MiB at the default size,
+    far beyond the simulated 8 MiB last-level cache); the time is the median of ``repeats``
+    interleaved in-process gathers.
+    """
+    import numpy as np
+
+    from explorer.measure.instruments.counts import count_programs
+    from explorer.measure.results.metadata import machine_metadata
+    from explorer.measure.results.stats import frame, summarize
+
+    size = check_int("size", size, low=1024)
+    repeats = check_int("repeats", repeats, low=1)
+    programs = {
+        (name, passes): _GATHER.format(size=size, shuffle=shuffle, passes=passes)
+        for name, shuffle in ORDERS.items()
+        for passes in (1, 2)
+    }
+    counted = count_programs(list(programs.values()), root=ROOT, cache_sim=True)
+    values = np.arange(size, dtype=np.float64)
+    orders = {"sequential": np.arange(size), "shuffled": np.arange(size)}
+    np.random.default_rng(0).shuffle(orders["shuffled"])
+    out = np.empty(size)
+    times: dict[str, list[float]] = {name: [] for name in ORDERS}
+    for repeat in range(repeats + 1):  # the first round warms caches and pages: dropped
+        for name in ORDERS if repeat % 2 else reversed(ORDERS):
+            start = time.perf_counter_ns()
+            np.take(values, orders[name], out=out)
+            if repeat:
+                times[name].append((time.perf_counter_ns() - start) / size)
+    rows = []
+    for name in ORDERS:
+        one, two = counted[programs[(name, 1)]], counted[programs[(name, 2)]]
+        if isinstance(one, Exception) or isinstance(two, Exception):
+            raise RuntimeError(
+                f"counting the {name} gather failed: {one if isinstance(one, Exception) else two}"
+            )
+        common = {"variant": name, "n": size, "stage": "gather", "note": f"np.take of {size:,} float64"}
+        instructions = (two.instructions - one.instructions) / size
+        misses = (two.ll_misses - one.ll_misses) / size
+        ns = statistics.median(times[name])
+        method = "cachegrind, 2 passes minus 1, per element"
+        rows += [
+            summarize([instructions], metric="instructions", unit="instructions", method=method, **common),
+            summarize([misses], metric="ll_misses", unit="misses", method=method, **common),
+            summarize([t / 1e9 for t in times[name]], metric="gather_time", unit="s",
+                      method="perf_counter_ns, per element", **common),
+            summarize([instructions / ns], metric="instructions_per_ns", unit="instructions/ns",
+                      method="counted instructions / median time", **common),
+        ]  # fmt: skip
+    return frame(rows, machine_metadata())
+
+
+def instructions_per_ns(counts: pd.DataFrame, repeats: int = 15) -> pd.DataFrame:
+    """Each counted claim's instructions per unit over its time per unit measured here (median).
+
+    The work is timed in this process as the claims count it (spawns in a list with gc off, warm
+    population and legacy steps); the sparse engine runs this machine's own code here, not the
+    generic-CPU code counted.
+    """
+    from explorer.measure.results.stats import frame, summarize
+
+    repeats = check_int("repeats", repeats, low=3)
+    timers = _timers()
+    rows = []
+    counted = counts[counts["metric"] == "instructions"].set_index("claim")
+    for claim, timer in timers.items():
+        if claim not in counted.index or counted.loc[claim, "error"]:
+            continue
+        ns = statistics.median(timer() for _ in range(repeats)) * 1e9
+        row = counted.loc[claim]
+        rows.append(
+            summarize([row["median"] / ns], metric="instructions_per_ns", variant=row["variant"], n=row["n"],
+                      unit="instructions/ns", method="counted instructions / median in-process time",
+                      stage=row["stage"], note=f"{claim}: {row['median']:,.0f} instructions, {ns:,.1f} ns")
+            | {"claim": claim, "time_ns": ns, "instructions": row["median"]}
+        )  # fmt: skip
+    return frame(rows, counts.attrs)
+
+
+def _timers() -> dict[str, Callable[[], float]]:
+    """Seconds per unit of each claim's work, one call a sample (gc off while timed)."""
+    import numpy as np
+
+    from explorer import ExplorerAgent, Population
+    from explorer.eager import EagerExplorerAgent
+    from explorer.legacy import build_legacy_agent, legacy_step
+    from explorer.measure.harness.floor import Floor
+    from explorer.model import build_model
+    from explorer.world import GridWorld
+
+    world = GridWorld()
+
+    def timed(work: Callable[[], object], units: int) -> Callable[[], float]:
+        def sample() -> float:
+            gc.disable()
+            try:
+                start = time.perf_counter_ns()
+                work()
+                return (time.perf_counter_ns() - start) / 1e9 / units
+            finally:
+                gc.enable()
+
+        work()  # warm-up
+        return sample
+
+    populations = {e: Population(world, 1000, backend=e) for e in ("dense", "sparse")}
+    observations = np.arange(1000, dtype=np.intp) % world.n_states
+    legacy = build_legacy_agent(build_model(world))
+    return {
+        "spawn_lazy": timed(lambda: [ExplorerAgent(i, "agent", world) for i in range(1000)], 1000),
+        "spawn_floor": timed(lambda: [Floor(i, "agent", world) for i in range(1000)], 1000),
+        "spawn_eager": timed(lambda: [EagerExplorerAgent(i, "agent", world) for i in range(10)], 10),
+        "population_step_dense": timed(lambda: populations["dense"].step(observations), 1000),
+        "population_step_sparse": timed(lambda: populations["sparse"].step(observations), 1000),
+        "step_legacy": timed(lambda: legacy_step(legacy, 3), 1),
+    }
