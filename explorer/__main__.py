@@ -1,4 +1,4 @@
-"""Command line: python -m explorer demo | bench | compare | report | sweep | lab | docs (options: --help)."""
+"""Command line: python -m explorer demo | bench | compare | report | sweep | lab | docs | readme (--help)."""
 
 from __future__ import annotations
 
@@ -246,6 +246,17 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--serve", action="store_true", help="serve on 127.0.0.1 until Ctrl-C, rebuilding")
     docs.add_argument("--port", type=_port, default=8000, help="port for --serve (default: 8000)")
     docs.set_defaults(run=_run_docs)
+
+    readme = commands.add_parser(
+        "readme",
+        help="regenerate the README's table of headline figures from the newest reference history record",
+        description="Rewrite the table between the README's markers from the newest record in data/history/ "
+        "(the reference machine's, not local/), atomically; everything else in the README is kept.",
+    )
+    readme.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 when the table is not the record's"
+    )
+    readme.set_defaults(run=_run_readme)
     return parser
 
 
@@ -423,6 +434,18 @@ def _run_docs(args: argparse.Namespace) -> int:
         print(f"docs: {error}", file=sys.stderr)
         return 1
     print(f"docs: built in {time.perf_counter() - started:.1f} s; open {index}")
+    return 0
+
+
+def _run_readme(args: argparse.Namespace) -> int:
+    from explorer.readme import README, current_table, readme_table, update_readme
+
+    if args.check:
+        current = readme_table(README.read_text(encoding="utf-8")) == current_table()
+        print(f"readme: the table {'matches' if current else 'does not match'} the newest reference record")
+        return 0 if current else 1
+    changed = update_readme()
+    print(f"readme: {'rewrote' if changed else 'already current:'} the table in {README.name}")
     return 0
 
 

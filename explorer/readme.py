@@ -1,0 +1,117 @@
+"""The README's table of headline figures, generated from the newest reference record of the history.
+
+Figures are never typed into the README: :func:`update_readme` rewrites the table between two
+marker lines from the newest record in ``data/history/`` (the reference machine's, not
+``local/``), atomically, and ``tests/test_readme_figures.py`` fails when the two disagree. Run it
+after recording a reference run: ``python -m explorer readme`` (``--check`` only compares).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from explorer.history import HISTORY_DIR, machine_label
+from explorer.paths import ROOT
+from explorer.units import RATE, format_value
+
+README = ROOT / "README.md"
+START = "<!-- headline figures: written by explorer.readme.update_readme from data/history/; do not edit -->"
+END = "<!-- end of headline figures -->"
+
+#: (headline in the record, what the README calls it (``{n}``: the record's n), whether to show its
+#: reciprocal as a rate).
+ROWS: tuple[tuple[str, str, bool], ...] = (
+    ("population_agent_step", "population of {n} agents, 5x5 grid world: agent-steps per second", True),
+    ("population_speedup", "population over lazy agents, n = {n}: speed-up per agent-step", False),
+    ("first_action_population", "population of one: first action, fresh process, launch to exit", False),
+    ("memory_population", "population: Python bytes per agent", False),
+    ("import_lazy", "`import explorer` above a bare interpreter (cold)", False),
+    ("spawn_lazy", "lazy agent: spawn (constructor alone)", False),
+    ("spawn_floor", "floor: a bare `__slots__` object with the same fields", False),
+    ("memory_lazy", "lazy agent: Python bytes per agent, spawned", False),
+    ("first_action_lazy", "lazy agent: first action, fresh process (imports pymdp)", False),
+    ("spawn_eager", "eager agent: spawn (builds pymdp's Agent)", False),
+)
+
+
+def reference_records(folder: Path = HISTORY_DIR) -> list[Path]:
+    """The reference machine's records in ``folder`` (not ``local/``), oldest first."""
+    paths = list(Path(folder).glob("*.json"))
+    times = {p: json.loads(p.read_text(encoding="utf-8"))["utc_time"] for p in paths}
+    return sorted(paths, key=lambda p: (times[p], p.name))
+
+
+def newest_reference_record(folder: Path = HISTORY_DIR) -> tuple[Path, dict]:
+    """The newest reference record (by its UTC time) and its path; ValueError when there is none."""
+    records = reference_records(folder)
+    if not records:
+        raise ValueError(f"folder must hold at least one history record (*.json), got none in {folder}")
+    return records[-1], json.loads(records[-1].read_text(encoding="utf-8"))
+
+
+def headline_table(record: dict, source: str = "") -> str:
+    """The Markdown table of ``record``'s headline figures: the median, and q1-q3 of the repeats."""
+    figures = record["figures"]
+    lines = ["| figure | median | middle half of the repeats (q1-q3) |", "| --- | --- | --- |"]
+    for name, label, as_rate in ROWS:
+        figure = figures.get(name)
+        if figure is None:
+            continue
+        median, q1, q3, unit = figure["median"], figure.get("q1"), figure.get("q3"), figure["unit"]
+        if as_rate:  # seconds per agent-step -> agent-steps per second (the quartiles swap)
+            median, q1, q3, unit = 1 / median, q3 and 1 / q3, q1 and 1 / q1, RATE
+        spread = _spread(q1, q3, unit) if q1 and q3 else ""
+        label = label.format(n=f"{figure.get('n', 1):,}")
+        lines.append(f"| {label} | {format_value(median, unit)} | {spread} |")
+    load = (record.get("load_average_1_5_15") or [None])[0]
+    where = f"`{source}`" if source else f"run {record['run_id']}"
+    lines += [
+        "",
+        f"Medians; in parentheses the middle half (q1-q3) of the repeats. From {where}: a "
+        f"{record.get('profile') or ''} report of commit {record['commit'][:7]}"
+        f"{' (dirty tree)' if record.get('dirty') else ''} on {machine_label(record['machine'])}, "
+        f"{record['utc_time'][:10]}, load average {load} at the end.",
+    ]
+    return "\n".join(lines)
+
+
+def current_table(folder: Path = HISTORY_DIR) -> str:
+    """The table the README should hold now: from the newest reference record in ``folder``."""
+    path, record = newest_reference_record(folder)
+    source = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
+    return headline_table(record, source)
+
+
+def readme_table(text: str) -> str:
+    """The generated table in a README's ``text`` (between the markers); ValueError without them."""
+    if text.count(START) != 1 or text.count(END) != 1 or text.index(START) > text.index(END):
+        raise ValueError(f"the README must hold the markers {START!r} and {END!r} once each, in order")
+    return text.split(START, 1)[1].split(END, 1)[0].strip("\n")
+
+
+def update_readme(path: Path = README, folder: Path = HISTORY_DIR) -> bool:
+    """Rewrite the table in the README at ``path`` from the newest reference record; whether it changed.
+
+    Everything outside the markers is kept as it is; the file is replaced atomically.
+    """
+    from explorer.files import write_atomic
+
+    text = Path(path).read_text(encoding="utf-8")
+    old, new = readme_table(text), current_table(folder)
+    if old == new:
+        return False
+    before, after = text.split(START, 1)[0], text.split(END, 1)[1]
+    write_atomic(path, f"{before}{START}\n{new}\n{END}{after}")
+    return True
+
+
+def _spread(q1: float, q3: float, unit: str) -> str:
+    """``(2.80-2.97 ms)``: the quartiles, the unit written once when both ends share it."""
+    low, high = format_value(q1, unit), format_value(q3, unit)
+    if low == high:
+        return "(every repeat alike)"
+    (low_number, _, low_unit), (high_number, _, high_unit) = low.partition(" "), high.partition(" ")
+    if low_unit and low_unit == high_unit:
+        return f"({low_number}-{high_number} {low_unit})"
+    return f"({low}-{high})"

@@ -1,0 +1,68 @@
+"""The README's headline figures are the newest reference history record's, and the generator keeps it so."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from explorer import readme
+from explorer.history import HISTORY_DIR
+
+
+def test_the_readme_table_is_the_newest_reference_record():
+    text = readme.README.read_text(encoding="utf-8")
+    assert readme.readme_table(text) == readme.current_table(), (
+        "the README's headline figures are not the newest record in data/history/: "
+        "run .venv/bin/python -m explorer readme"
+    )
+
+
+def test_the_table_shows_the_records_figures():
+    _, record = readme.newest_reference_record()
+    table = readme.headline_table(record, "x.json")
+    assert record["commit"][:7] in table
+    spawn = record["figures"]["spawn_lazy"]["median"]
+    assert f"{spawn * 1e9:.0f} ns" in table  # 1.52e-07 s reads "152 ns"
+    assert readme.ROWS[0][0] in record["figures"]
+
+
+@pytest.fixture
+def newer_history(tmp_path) -> Path:
+    """A copy of the reference history plus a newer record whose lazy spawn is twice as slow."""
+    folder = tmp_path / "history"
+    shutil.copytree(HISTORY_DIR, folder, ignore=shutil.ignore_patterns("local"))
+    _, record = readme.newest_reference_record()
+    record["utc_time"] = "2099-01-01T00:00:00+00:00"
+    record["commit"] = "abcdef0" + record["commit"][7:]
+    record["figures"]["spawn_lazy"] = dict(record["figures"]["spawn_lazy"], median=3.0e-7)
+    (folder / "20990101T000000Z-abcdef01-x.json").write_text(json.dumps(record))
+    return folder
+
+
+def test_update_rewrites_only_the_table_atomically(tmp_path, newer_history):
+    copy = tmp_path / "README.md"
+    original = readme.README.read_text(encoding="utf-8")
+    copy.write_text(original)
+    assert readme.update_readme(copy, newer_history) is True
+    text = copy.read_text()
+    table = readme.readme_table(text)
+    assert "| 300 ns |" in table and "abcdef0" in table
+    assert table != readme.readme_table(original)
+    outside = text.replace(table, "")
+    assert outside == original.replace(readme.readme_table(original), "")
+    assert readme.update_readme(copy, newer_history) is False  # now current: nothing written
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
+
+
+def test_a_readme_without_the_markers_is_refused(tmp_path):
+    copy = tmp_path / "README.md"
+    copy.write_text("# a README without the table\n")
+    with pytest.raises(ValueError, match="markers"):
+        readme.update_readme(copy)
+    assert copy.read_text() == "# a README without the table\n"
+
+
+def test_an_empty_history_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="at least one history record"):
+        readme.newest_reference_record(tmp_path)
