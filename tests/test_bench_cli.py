@@ -6,7 +6,8 @@ import sys
 
 import pandas as pd
 
-from explorer.__main__ import BENCH_METRICS, main
+from explorer.__main__ import main
+from explorer.commands.bench import METRICS as BENCH_METRICS
 from explorer.measure.harness.suite import MEASUREMENTS
 
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-import explorer.commands.bench as bench
+import explorer.measure.harness.suite as suite
 from explorer.__main__ import main
 from explorer.files import write_files_atomic
 from explorer.measure.harness.suite import run_suite
@@ -23,7 +23,7 @@ def no_measuring(monkeypatch):
         asked.append(only)
         raise RuntimeError("measuring started")
 
-    monkeypatch.setattr(bench, "run_suite", run_suite)
+    monkeypatch.setattr(suite, "run_suite", run_suite)
     return asked
 
 
@@ -128,7 +128,7 @@ def test_a_failed_write_exits_2_in_one_line_and_keeps_what_was_measured(
     def refuse(path, payload):
         raise OSError(code, os.strerror(code), str(path))
 
-    monkeypatch.setattr(bench, "run_suite", small_suite)
+    monkeypatch.setattr(suite, "run_suite", small_suite)
     monkeypatch.setattr("explorer.files._write_temp", refuse)
     json_path, csv_path = tmp_path / "b.json", tmp_path / "b.csv"
     assert main(["bench", "--quick", "--no-progress", "--json", str(json_path), "--csv", str(csv_path)]) == 2

@@ -5,7 +5,8 @@ import sys
 
 import pytest
 
-from explorer.__main__ import BENCH_METRICS, build_parser
+from explorer.__main__ import build_parser
+from explorer.commands.bench import METRICS as BENCH_METRICS
 
 
 def help_text(*command: str) -> str:

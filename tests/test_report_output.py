@@ -119,7 +119,7 @@ def test_a_report_replaces_the_previous_one_and_is_marked(tmp_path):
 RUNNER = """
 import os, sys
 from pathlib import Path
-from explorer.report.command import run_report_command
+from explorer.commands.report import run_report_command
 from explorer.report.output import ReportRun
 if sys.argv[3] == "crash-between-renames":
     ReportRun._install = lambda self: os._exit(9)

@@ -6,15 +6,78 @@ refused ``--out``, an unreachable ``--scheduler``), 130 interrupted (finished ru
 
 from __future__ import annotations
 
+import argparse
 import signal
 import sys
+import textwrap
 from pathlib import Path
 
+from explorer.commands.options import positive_int
 from explorer.paths import ROOT
 
 #: Default results folder: ``sweeps/<spec name>/`` in the checkout (git-ignored).
 SWEEPS_DIR = ROOT / "sweeps"
 EXIT_OK, EXIT_REFUSED, EXIT_INTERRUPTED = 0, 2, 130
+
+
+def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """The ``sweep`` sub-command's parser."""
+    sweep = commands.add_parser(
+        "sweep",
+        help="run a parameter sweep of population episodes (YAML spec) on this machine or a Dask cluster",
+        description=textwrap.fill(
+            "Run one population episode per parameter set and replicate of SPEC.yaml (keys: task, grid or "
+            "runs, seeds, agents, steps, engine, seed, shards, limit), checked whole before any run. Each "
+            "finished run is written to --out as it arrives; running the same spec again skips finished "
+            "runs. Ctrl-C stops within seconds, keeps finished runs and exits 130. Without --scheduler, "
+            "more than one run starts a Dask LocalCluster of one single-threaded worker process per core.",
+            width=80,
+        ),
+        epilog="example SPEC.yaml:\n  grid: {side: [5, 7], obs_noise: [0.0, 0.2]}\n  seeds: 3\n"
+        "  agents: 1000\n  steps: 20",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sweep.add_argument("spec", type=Path, metavar="SPEC.yaml", help="the sweep's spec (YAML)")
+    sweep.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="an existing Dask scheduler, e.g. tcp://host:8786",
+    )
+    sweep.add_argument(
+        "--workers", type=positive_int, default=None, help="worker processes (default: one per core)"
+    )
+    sweep.add_argument(
+        "--executor",
+        choices=("dask", "processes", "serial"),
+        default=None,
+        help="where runs execute (default: dask for more than one run)",
+    )
+    sweep.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="results folder: absent, empty or this sweep's (default: sweeps/SPEC-name/ in the checkout)",
+    )
+    sweep.add_argument("--fresh", action="store_true", help="discard the results already in --out")
+    sweep.add_argument("--yes", action="store_true", help="run even beyond the spec's limit of runs")
+    sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return sweep
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the sweep the parsed ``args`` describe; returns the exit code."""
+    return run_sweep_command(
+        args.spec,
+        out=args.out,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        executor=args.executor,
+        fresh=args.fresh,
+        yes=args.yes,
+        progress=False if args.no_progress else None,
+    )
 
 
 def read_spec(path: Path) -> dict:
