@@ -82,3 +82,44 @@ def test_a_broken_anchor_fails_the_build(tmp_path):
     page.write_text(page.read_text() + "\nSee [nothing](methodology.md#no-such-section).\n")
     with pytest.raises(RuntimeError, match="no-such-section"):
         docs.build_site(tmp_path / "site", tmp_path / "mkdocs.yml")
+
+
+def named_in(text: str) -> tuple[set[str], set[str]]:
+    """Repository paths (``explorer/...``, ``tests/...``, ``notebooks/...``) and dotted explorer names."""
+    found = re.findall(r"(?<![\w/])((?:explorer|tests|notebooks)/[\w./-]*\w)", text)
+    paths = {p for p in found if "*" not in p}
+    return paths, set(re.findall(r"(?<![\w/])explorer(?:\.\w+)+(?!\.md)", text))
+
+
+def defines(module: str, name: str) -> bool:
+    source = docs.module_file(module).read_text()
+    pattern = rf"^(?:def|class) {name}\b|^{name}\s*[:=]|^\s+\"{name}\":|^from .* import .*\b{name}\b"
+    return re.search(pattern, source, flags=re.M) is not None
+
+
+def resolves(dotted: str) -> bool:
+    """Whether ``dotted`` is a module of this checkout, or a name its longest module prefix defines."""
+    parts = dotted.split(".")
+    for end in range(len(parts), 0, -1):
+        try:
+            docs.module_file(".".join(parts[:end]))
+        except ValueError:
+            continue
+        return end == len(parts) or defines(".".join(parts[:end]), parts[end])
+    return False
+
+
+def test_the_docs_name_files_and_modules_that_exist():
+    # Modules move (measure/ by role): a page naming the old place fails here, not in a reader's hands.
+    pages = [*(ROOT / "docs").rglob("*.md"), ROOT / "README.md"]
+    missing = []
+    for page in pages:
+        paths, names = named_in(page.read_text())
+        missing += [f"{page.name}: {p}" for p in sorted(paths) if not (ROOT / p).exists()]
+        missing += [f"{page.name}: {n}" for n in sorted(names) if not resolves(n)]
+    assert missing == []
+
+
+def test_the_name_check_catches_a_moved_module():
+    assert resolves("explorer.measure.harness.cachegrind") and resolves("explorer.readme.update_readme")
+    assert not resolves("explorer.measure.budgets") and not resolves("explorer.readme.no_such_function")
