@@ -51,3 +51,12 @@ def test_the_own_model_example_runs_as_written():
     exec(compile(code, "README.md", "exec"), namespace)
     assert namespace["actions"].shape == (1000, 2)
     assert len(namespace["agent"].beliefs) == 2 and len(namespace["action"]) == 2
+
+
+def test_the_use_it_example_runs_as_written():
+    section = README.split("## Use it", 1)[1].split("###", 1)[0]
+    code = re.search(r"```python\n(.*?)```", section, flags=re.S).group(1)
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert len(namespace["trajectory"].to_frame()) >= 1
+    assert len(namespace["population"]) == 100_000
