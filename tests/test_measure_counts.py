@@ -92,7 +92,7 @@ def test_extra_operations_in_the_lazy_constructor_fail_the_spawn_budget(tmp_path
 @pytest.mark.counts
 def test_an_extra_array_pass_in_the_dense_step_fails_the_population_budget(tmp_path):
     require_valgrind()
-    after = "        qs /= qs.sum(axis=1, keepdims=True)"
+    after = "        np.add(prior, LOG_EPS, out=qs)"
     root = patched_copy(tmp_path, "population/dense.py", after, DENSE_REGRESSION)
     value = per_unit(instruction_counts(["population_step_dense"], root=root), "population_step_dense")
     budget = BUDGETS["instructions_population_step_dense"]
