@@ -7,8 +7,10 @@ run leaves the previous report untouched.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from explorer.measure.harness.factories import name_of
 from explorer.paths import NOTEBOOKS_DIR, REPORTS_DIR
 from explorer.report.pages import compact_images, load_banner, numbered_title, plain_text
 from explorer.report.progress import ReportProgress
+from explorer.report.scope import scoped
 from explorer.report.styles import inline_pruned_styles
 
 if TYPE_CHECKING:
@@ -109,7 +112,7 @@ def execute_notebook(
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     check_choice("profile", profile, PROFILES)
-    notebook = nbformat.read(path, as_version=4)
+    notebook = scoped(nbformat.read(path, as_version=4), model)
     try:
         inject_profile(notebook, profile, run_id, model)
     except ValueError as error:
@@ -195,8 +198,9 @@ def index_html(
     if model is not None:
         skipped = ", ".join(html.escape(p.stem) for p in left_out) or "none"
         about = (
-            f"<p>Every page measures <code>{html.escape(model)}</code>. Left out (they measure today's "
-            f"grid world only): {skipped}.</p>"
+            f"<p>Every page measures <code>{html.escape(model)}</code>; a section that measures explorer's "
+            f"own grid world alone says so in its place. Left out (no <code>model</code> parameter): "
+            f"{skipped}.</p>"
         )
     items = "\n".join(
         f'  <li><a href="{html.escape(p.file_name)}">{html.escape(p.title)}</a>'
@@ -261,6 +265,9 @@ def build_report(
             raise ValueError(f"notebooks must be existing .ipynb files, got {str(path)!r}")
     left_out = []
     if model is not None:
+        from explorer.measure.harness.factories import load_factory
+
+        load_factory(model)  # refused before any notebook runs; its folder is then known to the kernels
         left_out = [path for path in paths if not takes_model(path)]
         paths = [path for path in paths if path not in left_out]
         if not paths:
@@ -273,7 +280,9 @@ def build_report(
         shown = ReportProgress(len(paths), enabled=progress)
         for path in paths:
             report_run.check()
-            with shared_run_id(run_id):  # kernels inherit it, for code that saves without the parameter
+            # kernels inherit both: the run id, for code that saves without the parameter, and the folder
+            # the factory's module was found in (kernels start in notebooks/, not where the user ran us)
+            with shared_run_id(run_id), _factory_importable(model):
                 execute = functools.partial(
                     execute_notebook, path, profile, shown, run_id, run=report_run, model=model
                 )
@@ -304,6 +313,25 @@ def build_report(
         if progress:
             print(shown.table(), flush=True)
     return [out_dir / page.file_name for page in pages] + [out_dir / "index.html"]
+
+
+@contextlib.contextmanager
+def _factory_importable(model: str | None):
+    """``$PYTHONPATH`` naming the folder of ``model``'s module while the block runs (nothing without one)."""
+    if model is None:
+        yield
+        return
+    from explorer.measure.harness.factories import PATH_ENV, child_environment
+
+    before = os.environ.get(PATH_ENV)
+    os.environ[PATH_ENV] = child_environment(model)[PATH_ENV]
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(PATH_ENV, None)
+        else:
+            os.environ[PATH_ENV] = before
 
 
 def _in_thread(run: ReportRun, function):

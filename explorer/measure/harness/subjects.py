@@ -62,6 +62,16 @@ class Subject:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(file.name)
 
+    def lazy_agent(self) -> object:
+        """One lazy agent of the subject, not yet stepped: the grid's ``ExplorerAgent`` or a ``LazyAgent``."""
+        if not self.is_model:
+            from explorer.agents import ExplorerAgent
+
+            return ExplorerAgent(0, "scout", self.agents_of)
+        from explorer.pomdp.lazy import LazyAgent
+
+        return LazyAgent(self.agents_of)
+
     def observation(self, grid_default: int = 0) -> object:
         """An observation every agent can take: outcome 0 of every modality (a grid: ``grid_default``)."""
         if not self.is_model:

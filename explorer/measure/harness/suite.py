@@ -213,6 +213,23 @@ def run_suite(
     return frame(df.to_dict(orient="records"), attrs)
 
 
+def settings(profile: str, name: str, model: str | None = None) -> dict:
+    """The keyword arguments of measurement ``name`` under ``profile``, pointed at ``model`` (a factory's
+    ``package.module:function``) when one is given: what a notebook passes, for the grid or a model."""
+    import inspect
+
+    import explorer.measure
+
+    check_choice("profile", profile, tuple(PROFILES))
+    check_choice("name", name, tuple(PROFILES[profile]))
+    kwargs = dict(PROFILES[profile][name])
+    pointed = _for_model(name, model)
+    # an instrument without such an argument measures nothing of a model (an import, the machine's peak);
+    # one that takes only the grid refuses a model by its own check
+    taken = inspect.signature(getattr(explorer.measure, name)).parameters
+    return kwargs | {key: value for key, value in pointed.items() if key in taken}
+
+
 def _for_model(name: str, model: str | None) -> dict:
     """The keyword that points measurement ``name`` at the model (nothing for today's grid)."""
     if model is None or name == "import_time":

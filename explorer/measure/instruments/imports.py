@@ -21,6 +21,18 @@ STATEMENTS: dict[str, str] = {
     "pymdp_legacy": "from pymdp.legacy import agent",
 }
 
+
+def statements_for(model: str | None = None) -> dict[str, str]:
+    """:data:`STATEMENTS`, and with ``model`` (a factory's ``package.module:function``) one more, variant
+    ``model``: importing its module and calling the factory, as a researcher's own script starts."""
+    from explorer.measure.harness.factories import check_path
+
+    if model is None:
+        return dict(STATEMENTS)
+    module, _, function = check_path(model).partition(":")
+    return dict(STATEMENTS) | {"model": f"import {module}; {module}.{function}()"}
+
+
 IN_PROCESS = "in_process"  # perf_counter around the statement, inside the child
 PROCESS_WALL = "process_wall"  # the whole child process, timed from outside
 ABOVE_FLOOR = "process_wall_above_floor"  # per round: this variant's wall minus the bare one's

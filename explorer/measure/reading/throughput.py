@@ -1,0 +1,210 @@
+"""The throughput table as Markdown, from one run's record: a few rows for the README, every engine x task
+x n for the docs, each beside its protocol, so that no figure of it is typed by hand.
+
+``python -m explorer.measure.reading.throughput [RECORD]`` rewrites the blocks between the markers in
+``README.md`` and ``docs/lab-report.md`` from the record (default :data:`RECORD`, written by
+``python -m explorer bench --only throughput_table --json data/throughput_table.json``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from explorer.paths import DATA_DIR, ROOT
+
+#: The committed record of the last full run of the table.
+RECORD = DATA_DIR / "throughput_table.json"
+#: Where each view goes: file -> (marker name, which view).
+TARGETS = {ROOT / "README.md": "short", ROOT / "docs" / "lab-report.md": "full"}
+#: The README's few rows: the array engines and pymdp's, on the T-maze and the 5x5 grid.
+SHORT_ENGINES = ("numba", "sparse", "numpy", "jax", "rollout", "legacy")
+SHORT_TASKS = ("tmaze", "grid5")
+#: Table names for readers.
+TASK_NAMES = {"grid5": "5x5 grid", "grid20": "20x20 grid", "tmaze": "T-maze", "random3": "random 3-factor"}
+ENGINE_NAMES = {
+    "numpy": "explorer, numpy engine",
+    "numba": "explorer, numba engine",
+    "sparse": "explorer, the grid's sparse engine",
+    "jax": "pymdp 1.0 batched JAX `Agent`",
+    "rollout": "pymdp 1.0 jitted `rollout`",
+    "legacy": "loop of pymdp legacy `Agent`s",
+    "lazy": "loop of `explorer.LazyAgent`",
+}
+
+
+def figure(value: float) -> str:
+    """``value`` to three significant figures with thousands separators (``48,800``, ``12.3``)."""
+    if value is None or not math.isfinite(value):
+        return "-"
+    if value == 0:
+        return "0"
+    digits = 2 - math.floor(math.log10(abs(value)))
+    return f"{round(value, digits):,.{max(digits, 0)}f}"
+
+
+def _why(error: str) -> str:
+    """A failed cell in two or three words: why no figure stands there."""
+    if error.startswith("not run"):
+        return "does not apply"
+    if error.startswith("not measured"):
+        return "not measured"
+    if error.startswith("MemoryError"):
+        return "over the memory limit"
+    return "failed"
+
+
+def _cell(rows: pd.DataFrame, interval: bool = True) -> str:
+    if rows.empty:
+        return ""
+    row = rows.iloc[0]
+    if row["error"]:
+        return _why(str(row["error"]))
+    shown = figure(float(row["median"]))
+    if interval and math.isfinite(float(row["ci_low"])) and math.isfinite(float(row["ci_high"])):
+        shown += f" [{figure(float(row['ci_low']))}-{figure(float(row['ci_high']))}]"
+    return shown
+
+
+def _select(results: pd.DataFrame, metric: str, engine: str, task: str, n: int | None = None) -> pd.DataFrame:
+    rows = results[
+        (results["metric"] == metric) & (results["variant"] == engine) & (results["stage"] == task)
+    ]
+    return rows if n is None else rows[rows["n"] == n]
+
+
+def _largest_measured(results: pd.DataFrame, engine: str, task: str) -> int | None:
+    rows = _select(results, "throughput_table", engine, task)
+    rows = rows[rows["error"] == ""]
+    return int(rows["n"].max()) if len(rows) else None
+
+
+def short_table(results: pd.DataFrame) -> str:
+    """A few rows: per engine, agent-steps per second on the T-maze and the 5x5 grid at the largest n it
+    ran (n in the cell), and bytes per agent there."""
+    tasks = [t for t in SHORT_TASKS if t in set(results["stage"])]
+    header = ["engine"] + [f"{TASK_NAMES.get(t, t)}: agent-steps/s (n)" for t in tasks]
+    header += [f"bytes per agent ({' / '.join(TASK_NAMES.get(t, t) for t in tasks)})"]
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    for engine in SHORT_ENGINES:
+        if engine not in set(results["variant"]):
+            continue
+        cells, weights = [ENGINE_NAMES[engine]], []
+        for task in tasks:
+            n = _largest_measured(results, engine, task)
+            if n is None:
+                rows = _select(results, "throughput_table", engine, task)
+                cells.append(_cell(rows.head(1), interval=False) or "-")
+                weights.append("-")
+                continue
+            cells.append(f"{_cell(_select(results, 'throughput_table', engine, task, n), False)} ({n:,})")
+            weight = _select(results, "throughput_table_bytes", engine, task, n)
+            weights.append(
+                _cell(weight, interval=False) + " B" if len(weight) and not weight.iloc[0]["error"] else "-"
+            )
+        lines.append("| " + " | ".join([*cells, " / ".join(weights)]) + " |")
+    return "\n".join(lines)
+
+
+def full_tables(results: pd.DataFrame) -> str:
+    """Per task: agent-steps per second (median [95% interval]) and bytes per agent, engine x n, then the
+    largest n each engine ran and its cold first action."""
+    ns = sorted({int(n) for n in results.loc[results["metric"] == "throughput_table", "n"]})
+    parts = []
+    for task in dict.fromkeys(results.loc[results["metric"] == "throughput_table", "stage"]):
+        engines = list(dict.fromkeys(_select_task(results, task)["variant"]))
+        head = ["engine"] + [f"n = {n:,}" for n in ns]
+        parts.append(f"**{TASK_NAMES.get(task, task)}**: agent-steps per second, median [95% interval]\n")
+        lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+        for engine in engines:
+            cells = [_cell(_select(results, "throughput_table", engine, task, n)) or "-" for n in ns]
+            lines.append("| " + " | ".join([ENGINE_NAMES.get(engine, engine), *cells]) + " |")
+        parts.append("\n".join(lines))
+        head = ["engine"] + [f"n = {n:,}" for n in ns] + ["largest n run", "cold first action"]
+        parts.append(f"\n**{TASK_NAMES.get(task, task)}**: bytes per agent after the first step\n")
+        lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+        for engine in engines:
+            cells = []
+            for n in ns:
+                rows = _select(results, "throughput_table_bytes", engine, task, n)
+                cells.append(
+                    _cell(rows, interval=False) + (" B" if len(rows) and not rows.iloc[0]["error"] else "")
+                    or "-"
+                )
+            largest = _select(results, "throughput_table_largest_n", engine, task)
+            largest = largest[largest["method"] == "measured"]
+            cold = _select(results, "throughput_table_first_action", engine, task)
+            cold = cold[cold["method"] == "in_child_total"]
+            cells.append(f"{int(largest.iloc[0]['median']):,}" if len(largest) else "-")
+            cells.append(
+                _cell(cold, interval=False) + " s" if len(cold) and not cold.iloc[0]["error"] else "-"
+            )
+            lines.append("| " + " | ".join([ENGINE_NAMES.get(engine, engine), *cells]) + " |")
+        parts.append("\n".join(lines) + "\n")
+    return "\n".join(parts)
+
+
+def _select_task(results: pd.DataFrame, task: str) -> pd.DataFrame:
+    return results[(results["metric"] == "throughput_table") & (results["stage"] == task)]
+
+
+def record_note(results: pd.DataFrame) -> str:
+    """When, where and under what load the record was measured, and the command that measures it again."""
+    meta = results.attrs
+    commit = (meta.get("git_commit") or "no git checkout")[:7] + (" (dirty)" if meta.get("git_dirty") else "")
+    load = meta.get("load_average") or ["?", "?"]
+    took = meta.get("duration_s")
+    ran = f", {took / 60:.0f} minutes" if isinstance(took, (int, float)) else ""
+    machine = f"{meta.get('cpu_count')} x {meta.get('cpu_model')}"
+    return (
+        f"Measured {meta.get('utc_time', '?')[:16]} UTC{ran}, commit {commit}, on {machine} shared with "
+        f"other work: 1-minute load average {figure(load[0])} at the start and {figure(load[1])} at the "
+        "end, so absolute figures are below an idle machine's; ratios come from one interleaved run. "
+        "Re-measure: `.venv/bin/python -m explorer bench --only throughput_table --json "
+        "data/throughput_table.json`, then `.venv/bin/python -m explorer.measure.reading.throughput`."
+    )
+
+
+def blocks(results: pd.DataFrame) -> dict[str, str]:
+    """The Markdown of each view (``short``, ``full``) with its note and, for the docs, the protocol."""
+    from explorer.measure.instruments.population.table import throughput_protocol
+
+    note = record_note(results)
+    protocol = throughput_protocol(results).replace("\n", " ")
+    return {
+        "short": f"{short_table(results)}\n\n{note}",
+        "full": f"{full_tables(results)}\nProtocol. {protocol}\n\n{note}",
+    }
+
+
+def replace_block(text: str, name: str, body: str) -> str:
+    """``text`` with what stands between ``<!-- name:start -->`` and ``<!-- name:end -->`` replaced."""
+    pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(\n<!-- {name}:end -->)", re.S)
+    if not pattern.search(text):
+        raise ValueError(f"text has no <!-- {name}:start --> ... <!-- {name}:end --> block")
+    return pattern.sub(lambda m: m.group(1) + body + m.group(2), text)
+
+
+def write_tables(record: str | Path = RECORD) -> list[Path]:
+    """Rewrite the throughput blocks of the README and the docs from ``record``; returns the files changed."""
+    from explorer.files import write_atomic
+    from explorer.measure.results.storage import load_results
+
+    views = blocks(load_results(record))
+    changed = []
+    for path, view in TARGETS.items():
+        text = path.read_text()
+        new = replace_block(text, "throughput-table", views[view])
+        if new != text:
+            write_atomic(path, new)
+            changed.append(path)
+    return changed
+
+
+if __name__ == "__main__":
+    for written in write_tables(*sys.argv[1:2]):
+        print(f"wrote {written}")
