@@ -57,9 +57,9 @@ def test_the_short_table_shows_each_engine_at_the_largest_n_it_ran_and_its_bytes
 
 def test_the_full_table_gives_every_n_with_its_interval_and_why_a_cell_is_empty():
     table = full_tables(_rows())
-    assert "| explorer, numba engine | 1,000 [900-1,100] | 48,800 [40,000-52,000] |" in table
-    assert "| pymdp 1.0 batched JAX `Agent` | 510 [500-520] | over the memory limit |" in table
-    assert "| loop of pymdp legacy `Agent`s | 12.0 [11.0-13.0] | not measured |" in table
+    assert "| explorer, numba engine | 1,000 [900, 1,100] | 48,800 [40,000, 52,000] |" in table
+    assert "| pymdp 1.0 batched JAX `Agent` | 510 [500, 520] | over the memory limit |" in table
+    assert "| loop of pymdp legacy `Agent`s | 12.0 [11.0, 13.0] | not measured |" in table
     assert "| explorer, numba engine | 400 B | 378 B |" in table
 
 

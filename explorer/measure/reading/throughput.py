@@ -66,7 +66,7 @@ def _cell(rows: pd.DataFrame, interval: bool = True) -> str:
         return _why(str(row["error"]))
     shown = figure(float(row["median"]))
     if interval and math.isfinite(float(row["ci_low"])) and math.isfinite(float(row["ci_high"])):
-        shown += f" [{figure(float(row['ci_low']))}-{figure(float(row['ci_high']))}]"
+        shown += f" [{figure(float(row['ci_low']))}, {figure(float(row['ci_high']))}]"
     return shown
 
 
