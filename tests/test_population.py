@@ -25,7 +25,7 @@ ODD_WORLDS = [
     GridWorld(side=5, walls=[6, 7, 8, 16, 17], start=12, goal=2, obs_noise=0.1),
     GridWorld(side=8, walls=[], start=27, goal=36),
 ]
-ENGINES = ("sparse", "dense")
+ENGINES = ("lanes", "sparse", "dense")
 TESTS = Path(__file__).resolve().parent
 TIE = 1e-8  # pymdp legacy select_highest: marginals this close to the maximum are tied
 
@@ -88,6 +88,31 @@ def test_sparse_engine_matches_across_its_parallel_blocks():
 
     population = Population(ODD_WORLDS[0], BLOCK + 7, backend="sparse", seed=5)
     compare_with_legacy(population, 3, 1e-8, seed=5)
+
+
+def test_lanes_engine_matches_across_its_blocks_on_two_threads():
+    from explorer.population.lanes import lanes_for
+
+    world = ODD_WORLDS[0]
+    population = Population(world, lanes_for(world.n_states) + 7, backend="lanes", seed=5)
+    population._engine.threads = 2  # a block per thread, whatever the size rule would pick
+    compare_with_legacy(population, 3, 1e-8, seed=5)
+
+
+@pytest.mark.parametrize("world", [WORLDS[0], WORLDS[3], ODD_WORLDS[0]], ids=repr)
+def test_lanes_engine_in_float32_takes_legacy_actions_with_beliefs_within_its_tolerance(world):
+    from explorer.population.lanes import FLOAT32_TOLERANCE
+
+    population = Population(world, 12, backend="lanes", dtype="float32", seed=2)
+    assert population._engine.qs.dtype == np.float32 and population.beliefs.dtype == np.float64
+    compare_with_legacy(population, 10, FLOAT32_TOLERANCE, seed=2)
+
+
+def test_float32_is_refused_by_the_engines_that_hold_float64_only():
+    with pytest.raises(ValueError, match=r"dtype='float32' needs backend='lanes'.*got backend='dense'"):
+        Population(GridWorld(), 2, backend="dense", dtype="float32")
+    with pytest.raises(ValueError, match=r"dtype must be one of \('float64', 'float32'\), got 'float16'"):
+        Population(GridWorld(), 2, backend="lanes", dtype="float16")
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -223,7 +248,7 @@ def test_observations_may_be_a_list_or_unsigned():
             (GridWorld(), 2),
             {"backend": "torch"},
             ValueError,
-            r"backend must be one of \('auto', 'sparse', 'dense', 'jax'\)",
+            r"backend must be one of \('auto', 'lanes', 'sparse', 'dense', 'jax'\)",
         ),
         (("5x5", 2), {}, TypeError, "model must be an explorer.Model or a GridWorld"),
         ((GridWorld(), 2), {"seed": -1}, ValueError, "seed must be an int >= 0"),
@@ -325,26 +350,31 @@ def test_populations_of_one_world_share_its_read_only_step_arrays():
     assert first.nbytes == 3 * (16 + 5 + 16) * 8
 
 
-def test_auto_takes_the_sparse_engine_for_many_agents_or_large_worlds():
+def test_auto_takes_the_lanes_engine_for_many_agents_or_large_worlds():
     from explorer.population import AUTO_SPARSE_WORK, resolve_backend
 
     assert resolve_backend("auto", 1, 25) == "dense"
-    assert resolve_backend("auto", AUTO_SPARSE_WORK // 25, 25) == "sparse"
-    assert resolve_backend("auto", 1, 10_000) == "sparse"
+    assert resolve_backend("auto", AUTO_SPARSE_WORK // 25, 25) == "lanes"
+    assert resolve_backend("auto", 1, 10_000) == "lanes"
     assert resolve_backend("dense", 10**6, 25) == "dense"
-    assert Population(GridWorld(), 2000).backend == "sparse"
+    assert resolve_backend("sparse", 10**6, 25) == "sparse"
+    assert Population(GridWorld(), 2000).backend == "lanes"
 
 
-def test_the_sparse_engine_never_builds_the_dense_model(monkeypatch):
+@pytest.mark.parametrize("engine", ["lanes", "sparse"])
+def test_the_compiled_engines_never_build_the_dense_model(monkeypatch, engine):
     def refuse(world):
         raise AssertionError(f"dense model built for {world!r}")
 
     monkeypatch.setattr("explorer.model._dense_model", refuse)
     world = GridWorld(side=100, walls=range(5050, 5090), start=0, goal=9999, obs_noise=0.2)
-    population = Population(world, 3, backend="sparse")
+    population = Population(world, 3, backend=engine)
     assert population.step(np.array([0, 1, 100])).shape == (3,)
     assert population._engine.model.nbytes < 2**21
-    assert population.nbytes == 3 * (10_000 + 5) * 8 + 3 * (8 + 1 + 8 + 8)
+    # the lanes engine holds a whole block of agent slots (32 in a world this large), 3 of them used
+    slots = 3 if engine == "sparse" else 32
+    per_slot = (10_000 + 5) * 8 + (8 + 1 + 8 + 8 if engine == "sparse" else 4 * 8)
+    assert population.nbytes == slots * per_slot
     np.testing.assert_allclose(population.beliefs.sum(axis=1), 1, rtol=0, atol=1e-12)
 
 
@@ -372,7 +402,7 @@ def test_the_sparse_model_holds_the_dense_models_numbers(world):
 def test_without_numba_auto_takes_the_dense_engine_and_sparse_says_what_to_install(monkeypatch):
     from explorer import population
 
-    assert population.resolve_backend("auto", 10_000, 25) == "sparse"  # numba is installed here
+    assert population.resolve_backend("auto", 10_000, 25) == "lanes"  # numba is installed here
     monkeypatch.setattr(population, "_numba_installed", lambda: False)
     assert population.resolve_backend("auto", 10_000, 25) == "dense"
     assert population.resolve_backend("dense", 10_000, 25) == "dense"

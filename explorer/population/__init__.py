@@ -2,9 +2,12 @@
 world), stepped all at once on arrays.
 
 Each agent computes what pymdp's legacy ``Agent`` computes for it. For a grid world the engines are
-``sparse`` (a compiled loop over the world's sparse model, ``explorer.population.sparse``; imports
-numba), ``dense`` (numpy matrix products over the dense model, ``explorer.population.dense``; imports
-numpy only) and ``jax`` (pymdp's own batched agent, ``explorer.population.pymdp_jax``). For any
+``lanes`` (agents side by side in SIMD lanes over the world's sparse model,
+``explorer.population.lanes``; imports numba), ``sparse`` (the compiled loop agent by agent that it
+replaced, ``explorer.population.sparse``; kept as a variant to compare), ``dense`` (numpy matrix
+products over the dense model, ``explorer.population.dense``; imports numpy only; the reference every
+speed-up is measured against) and ``jax`` (pymdp's own batched agent, ``explorer.population.pymdp_jax``).
+For any
 model they are those of :data:`explorer.population.engine.MODEL_ENGINES` (``numpy``:
 ``explorer.population.numpy_engine``, imports numpy only). ``auto`` picks per population.
 """
@@ -20,11 +23,15 @@ from explorer.population.engine import MODEL_ENGINES, engine_class
 from explorer.world import ACTIONS, GridWorld
 
 #: Engines for a grid world (``auto`` included).
-BACKENDS: tuple[str, ...] = ("auto", "sparse", "dense", "jax")
+BACKENDS: tuple[str, ...] = ("auto", "lanes", "sparse", "dense", "jax")
+#: Engines that need numba (an optional dependency).
+NUMBA_BACKENDS = ("lanes", "sparse")
+#: Float types the beliefs may be held in: float32 by the lanes engine only (a measured option).
+DTYPES = ("float64", "float32")
 #: ``auto`` for a Model: the last engine here whose least population ``n`` reaches. An engine that
 #: pays only for many agents (a compile to repay) joins with the size from which it measured faster.
 AUTO_MODEL: tuple[tuple[str, int], ...] = (("numpy", 1),)
-#: ``auto`` takes the sparse engine from this many agent-states per step (n x states) up, or for
+#: ``auto`` takes the lanes engine from this many agent-states per step (n x states) up, or for
 #: worlds past ``AUTO_DENSE_MAX_STATES``; below, the dense one, whose cold start skips numba's
 #: ~0.5 s import (a population of 1,000 agents on 5x5 repays that import in about 200 steps).
 AUTO_SPARSE_WORK = 25_000
@@ -41,28 +48,29 @@ def resolve_model_backend(backend: str, n: int) -> str:
 def resolve_backend(backend: str, n: int, n_states: int) -> str:
     """The engine ``backend`` names for ``n`` agents in a world of ``n_states`` (``auto`` resolved).
 
-    The sparse engine needs numba (an optional dependency): without it ``auto`` takes the dense
-    engine where that can hold the world, and asking for ``sparse`` says what to install.
+    The lanes and sparse engines need numba (an optional dependency): without it ``auto`` takes the
+    dense engine where that can hold the world, and asking for either says what to install.
     """
-    sparse = backend == "sparse" or (
+    compiled = backend in NUMBA_BACKENDS or (
         backend == "auto" and (n * n_states >= AUTO_SPARSE_WORK or n_states > AUTO_DENSE_MAX_STATES)
     )
-    if sparse and not _numba_installed():
+    if compiled and not _numba_installed():
         if backend == "auto" and n_states <= AUTO_DENSE_MAX_STATES:
             return "dense"
         chosen = f"auto chose it for a world of {n_states:,} states; " if backend == "auto" else ""
+        name = "lanes" if backend == "auto" else backend
         raise ModuleNotFoundError(
-            f"the sparse engine needs numba, which is not installed ({chosen}pip install numba, or "
+            f"the {name} engine needs numba, which is not installed ({chosen}pip install numba, or "
             "explorer's 'measure' extra), or pass backend='dense'",
             name="numba",
         )
     if backend != "auto":
         return backend
-    return "sparse" if sparse else "dense"
+    return "lanes" if compiled else "dense"
 
 
 def _numba_installed() -> bool:
-    """Whether numba imports (the sparse engine imports it next anyway)."""
+    """Whether numba imports (the lanes and sparse engines import it next anyway)."""
     try:
         import numba  # noqa: F401
     except ImportError:
@@ -86,6 +94,9 @@ class Population:
     ``legacy_rng=True`` (alias ``legacy_ties``) from numpy's global RNG instead, drawing exactly what
     ``n`` pymdp legacy agents stepped in order would draw, so that their actions can be reproduced
     one for one. A ``step`` that raises leaves the population (and the generator) as it was.
+    ``dtype="float32"`` holds a grid's beliefs in float32 (the lanes engine only; sums and logs stay
+    float64): about half the bytes per agent, beliefs within 2e-7 of pymdp legacy instead of 1e-8
+    (``explorer.population.lanes.FLOAT32_TOLERANCE``).
     """
 
     __slots__ = ("world", "model", "backend", "_n", "_rng", "_engine")
@@ -99,6 +110,7 @@ class Population:
         seed: int | None = 0,
         legacy_rng: bool = False,
         legacy_ties: bool | None = None,
+        dtype: str = "float64",
     ) -> None:
         if not isinstance(model, (Model, GridWorld)):
             raise TypeError(
@@ -113,13 +125,24 @@ class Population:
         if legacy_ties is not None and legacy_rng and not legacy_ties:
             raise ValueError("legacy_ties is an alias of legacy_rng: give one, or the same value to both")
         legacy = legacy_rng or bool(legacy_ties)
+        check_choice("dtype", dtype, DTYPES)
         if isinstance(model, GridWorld):
             check_choice("backend", backend, BACKENDS)
-            engine, backend = _grid_engine(model, n, backend), resolve_backend(backend, n, model.n_states)
+            if dtype != "float64" and backend != "lanes":
+                raise ValueError(
+                    f"dtype={dtype!r} needs backend='lanes' (the one engine that holds float32 beliefs), "
+                    f"got backend={backend!r}"
+                )
+            engine = _grid_engine(model, n, backend, dtype)
+            backend = resolve_backend(backend, n, model.n_states)
             self.world, self.model = model, None
         else:
             engines = ("auto", *MODEL_ENGINES)
-            if isinstance(backend, str) and backend in ("sparse", "dense"):
+            if dtype != "float64":
+                raise ValueError(
+                    f"dtype={dtype!r} is for a GridWorld's lanes engine only; a Model's engines hold float64"
+                )
+            if isinstance(backend, str) and backend in ("lanes", "sparse", "dense"):
                 raise ValueError(
                     f"backend {backend!r} is for a GridWorld only; a Model takes one of {engines!r}"
                 )
@@ -183,17 +206,25 @@ class Population:
         self._engine.reset()
 
 
-def _grid_engine(world: GridWorld, n: int, backend: str) -> object:
+def _grid_engine(world: GridWorld, n: int, backend: str, dtype: str) -> object:
     backend = resolve_backend(backend, n, world.n_states)
-    # per agent: the sparse engine holds beliefs, policy posterior, last and argmax actions, tie
-    # masks and a flag; the dense one beliefs, next priors and policy posteriors (float64)
+    # per agent: the lanes and sparse engines hold beliefs, policy posterior, last and argmax actions
+    # and tie masks (lanes: the observation too, sparse a flag); the dense one beliefs, next priors and
+    # policy posteriors (float64)
     n_states, n_actions = world.n_states, len(ACTIONS)
-    per_agent = (n_states + n_actions + 3) * 8 + 1 if backend == "sparse" else (2 * n_states + n_actions) * 8
+    per_agent = {
+        "lanes": n_states * np.dtype(dtype).itemsize + (n_actions + 4) * 8,
+        "sparse": (n_states + n_actions + 3) * 8 + 1,
+    }.get(backend, (2 * n_states + n_actions) * 8)
     check_memory(
         n * per_agent,
         f"Population(n={n:,}) in a world of {n_states:,} states ({backend} engine: "
         f"{per_agent:,} bytes per agent)",
     )
+    if backend == "lanes":
+        from explorer.population.lanes import LanesBackend
+
+        return LanesBackend(world, n, np.dtype(dtype).type)
     if backend == "sparse":
         from explorer.population.sparse import SparseBackend
 
