@@ -5,8 +5,12 @@ Importing this imports numba. The equations are those pymdp's legacy ``Agent`` r
 ``update_posterior_policies_factorized``, every modality depending on every factor); each agent's
 state is flat (``qs`` of all factors end to end, one joint state index over the factors in C
 order). What can be computed once per model comes in :class:`~explorer.population.numba_engine.KernelArrays`.
-Compiled code is cached on disk (``cache=True``); no ``fastmath`` (the fixed-point iteration's
-stopping rule compares a free energy difference with a tolerance, so sums keep pymdp's order).
+
+Agents are stepped ``LANES`` side by side: every scratch array is ``(..., LANES)``, agents innermost,
+so that LLVM vectorizes each loop over agents (one SIMD lane per agent). Each agent's arithmetic is
+the same operations in the same order as one agent alone: lanes never mix. Compiled code is cached
+on disk (``cache=True``); no ``fastmath`` (the fixed-point iteration's stopping rule compares a free
+energy difference with a tolerance, so sums keep pymdp's order).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ INFO_GAIN_THRESHOLD = math.exp(-16)
 #: Unnormalized action marginals closer than this to the best one send the agent to the shared
 #: selection (legacy ties actions within 1e-8 of the best after normalizing: this is wider).
 UNSURE_GAP = 1e-7
+#: Agents stepped side by side in one pass of the kernel (a multiple of the widest SIMD vector).
+LANES = 64
 
 
 @njit(cache=True, parallel=True)
@@ -70,58 +76,48 @@ def step_model_agents(
     node ``k`` takes ``node_actions[k]`` after node ``node_parent[k]`` (-1: from the posterior), parents
     first; policy ``p`` ends at node ``policy_leaf[p]``. ``best`` (n, F) gets each factor's most
     probable first action and ``unsure`` (n,) marks agents where another action comes within
-    ``UNSURE_GAP`` of it.
+    ``UNSURE_GAP`` of it. Blocks of ``block`` agents run in parallel, ``LANES`` at a time.
     """
     n = qs.shape[0]
-    n_factors = n_states.shape[0]
     total_states = qs.shape[1]
     n_joint = joint_index.shape[0]
-    n_modalities = obs_offset.shape[0]
     total_obs = emission.shape[1]
     n_policies = policy_leaf.shape[0]
     n_nodes = node_parent.shape[0]
     n_blocks = (n + block - 1) // block
     for b in prange(n_blocks):
-        prior = np.empty(total_states)
-        log_prior = np.empty(total_states)
-        q = np.empty(total_states)
-        q_new = np.empty(total_states)
-        log_q = np.empty(total_states)
-        qL = np.empty(total_states)
-        x = np.empty((n_nodes + 1, total_states))
-        g_node = np.empty(n_nodes)
-        LL = np.empty(n_joint)
-        qo = np.empty(total_obs)
-        G = np.empty(n_policies)
+        prior = np.empty((total_states, LANES))
+        log_prior = np.empty((total_states, LANES))
+        LL = np.empty((n_joint, LANES))
+        q = np.empty((total_states, LANES))
+        scratch = np.empty((3 * total_states + 10, LANES))
+        x = np.empty((n_nodes + 1, total_states, LANES))
+        g_node = np.empty((n_nodes, LANES))
+        qo = np.empty((total_obs, LANES))
+        terms = np.empty((4, LANES))
+        G = np.empty((n_policies, LANES))
         marginal = np.empty(control_offset[-1])
-        for i in range(b * block, min(n, (b + 1) * block)):
-            # the prior: D after a reset, else B[f][:, :, a_f] @ qs_f per factor
-            if fresh[i]:
-                for k in range(total_states):
-                    prior[k] = D[k]
-                    log_prior[k] = log_D[k]
-            else:
-                for f in range(n_factors):
-                    off = state_offset[f]
-                    size = n_states[f]
-                    a = last_action[i, f]
-                    for r in range(size):
-                        acc = 0.0
-                        for c in range(size):
-                            acc += transitions[f, a, r, c] * qs[i, off + c]
-                        prior[off + r] = acc
-                for k in range(total_states):
-                    log_prior[k] = math.log(prior[k] + LOG_EPS)
+        end = min(n, (b + 1) * block)
+        for start in range(b * block, end, LANES):
+            m = min(LANES, end - start)
+            _prior(start, m, qs, last_action, fresh, n_states, state_offset, transitions, D, log_D, prior)
+            for k in range(total_states):  # legacy: ln(prior + 1e-16); D's log comes precomputed
+                for j in range(m):
+                    log_prior[k, j] = log_D[k] if fresh[start + j] else math.log(prior[k, j] + LOG_EPS)
             # the joint log-likelihood: sum over modalities of ln(A[m][o_m, s] + eps)
             for s in range(n_joint):
-                acc = 0.0
-                for m in range(n_modalities):
-                    acc += log_likelihood[obs_offset[m] + observations[i, m], s]
-                LL[s] = acc
-            if n_factors == 1:
-                _softmax_into(LL, log_prior, 0, total_states, qs_out[i], log_q)
+                for j in range(m):
+                    LL[s, j] = 0.0
+                for mod in range(obs_offset.shape[0]):
+                    for j in range(m):
+                        LL[s, j] += log_likelihood[obs_offset[mod] + observations[start + j, mod], s]
+            if n_states.shape[0] == 1:
+                _softmax_lanes(
+                    LL, log_prior, 0, total_states, m, q, scratch[:total_states], scratch[total_states:]
+                )
             else:
                 _fixed_point(
+                    m,
                     LL,
                     log_prior,
                     n_states,
@@ -131,155 +127,310 @@ def step_model_agents(
                     dF_initial,
                     dF_tol,
                     q,
-                    q_new,
-                    log_q,
-                    qL,
+                    scratch,
                 )
+            for j in range(m):
                 for k in range(total_states):
-                    qs_out[i, k] = q[k]
-            # every policy's expected free energy over policy_len steps, along the tree of policy
-            # prefixes: policies that begin alike share their predictions and terms up to where they part
-            for k in range(total_states):
-                x[0, k] = qs_out[i, k]  # row 0 the posterior, row k + 1 node k's prediction
-            for node in range(n_nodes):
-                parent = node_parent[node]
-                for f in range(n_factors):
-                    off = state_offset[f]
-                    size = n_states[f]
-                    a = node_actions[node, f]
-                    for r in range(size):
-                        acc = 0.0
-                        for c in range(size):
-                            acc += transitions[f, a, r, c] * x[parent + 1, off + c]
-                        x[node + 1, off + r] = acc
-                expected_utility = 0.0
-                ambiguity = 0.0
-                for k in range(total_obs):
-                    qo[k] = 0.0
-                for s in range(n_joint):
-                    qx = 1.0
-                    for f in range(n_factors):
-                        qx *= x[node + 1, state_offset[f] + joint_index[s, f]]
-                    expected_utility += qx * utility[s]
-                    if qx > INFO_GAIN_THRESHOLD:
-                        ambiguity += qx * neg_ambiguity[s]
-                        for k in range(total_obs):
-                            qo[k] += qx * emission[s, k]
-                entropy = 0.0
-                for k in range(total_obs):
-                    if qo[k] > 0.0 and qo[k] != 1.0:  # 1 + 1e-16 rounds to 1: its log is 0
-                        entropy += qo[k] * math.log(qo[k] + LOG_EPS)
-                g = 0.0 if parent < 0 else g_node[parent]
-                if use_utility:
-                    g += expected_utility
-                if use_info_gain:
-                    g += ambiguity - entropy
-                g_node[node] = g
+                    qs_out[start + j, k] = q[k, j]
+            _policy_values(
+                m,
+                q,
+                x,
+                g_node,
+                qo,
+                terms,
+                n_states,
+                state_offset,
+                joint_index,
+                transitions,
+                utility,
+                neg_ambiguity,
+                emission,
+                node_parent,
+                node_actions,
+                use_utility,
+                use_info_gain,
+            )
+            # q_pi = softmax(gamma G + ln E), then each factor's most probable first action
             for p in range(n_policies):
-                G[p] = g_node[policy_leaf[p]] * gamma + log_E[p]
-            top = G.max()
-            total = 0.0
+                leaf = policy_leaf[p]
+                for j in range(m):
+                    G[p, j] = g_node[leaf, j] * gamma + log_E[p]
+            top, total = terms[0], terms[1]
+            for j in range(m):
+                top[j] = G[0, j]
+                total[j] = 0.0
+            for p in range(1, n_policies):
+                for j in range(m):
+                    top[j] = max(top[j], G[p, j])
             for p in range(n_policies):
-                G[p] = math.exp(G[p] - top)
-                total += G[p]
-            for p in range(n_policies):
-                q_pi_out[i, p] = G[p] / total
-            # each factor's most probable first action; ``unsure`` where another is within
-            # UNSURE_GAP of it (near-ties: the shared action selection decides those rows)
-            unsure[i] = False
-            for k in range(control_offset[-1]):
-                marginal[k] = 0.0
-            for p in range(n_policies):
-                for f in range(n_factors):
-                    marginal[control_offset[f] + first_action[p, f]] += q_pi_out[i, p]
-            for f in range(n_factors):
-                top_u = 0
-                start = control_offset[f]
-                for u in range(control_offset[f + 1] - start):
-                    if marginal[start + u] > marginal[start + top_u]:
-                        top_u = u
-                best[i, f] = top_u
-                for u in range(control_offset[f + 1] - start):
-                    if u != top_u and marginal[start + top_u] - marginal[start + u] <= UNSURE_GAP:
-                        unsure[i] = True
+                for j in range(m):
+                    G[p, j] = math.exp(G[p, j] - top[j])
+                    total[j] += G[p, j]
+            for j in range(m):
+                for p in range(n_policies):
+                    q_pi_out[start + j, p] = G[p, j] / total[j]
+                _select(start + j, q_pi_out, first_action, control_offset, marginal, best, unsure)
 
 
 @njit(cache=True)
-def _softmax_into(logits, log_prior, off, size, out, log_out):  # pragma: no cover - compiled
-    """``out[off:off+size] = softmax(logits + log_prior)`` there, ``log_out`` its log (no ``log`` call)."""
-    top = -np.inf
+def _prior(
+    start, m, qs, last_action, fresh, n_states, state_offset, transitions, D, log_D, prior
+):  # pragma: no cover
+    """``prior[:, j]``: ``D`` for agent ``start + j`` after a reset, else ``B[f][:, :, a_f] @ qs_f``."""
+    for f in range(n_states.shape[0]):
+        off = state_offset[f]
+        size = n_states[f]
+        for r in range(size):
+            for j in range(m):
+                i = start + j
+                if fresh[i]:
+                    prior[off + r, j] = D[off + r]
+                else:
+                    a = last_action[i, f]
+                    acc = 0.0
+                    for c in range(size):
+                        acc += transitions[f, a, r, c] * qs[i, off + c]
+                    prior[off + r, j] = acc
+
+
+@njit(cache=True)
+def _predict(transitions, f, a, off, size, source, target, m):  # pragma: no cover - compiled
+    """``target[off + r, j] = sum_c B[f][r, c, a] source[off + c, j]`` for the first ``m`` lanes."""
+    for r in range(size):
+        for j in range(m):
+            target[off + r, j] = 0.0
+        for c in range(size):
+            weight = transitions[f, a, r, c]
+            if weight != 0.0:  # adding 0 * q leaves the sum as it is: deterministic moves skip most
+                for j in range(m):
+                    target[off + r, j] += weight * source[off + c, j]
+
+
+@njit(cache=True)
+def _policy_values(
+    m,
+    q,
+    x,
+    g_node,
+    qo,
+    terms,
+    n_states,
+    state_offset,
+    joint_index,
+    transitions,
+    utility,
+    neg_ambiguity,
+    emission,
+    node_parent,
+    node_actions,
+    use_utility,
+    use_info_gain,
+):  # pragma: no cover - compiled
+    """Every policy prefix's expected free energy over its steps into ``g_node`` (nodes x lanes).
+
+    Along the tree of policy prefixes: policies that begin alike share their predictions and terms
+    up to where they part; ``x[0]`` is the posterior, ``x[k + 1]`` node ``k``'s prediction.
+    """
+    n_factors = n_states.shape[0]
+    n_joint = joint_index.shape[0]
+    total_obs = emission.shape[1]
+    x[0, :, :m] = q[:, :m]
+    qx, utility_sum, ambiguity, entropy = terms[0], terms[1], terms[2], terms[3]
+    for node in range(node_parent.shape[0]):
+        parent = node_parent[node]
+        for f in range(n_factors):
+            _predict(
+                transitions,
+                f,
+                node_actions[node, f],
+                state_offset[f],
+                n_states[f],
+                x[parent + 1],
+                x[node + 1],
+                m,
+            )
+        prediction = x[node + 1]
+        for j in range(m):
+            utility_sum[j] = 0.0
+            ambiguity[j] = 0.0
+        for k in range(total_obs):
+            for j in range(m):
+                qo[k, j] = 0.0
+        for s in range(n_joint):
+            for j in range(m):
+                qx[j] = 1.0
+            for f in range(n_factors):
+                row = state_offset[f] + joint_index[s, f]
+                for j in range(m):
+                    qx[j] *= prediction[row, j]
+            u, a = utility[s], neg_ambiguity[s]
+            for j in range(m):
+                utility_sum[j] += qx[j] * u
+                # states at or below the threshold add nothing (adding 0 * a leaves the sum as it is)
+                counted = qx[j] if qx[j] > INFO_GAIN_THRESHOLD else 0.0
+                ambiguity[j] += counted * a
+                qx[j] = counted
+            for k in range(total_obs):
+                e = emission[s, k]
+                if e != 0.0:  # outcomes a state never emits add nothing
+                    for j in range(m):
+                        qo[k, j] += qx[j] * e
+        for j in range(m):
+            entropy[j] = 0.0
+        for k in range(total_obs):
+            for j in range(m):
+                value = qo[k, j]
+                if value > 0.0 and value != 1.0:  # 1 + 1e-16 rounds to 1: its log is 0
+                    entropy[j] += value * math.log(value + LOG_EPS)
+        for j in range(m):
+            g = 0.0 if parent < 0 else g_node[parent, j]
+            if use_utility:
+                g += utility_sum[j]
+            if use_info_gain:
+                g += ambiguity[j] - entropy[j]
+            g_node[node, j] = g
+
+
+@njit(cache=True)
+def _select(i, q_pi, first_action, control_offset, marginal, best, unsure):  # pragma: no cover - compiled
+    """Agent ``i``'s most probable first action per factor; ``unsure`` where another is within
+    ``UNSURE_GAP`` of it (near-ties: the shared action selection decides those agents)."""
+    unsure[i] = False
+    for k in range(control_offset[-1]):
+        marginal[k] = 0.0
+    for p in range(first_action.shape[0]):
+        for f in range(first_action.shape[1]):
+            marginal[control_offset[f] + first_action[p, f]] += q_pi[i, p]
+    for f in range(first_action.shape[1]):
+        top_u = 0
+        start = control_offset[f]
+        for u in range(control_offset[f + 1] - start):
+            if marginal[start + u] > marginal[start + top_u]:
+                top_u = u
+        best[i, f] = top_u
+        for u in range(control_offset[f + 1] - start):
+            if u != top_u and marginal[start + top_u] - marginal[start + u] <= UNSURE_GAP:
+                unsure[i] = True
+
+
+@njit(cache=True)
+def _softmax_lanes(logits, log_prior, off, size, m, out, log_out, lanes):  # pragma: no cover - compiled
+    """``out[off:off+size] = softmax(logits + log_prior)`` per lane, ``log_out`` its log (one ``log`` per
+    lane); ``lanes`` holds three rows of scratch."""
+    top, total = lanes[0], lanes[1]
+    for j in range(m):
+        top[j] = -np.inf
+        total[j] = 0.0
     for k in range(off, off + size):
-        value = logits[k] + log_prior[k]
-        log_out[k] = value
-        if value > top:
-            top = value
-    total = 0.0
+        for j in range(m):
+            value = logits[k, j] + log_prior[k, j]
+            log_out[k, j] = value
+            top[j] = max(top[j], value)
     for k in range(off, off + size):
-        log_out[k] -= top
-        out[k] = math.exp(log_out[k])
-        total += out[k]
-    log_total = math.log(total)
+        for j in range(m):
+            log_out[k, j] -= top[j]
+            out[k, j] = math.exp(log_out[k, j])
+            total[j] += out[k, j]
+    for j in range(m):
+        top[j] = math.log(total[j])
     for k in range(off, off + size):
-        out[k] /= total
-        log_out[k] -= log_total
+        for j in range(m):
+            out[k, j] /= total[j]
+            log_out[k, j] -= top[j]
 
 
 @njit(cache=True)
 def _fixed_point(
-    LL, log_prior, n_states, state_offset, joint_index, num_iter, dF, dF_tol, q, q_new, log_q, qL
+    m, LL, log_prior, n_states, state_offset, joint_index, num_iter, dF_initial, dF_tol, q, scratch
 ):  # pragma: no cover - compiled
-    """pymdp's ``run_vanilla_fpi_factorized`` for several factors: posteriors left in ``q``.
+    """pymdp's ``run_vanilla_fpi_factorized`` for several factors, per lane: posteriors left in ``q``.
 
     From uniform marginals, each iteration updates every factor from the previous iteration's
-    marginals (``softmax(E_q[ln P(o|s)] + ln prior)``), then computes the free energy; it stops
-    after ``num_iter`` iterations or once the free energy changed by less than ``dF_tol``.
+    marginals (``softmax(E_q[ln P(o|s)] + ln prior)``), then computes the free energy; an agent stops
+    after ``num_iter`` iterations or once its free energy changed by less than ``dF_tol`` (its lane
+    then keeps its posterior while the others iterate on).
     """
     n_factors = n_states.shape[0]
     total_states = q.shape[0]
     n_joint = joint_index.shape[0]
-    prev_vfe = 0.0
+    q_new = scratch[:total_states]
+    log_q = scratch[total_states : 2 * total_states]
+    qL = scratch[2 * total_states : 3 * total_states]
+    base = 3 * total_states
+    prev_vfe, vfe, dF, cross = scratch[base], scratch[base + 1], scratch[base + 2], scratch[base + 3]
+    neg_entropy, accuracy, active = scratch[base + 4], scratch[base + 5], scratch[base + 6]
+    lanes = scratch[base + 7 :]
+    for j in range(m):
+        prev_vfe[j] = 0.0
+        dF[j] = dF_initial
+        active[j] = 1.0 if dF_initial >= dF_tol else 0.0
     for f in range(n_factors):
         off = state_offset[f]
         size = n_states[f]
-        neg_entropy = 0.0
-        cross = 0.0
+        uniform = 1.0 / size
+        entropy_f = 0.0  # the same for every agent: q . ln(q + 1e-16) of the uniform q
+        for _ in range(size):
+            entropy_f += uniform * math.log(uniform + LOG_EPS)
+        for j in range(m):
+            cross[j] = 0.0
         for k in range(off, off + size):
-            q[k] = 1.0 / size
-            neg_entropy += q[k] * math.log(q[k] + LOG_EPS)
-            cross -= q[k] * log_prior[k]
-        prev_vfe += neg_entropy + cross
+            for j in range(m):
+                q[k, j] = uniform
+                cross[j] -= uniform * log_prior[k, j]
+        for j in range(m):
+            prev_vfe[j] += entropy_f + cross[j]
     iteration = 0
-    while iteration < num_iter and dF >= dF_tol:
+    while iteration < num_iter:
+        running = 0.0
+        for j in range(m):
+            running += active[j]
+        if running == 0.0:
+            break
         for k in range(total_states):
-            qL[k] = 0.0
+            for j in range(m):
+                qL[k, j] = 0.0
         for s in range(n_joint):
             for f in range(n_factors):
-                weight = LL[s]
-                for h in range(n_factors):
-                    if h != f:
-                        weight *= q[state_offset[h] + joint_index[s, h]]
-                qL[state_offset[f] + joint_index[s, f]] += weight
-        vfe = 0.0
+                target = state_offset[f] + joint_index[s, f]
+                for j in range(m):
+                    weight = LL[s, j]
+                    for h in range(n_factors):
+                        if h != f:
+                            weight *= q[state_offset[h] + joint_index[s, h], j]
+                    qL[target, j] += weight
+        for j in range(m):
+            vfe[j] = 0.0
         for f in range(n_factors):
             off = state_offset[f]
             size = n_states[f]
-            _softmax_into(qL, log_prior, off, size, q_new, log_q)
+            _softmax_lanes(qL, log_prior, off, size, m, q_new, log_q, lanes)
             # q . ln(q + 1e-16) as q . ln q: they differ by at most 1e-16 per state
-            neg_entropy = 0.0
-            cross = 0.0
+            for j in range(m):
+                neg_entropy[j] = 0.0
+                cross[j] = 0.0
             for k in range(off, off + size):
-                neg_entropy += q_new[k] * log_q[k]
-                cross -= q_new[k] * log_prior[k]
-            vfe += neg_entropy + cross
-        accuracy = 0.0
+                for j in range(m):
+                    neg_entropy[j] += q_new[k, j] * log_q[k, j]
+                    cross[j] -= q_new[k, j] * log_prior[k, j]
+            for j in range(m):
+                vfe[j] += neg_entropy[j] + cross[j]
+        for j in range(m):
+            accuracy[j] = 0.0
         for s in range(n_joint):
-            weight = LL[s]
-            for f in range(n_factors):
-                weight *= q_new[state_offset[f] + joint_index[s, f]]
-            accuracy += weight
-        vfe -= accuracy
-        for k in range(total_states):
-            q[k] = q_new[k]
-        dF = abs(prev_vfe - vfe)
-        prev_vfe = vfe
+            for j in range(m):
+                weight = LL[s, j]
+                for f in range(n_factors):
+                    weight *= q_new[state_offset[f] + joint_index[s, f], j]
+                accuracy[j] += weight
+        for j in range(m):
+            vfe[j] -= accuracy[j]
+        for j in range(m):
+            if active[j] != 0.0:
+                for k in range(total_states):
+                    q[k, j] = q_new[k, j]
+                dF[j] = abs(prev_vfe[j] - vfe[j])
+                prev_vfe[j] = vfe[j]
+                if not dF[j] >= dF_tol:
+                    active[j] = 0.0
         iteration += 1
