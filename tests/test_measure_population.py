@@ -44,12 +44,13 @@ def test_disagreeing_beliefs_are_reported_not_hidden():
 
 
 def test_memory_has_slope_peak_and_lazy_reference_rows():
-    df = population_memory(ns=(1000, 2000, 4000), repeats=1, lazy_built_ns=(5, 10))  # all sparse
+    df = population_memory(ns=(1000, 2000, 4000), repeats=1, lazy_built_ns=(5, 10))  # all lanes
     assert df["error"].eq("").all(), df["error"]
     rows = df.set_index(["variant", "stage", "method"])["median"]
     spawned = rows[("population", "spawned", "tracemalloc_slope")]
-    # qs and q_pi (float64), last and argmax actions and tie counts (intp), the fresh flag
-    assert spawned == pytest.approx(30 * 8 + 3 * 8 + 1, rel=0.05)
+    # qs and q_pi (float64), observations, last and argmax actions and tie masks (int64), in blocks
+    # of 512 agent slots (the slope over 1,000-4,000 agents carries the last block's spare slots)
+    assert spawned == pytest.approx(30 * 8 + 4 * 8, rel=0.05)
     assert rows[("population", "after_first_step", "tracemalloc_slope")] <= 1024
     assert rows[("population", "during_step", "tracemalloc_peak")] > 0
     assert rows[("lazy", "after_first_step", "tracemalloc_slope")] > spawned
@@ -57,7 +58,7 @@ def test_memory_has_slope_peak_and_lazy_reference_rows():
 
 
 def test_scaling_caps_the_per_object_agents():
-    df = population_scaling(ns=(1, 30), per_object_max=1, backends=("sparse", "dense"), steps=2, repeats=2)
+    df = population_scaling(ns=(1, 30), per_object_max=1, backends=("lanes", "dense"), steps=2, repeats=2)
     assert df["error"].eq("").all(), df["error"]
     assert set(zip(df["variant"], df["n"], strict=True)) == {
         ("population", 1),
@@ -106,9 +107,15 @@ def test_throughput_times_the_engines_side_by_side_with_a_paired_speedup():
     assert df["error"].eq("").all(), df["error"]
     assert set(df["metric"]) == {"population_throughput"}
     rows = df.set_index(["stage", "variant"])
-    assert set(rows.loc["steady"].index) == {"population", "population_dense"}
+    engines = {"population", "population_float32", "population_sparse", "population_dense"}
+    assert set(rows.loc["steady"].index) == engines
     assert (rows.loc["steady", "median"] > 0).all() and set(rows.loc["steady", "unit"]) == {"agent-steps/s"}
-    assert rows.loc[("speedup_over_dense", "population"), "median"] > 0
+    for stage, variant in (
+        ("speedup_over_dense", "population"),
+        ("speedup_over_sparse", "population"),
+        ("float32_gain", "population_float32"),
+    ):
+        assert rows.loc[(stage, variant), "median"] > 0 and rows.loc[(stage, variant), "unit"] == "x"
     assert "load average" in rows.loc[("speedup_over_dense", "population"), "note"]
     with pytest.raises(ValueError, match="variants must hold"):
         population_throughput(n=3, variants=("lazy",))
@@ -157,7 +164,8 @@ def test_big_world_memory_runs_a_fresh_process_and_reports_its_peak():
     df = big_world_memory(side=10, n=20, steps=2).set_index("metric")
     assert df["error"].eq("").all(), df["error"]
     assert 20e6 < df.loc["memory_total", "median"] < 1e9  # interpreter, numpy and numba, at least
-    assert df.loc["population_nbytes", "median"] == 20 * (100 + 5) * 8 + 20 * (8 + 1 + 8 + 8)
+    # the lanes engine: one block of 128 agent slots (20 used), each 100 beliefs, 5 policies, 4 ints
+    assert df.loc["population_nbytes", "median"] == 128 * (100 + 5 + 4) * 8
 
 
 def test_engine_first_action_times_fresh_processes_with_numba_apart():
@@ -168,6 +176,7 @@ def test_engine_first_action_times_fresh_processes_with_numba_apart():
     assert set(df["metric"]) == {"engine_first_action"}
     rows = df.set_index(["variant", "stage"])["median"]
     assert rows[("population_sparse", "numba_import")] > 0.05  # numba really imported, and timed
+    assert rows[("population_lanes", "numba_import")] > 0.05
     assert rows[("population", "numba_import")] < 0.01  # the default for one agent never imports it
     assert rows[("population", "total")] < rows[("population", "process_wall")]
     assert ("bare", "process_wall") in rows.index

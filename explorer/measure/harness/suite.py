@@ -45,7 +45,13 @@ MEASUREMENTS: dict[str, Callable[..., pd.DataFrame]] = {
 GRID_ONLY = ("monitor_overhead", "population_throughput")
 
 #: The population's engines timed side by side by population_throughput when "population" is benched.
-POPULATION_ENGINES = ("population", "population_dense", "population_jax")
+POPULATION_ENGINES = (
+    "population",
+    "population_float32",
+    "population_sparse",
+    "population_dense",
+    "population_jax",
+)
 
 #: The unit each metric is stored in (base units) and why lower is better.
 UNITS = {"import_time": "s", "spawn_time": "s", "memory_per_agent": "B", "first_action_time": "s"}

@@ -1,9 +1,11 @@
 """The population measured: seconds per agent-step against per-object agents and between its engines,
-bytes per agent, scaling with n, world size and threads, and how close the sparse engine gets to
+bytes per agent, scaling with n, world size and threads, and how close the lanes engine gets to
 this machine's limit.
 
-Variants: ``population`` is the sparse engine (the default for large populations),
-``population_dense`` the dense numpy one it replaced, ``population_jax`` pymdp's batched agent.
+Variants: ``population`` is the default engine for large populations (the lanes engine: agents side
+by side in SIMD lanes), ``population_float32`` the same holding float32 beliefs, ``population_sparse``
+the compiled kernel agent by agent it replaced, ``population_dense`` numpy's dense products (the
+reference every speed-up is measured against), ``population_jax`` pymdp's batched agent.
 Every function returns tidy rows (:data:`explorer.measure.results.stats.COLUMNS`) with the machine's
 metadata in ``df.attrs``; every comparison checks, where it times, that the variants agree.
 """
@@ -68,7 +70,7 @@ PROFILES: dict[str, dict[str, dict]] = {
         "population_scaling": {
             "ns": (1, 10, 100, 1000, 10000),
             "per_object_max": 100,
-            "backends": ("sparse", "dense"),
+            "backends": ("lanes", "sparse", "dense"),
             "steps": 3,
             "repeats": 5,
         },
@@ -88,7 +90,7 @@ PROFILES: dict[str, dict[str, dict]] = {
         "population_scaling": {
             "ns": (1, 10, 100, 1000, 2000, 10000, 100000),
             "per_object_max": 2000,
-            "backends": ("sparse", "dense", "jax"),
+            "backends": ("lanes", "sparse", "dense", "jax"),
             "steps": 5,
             "repeats": 5,
         },

@@ -1,4 +1,4 @@
-"""What the sparse engine costs a fresh process: total memory in a large world, and the cold first action.
+"""What the compiled engines cost a fresh process: total memory in a large world, and the cold first action.
 
 Both run in new interpreters (:func:`explorer.measure.harness.cold.run_child`): the peak RSS of a whole
 process, and numba's import and compile moved to the first action, are only honest measured cold.
@@ -6,6 +6,7 @@ process, and numba's import and compile moved to the first action, are only hone
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 
@@ -23,7 +24,7 @@ import json, time
 import numpy as np
 from explorer import GridWorld, Population
 world = GridWorld(side={side})
-population = Population(world, {n}, backend="sparse")
+population = Population(world, {n}, backend="lanes")
 successors = population._engine.model.successors
 states = np.full({n}, world.start)
 seconds = []
@@ -105,19 +106,22 @@ def engine_first_action(repeats: int = 7, compile_runs: int = 1) -> pd.DataFrame
     """Cold first action (fresh process: import + spawn of one agent + first step) per engine.
 
     Variants: ``population`` (the default, ``auto``: the dense engine for one agent),
-    ``population_sparse`` (numba imported first and timed apart, the kernel loaded from numba's
-    on-disk cache), ``bare`` (``python -c pass``); interleaved, ``repeats`` each. ``compile_runs``
-    more sparse children get an empty cache (``NUMBA_CACHE_DIR``): stage ``compile_first_run``
-    is what the very first run on a machine pays. Rows: metric ``engine_first_action`` (s).
+    ``population_lanes`` and ``population_sparse`` (numba imported first and timed apart, the kernel
+    loaded from numba's on-disk cache), ``bare`` (``python -c pass``); interleaved, ``repeats`` each.
+    ``compile_runs`` more children of each compiled engine get an empty cache (``NUMBA_CACHE_DIR``):
+    stage ``compile_first_run`` is what the very first run on a machine pays. Rows: metric
+    ``engine_first_action`` (s).
     """
     repeats = check_int("repeats", repeats, low=1)
     compile_runs = check_int("compile_runs", compile_runs, low=0)
     codes = {
         "population": FIRST_ACTION_CHILD.format(pre_import="", backend="auto"),
+        "population_lanes": FIRST_ACTION_CHILD.format(pre_import="import numba", backend="lanes"),
         "population_sparse": FIRST_ACTION_CHILD.format(pre_import="import numba", backend="sparse"),
         "bare": "print('{}')",  # the bare interpreter (and one print, to report)
     }
-    run_child(codes["population_sparse"])  # fills the on-disk cache if it is empty
+    for name in ("population_lanes", "population_sparse"):
+        run_child(codes[name], timeout=900)  # fills the on-disk cache if it is empty
     samples: dict[tuple[str, str], list[float]] = {}
     errors: dict[str, str] = {}
     for repeat in range(repeats):
@@ -131,15 +135,15 @@ def engine_first_action(repeats: int = 7, compile_runs: int = 1) -> pd.DataFrame
             if name != "bare":
                 for stage in ("numba_import", "import", "spawn", "first_step", "total"):
                     samples.setdefault((name, stage), []).append(child.data[stage])
-    for _ in range(compile_runs):
+    for _, name in itertools.product(range(compile_runs), ("population_lanes", "population_sparse")):
         with tempfile.TemporaryDirectory() as cache:
             environment = dict(os.environ)
             os.environ["NUMBA_CACHE_DIR"] = cache
             try:
-                child = run_child(codes["population_sparse"])
-                samples.setdefault(("population_sparse", "compile_first_run"), []).append(child.data["total"])
+                child = run_child(codes[name], timeout=900)
+                samples.setdefault((name, "compile_first_run"), []).append(child.data["total"])
             except Exception as exc:
-                errors["compile"] = error_text(exc)
+                errors[f"{name}_compile"] = error_text(exc)
             finally:
                 os.environ.clear()
                 os.environ.update(environment)

@@ -1,4 +1,4 @@
-"""How close the sparse engine runs to this machine's limit: its peak, the work per step, a profile.
+"""How close the lanes engine runs to this machine's limit: its peak, the work per step, a profile.
 
 The peak is measured in the same run (a large float64 matmul's FLOP/s, a large copy's bytes/s,
 ``np.log``'s logs/s); the work per agent-step is counted from the model and a real walk; the profile
@@ -18,11 +18,17 @@ from explorer.measure.results.metadata import machine_metadata
 from explorer.measure.results.stats import error_text, frame, rotated, summarize
 from explorer.world import GridWorld
 
-#: The profile's stages: the compiled step cut after each (``upto``), and the whole Population.step.
+#: The profile's stages: the compiled step cut after each (``upto``; the lanes kernel's ``STAGES``:
+#: prior, posterior, utility, ambiguity, observations, entropy, softmax, selection), and the whole
+#: Population.step (``host``).
 PROFILE_STAGES = {
-    "prior_posterior": 1,
-    "predict_utility": 2,
-    "ambiguity_entropy": 3,
+    **{
+        stage: upto
+        for upto, stage in enumerate(
+            ("prior", "posterior", "utility", "ambiguity", "observations", "entropy", "softmax", "selection"),
+            start=1,
+        )
+    },
     "host": None,
 }
 
@@ -79,7 +85,7 @@ def machine_peak(
 
 
 def step_work(world: GridWorld | None = None, n: int = 200, steps: int = 5, seed: int = 0) -> pd.DataFrame:
-    """The work of one agent-step of the sparse engine, counted on ``n`` agents walking ``world``.
+    """The work of one agent-step of the equations, counted on ``n`` agents walking ``world``.
 
     After ``steps`` steps, each agent's posterior is pushed through every action as the kernel does,
     and the states above the information-gain threshold and the observations they predict are
@@ -93,7 +99,7 @@ def step_work(world: GridWorld | None = None, n: int = 200, steps: int = 5, seed
     world = GridWorld() if world is None else world
     n = check_int("n", n, low=1)
     steps = check_int("steps", steps, low=1)
-    population = Population(world, n, backend="sparse", seed=seed)
+    population = Population(world, n, backend="lanes", seed=seed)
     walk = _Walk(world, n, seed)
     for _ in range(steps):
         walk.move(population.step(walk.observe()))
@@ -139,47 +145,55 @@ def step_work(world: GridWorld | None = None, n: int = 200, steps: int = 5, seed
 def kernel_profile(
     n: int = 100_000, world: GridWorld | None = None, repeats: int = 5, seed: int = 0
 ) -> pd.DataFrame:
-    """Seconds per agent-step of the sparse engine cut after each stage, interleaved in one run.
+    """CPU seconds per agent-step of the lanes engine on one thread, cut after each stage, interleaved.
 
-    Stages (cumulative): ``prior_posterior`` (the prior's scatter and the posterior),
-    ``predict_utility`` (+ each action's predicted states and utility), ``ambiguity_entropy`` (+ the
-    states over the threshold, their observations and logs: the whole compiled step) and ``host``
-    (the whole ``Population.step``: checks, tie-breaking and bookkeeping in numpy). A stage's own
-    cost is its time minus the previous one's.
+    Stages (cumulative, :data:`PROFILE_STAGES`): ``prior`` (every action's prediction through the
+    predecessor table, kept where it is the agent's last action), ``posterior`` (the likelihood and the
+    normalisation), ``utility``, ``ambiguity`` (the predicted states above pymdp's threshold, found
+    from each chunk's significant states), ``observations`` (the observations they predict),
+    ``entropy`` (their logs), ``softmax``, ``selection`` (the marginals, argmax and near-ties: the
+    whole compiled step) and ``host`` (the whole ``Population.step``: checks, tie-breaking and
+    bookkeeping in numpy). CPU time (``time.process_time``) of one thread, so that other work on a
+    shared machine moves it little. A stage's own cost is its time minus the previous one's.
     """
     from explorer.population import Population
 
     world = GridWorld() if world is None else world
     n = check_int("n", n, low=1)
     repeats = check_int("repeats", repeats, low=1)
-    population = Population(world, n, backend="sparse", seed=seed)
+    population = Population(world, n, backend="lanes", seed=seed)
     walk = _Walk(world, n, seed)
     for _ in range(3):
         walk.move(population.step(walk.observe()))
     observations = walk.observe()
     engine = population._engine
+    engine.threads = 1
     # every timed call starts from this same state: repeating a step on one observation would
     # otherwise move the beliefs away from it, spread them and time a different step
-    saved = (engine.qs.copy(), engine.last_action.copy(), engine.fresh.copy())
+    saved = (engine.qs.copy(), engine.last_action.copy())
     samples: dict[str, list[float]] = {stage: [] for stage in PROFILE_STAGES}
     error = ""
     try:
         for repeat in range(repeats):
             for stage in rotated(tuple(PROFILE_STAGES), repeat):
                 upto = PROFILE_STAGES[stage]
-                engine.qs[:], engine.last_action[:], engine.fresh[:] = saved
-                start = time.perf_counter()
+                engine.qs[:], engine.last_action[:] = saved
+                engine.fresh = False
+                start = time.process_time()
                 if upto is None:
                     population.step(observations)
                 else:
                     engine.kernel(observations, upto)
-                samples[stage].append((time.perf_counter() - start) / n)
+                samples[stage].append((time.process_time() - start) / n)
     except Exception as exc:
         error = error_text(exc)
-    note = f"{world!r}; cumulative: each stage includes the ones before it"
+    finally:
+        engine.threads = None
+    note = f"{world!r}; one thread, CPU time; cumulative: each stage includes the ones before it"
     rows = []
     for stage in PROFILE_STAGES:
-        common = {"metric": "kernel_profile", "variant": "population", "n": n, "unit": "s", "method": WARM}
+        common = {"metric": "kernel_profile", "variant": "population", "n": n, "unit": "s"}
+        common["method"] = "process_time"
         rows.append(_row(samples[stage], error, repeats, common | {"stage": stage, "note": note}))
     return frame(rows, machine_metadata())
 

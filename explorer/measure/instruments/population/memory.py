@@ -63,7 +63,7 @@ def population_memory(
 
 
 def _peak_row(n: int, repeats: int, world: GridWorld) -> dict:
-    """Transient bytes per agent at the peak of one step of the sparse engine (tracemalloc)."""
+    """Transient bytes per agent at the peak of one step of the default engine (tracemalloc)."""
     from explorer.population import Population
 
     common = {"metric": "memory_per_agent", "variant": "population", "n": n, "unit": "B"}
@@ -71,7 +71,7 @@ def _peak_row(n: int, repeats: int, world: GridWorld) -> dict:
     common["note"] = "peak minus current before the step: temporaries, freed after it"
     peaks = []
     try:
-        population = Population(world, n, backend="sparse")
+        population = Population(world, n)
         observations = np.zeros(n, dtype=int)
         population.step(observations)
         for _ in range(repeats):

@@ -27,7 +27,7 @@ from explorer.world import GridWorld
 def population_scaling(
     ns: tuple[int, ...] = (1, 10, 100, 1000, 10000, 100000),
     per_object_max: int = 2000,
-    backends: tuple[str, ...] = ("sparse", "dense", "jax"),
+    backends: tuple[str, ...] = ("lanes", "sparse", "dense", "jax"),
     steps: int = 5,
     repeats: int = 5,
     world: GridWorld | None = None,
@@ -96,7 +96,8 @@ def world_scaling(
     repeats: int = 5,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """Seconds per agent-step against the world's size: the sparse engine, and the dense one up to a side.
+    """Seconds per agent-step against the world's size: the lanes and sparse engines, and the dense one
+    up to a side.
 
     Each side is an open ``side x side`` grid (start in one corner, goal in the other); ``n`` agents
     walk it, each observing its own state (and moving by its own actions). Per side both engines
@@ -113,7 +114,7 @@ def world_scaling(
     rows = []
     for side in sides:
         world = GridWorld(side=side)
-        names = ["population"] + (["population_dense"] if side <= dense_max_side else [])
+        names = ["population", "population_sparse"] + (["population_dense"] if side <= dense_max_side else [])
         observations = [None] * (steps + 1)  # the walkers observe their own states
         makers = {name: (lambda name=name, world=world: _WALKERS[name](world, n, seed)) for name in names}
         samples, errors = _interleaved(makers, dict.fromkeys(names, n), observations, repeats)
@@ -148,7 +149,7 @@ def thread_scaling(
     repeats: int = 5,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """Seconds per agent-step of the sparse engine with 1, 2, ... numba threads, interleaved in one run.
+    """Seconds per agent-step of the lanes engine with 1, 2, ... numba threads, interleaved in one run.
 
     Rows: metric ``agent_step_time``, variant ``population``, stage ``threads=k``; metric
     ``thread_speedup`` (unit ``x``): one thread's time over ``k`` threads', paired per repeat.
@@ -162,7 +163,7 @@ def thread_scaling(
     world = GridWorld() if world is None else world
     available = numba.config.NUMBA_NUM_THREADS
     observations = [None] * (steps + 1)  # the walkers observe their own states
-    handle = _WalkingStepper(world, n, seed, "sparse")
+    handle = _WalkingStepper(world, n, seed, "lanes")
     population = handle.population
     handle.step(observations[0])
     samples: dict[int, list[float]] = {k: [] for k in threads}
@@ -196,19 +197,27 @@ def population_throughput(
     repeats: int = 5,
     world: GridWorld | None = None,
     seed: int = 0,
-    variants: tuple[str, ...] = ("population", "population_dense", "population_jax"),
+    variants: tuple[str, ...] = (
+        "population",
+        "population_float32",
+        "population_sparse",
+        "population_dense",
+        "population_jax",
+    ),
 ) -> pd.DataFrame:
     """Agent-steps per second of the engines on one world, interleaved in one run: the bench's headline.
 
     Each agent walks the world from its start, observing its own state and moving by its own
-    actions (so no observation contradicts its beliefs: the sparse engine's cost grows when
+    actions (so no observation contradicts its beliefs: the compiled engines' cost grows when
     observations do, as beliefs spread; the dense engine's does not depend on them).
-    ``population`` (sparse) and ``population_dense`` step ``n`` agents, ``population_jax`` ``jax_n``
-    (its per-agent model copies take ~15 KB each on 5x5; 0 skips it). Rows, all metric
-    ``population_throughput``: stage ``steady`` (agent-steps/s, one figure per repeat) per variant,
-    and stage ``speedup_over_dense`` (unit ``x``): the dense engine's seconds over the sparse one's,
-    paired per repeat. The 1-minute load
-    average (``os.getloadavg``) is in the notes: other work on the machine slows every variant.
+    ``population`` (the lanes engine), ``population_float32`` (the same in float32),
+    ``population_sparse`` (the kernel agent by agent it replaced) and ``population_dense`` (numpy's dense
+    products: the reference) step ``n`` agents, ``population_jax`` ``jax_n`` (its per-agent model
+    copies take ~15 KB each on 5x5; 0 skips it). Rows, all metric ``population_throughput``: stage
+    ``steady`` (agent-steps/s, one figure per repeat) per variant, and ratios paired per repeat (unit
+    ``x``): ``speedup_over_dense`` and ``speedup_over_sparse`` (the lanes engine over each) and
+    ``float32_gain`` (float64's seconds over float32's). The 1-minute load average
+    (``os.getloadavg``) is in the notes: other work on the machine slows every variant.
     """
     import os
 
@@ -222,8 +231,8 @@ def population_throughput(
             raise ValueError(
                 f"variants must hold some of {tuple(_BACKEND_VARIANT.values())}, got {variant!r}"
             )
-    sizes = {"population": n, "population_dense": n} | ({"population_jax": jax_n} if jax_n else {})
-    sizes = {name: size for name, size in sizes.items() if name in variants}
+    sizes = {name: (jax_n if name == "population_jax" else n) for name in variants}
+    sizes = {name: size for name, size in sizes.items() if size}
     observations = [None] * (steps + 1)  # the walkers observe their own states
     makers = {name: (lambda name=name: _WALKERS[name](world, sizes[name], seed)) for name in sizes}
     load_before = os.getloadavg()[0]
@@ -234,38 +243,20 @@ def population_throughput(
         note = f"{world!r}, {steps} steps per repeat, 1 / seconds per agent-step; {load}"
         common = {"metric": "population_throughput", "variant": name, "n": size, "method": WARM}
         rates = [1.0 / s for s in samples[name]]
-        rows.append(
-            _row(
-                rates,
-                errors.get(name),
-                repeats,
-                common | {"stage": "steady", "unit": "agent-steps/s", "note": note},
-            )
-        )
-    if {"population", "population_dense"} <= set(sizes):
-        ratios = [d / s for d, s in zip(samples["population_dense"], samples["population"], strict=False)]
-        common = {
-            "metric": "population_throughput",
-            "variant": "population",
-            "n": n,
-            "unit": "x",
-            "method": WARM,
-        }
-        common |= {
-            "stage": "speedup_over_dense",
-            "note": f"population_dense's seconds per agent-step / population's, same repeat; {load}",
-        }
-        rows.append(_row(ratios, errors.get("population") or errors.get("population_dense"), repeats, common))
-    return frame(rows, machine_metadata())
-    ratios = [d / s for d, s in zip(samples["population_dense"], samples["population"], strict=False)]
-    common = {
-        "metric": "speedup",
-        "variant": "population",
-        "n": n,
-        "unit": "x",
-        "method": WARM,
-        "stage": "steady",
-    }
-    common["note"] = f"population_dense's seconds per agent-step / population's, same repeat; {load}"
-    rows.append(_row(ratios, errors.get("population") or errors.get("population_dense"), repeats, common))
+        common |= {"stage": "steady", "unit": "agent-steps/s", "note": note}
+        rows.append(_row(rates, errors.get(name), repeats, common))
+    for stage, slower, faster in (
+        ("speedup_over_dense", "population_dense", "population"),
+        ("speedup_over_sparse", "population_sparse", "population"),
+        ("float32_gain", "population", "population_float32"),
+    ):
+        if {slower, faster} <= set(sizes):
+            ratios = [a / b for a, b in zip(samples[slower], samples[faster], strict=False)]
+            common = {"metric": "population_throughput", "variant": faster, "n": n, "unit": "x"}
+            common |= {
+                "method": WARM,
+                "stage": stage,
+                "note": f"{slower}'s seconds per agent-step / {faster}'s, same repeat; {load}",
+            }
+            rows.append(_row(ratios, errors.get(faster) or errors.get(slower), repeats, common))
     return frame(rows, machine_metadata())

@@ -15,17 +15,37 @@ WARM = "in_process_warm"
 NUMPY_TOLERANCE = 1e-8
 #: ...and those of the JAX backend (float32 unless jax_enable_x64) within this.
 JAX_TOLERANCE = 1e-5
+#: ...and those of the lanes engine holding float32 beliefs within this (its measured bound, see
+#: ``explorer.population.lanes.FLOAT32_TOLERANCE``).
+FLOAT32_TOLERANCE = 2e-7
 
 
 STAGES = ("spawn", "first_step", "steady")
-#: engine (``Population(backend=...)``) -> the variant name its rows carry
-_BACKEND_VARIANT = {"sparse": "population", "dense": "population_dense", "jax": "population_jax"}
+#: engine (``Population(backend=...)``; ``lanes32``: the lanes engine in float32) -> the variant name its
+#: rows carry. ``population`` is the default engine for large populations (lanes since issue 20;
+#: before it, the sparse one, now ``population_sparse`` until the history has recorded both)
+_BACKEND_VARIANT = {
+    "lanes": "population",
+    "lanes32": "population_float32",
+    "sparse": "population_sparse",
+    "dense": "population_dense",
+    "jax": "population_jax",
+}
 _VARIANT_BACKEND = {v: b for b, v in _BACKEND_VARIANT.items()}
 _JAX_NOTES = {
     "first_step": "first step after jax.clear_caches(): tracing, XLA compile and the step",
     "steady": "median over the later steps",
     "compile": "first step minus the steady step: the cost of tracing and compiling",
 }
+
+
+def _population(world: GridWorld, n: int, backend: str, seed: int, legacy_ties: bool = False):
+    """``Population(world, n, backend=...)``, ``lanes32`` being the lanes engine in float32."""
+    from explorer.population import Population
+
+    dtype = "float32" if backend == "lanes32" else "float64"
+    backend = "lanes" if backend == "lanes32" else backend
+    return Population(world, n, backend=backend, seed=seed, legacy_ties=legacy_ties, dtype=dtype)
 
 
 class _Outcome:
@@ -38,10 +58,8 @@ class _Outcome:
 
 
 def _run_population(
-    world: GridWorld, n: int, steps: int, seed: int, backend: str = "sparse", legacy_ties: bool = True
+    world: GridWorld, n: int, steps: int, seed: int, backend: str = "lanes", legacy_ties: bool = True
 ) -> _Outcome:
-    from explorer.population import Population
-
     np.random.seed(seed)  # with legacy_ties, exact ties draw from it as pymdp's legacy agents do
     if backend == "jax":
         import jax
@@ -49,7 +67,7 @@ def _run_population(
         jax.clear_caches()  # so the first step pays tracing and compilation every repeat
     walk, clock, seconds, actions = _Walk(world, n, seed), time.perf_counter, [], []
     t0 = clock()
-    population = Population(world, n, backend=backend, seed=seed, legacy_ties=legacy_ties)
+    population = _population(world, n, backend, seed, legacy_ties)
     spawn = clock() - t0
     for _ in range(steps):
         observations = walk.observe()
@@ -108,9 +126,7 @@ class _Stepper:
 
 def _population_stepper(backend: str):
     def make(world: GridWorld, n: int, seed: int) -> _Stepper:
-        from explorer.population import Population
-
-        population = Population(world, n, backend=backend, seed=seed)
+        population = _population(world, n, backend, seed)
         return _Stepper(lambda obs: population.step(np.full(n, obs)), lambda: population.beliefs)
 
     return make
@@ -142,9 +158,7 @@ class _WalkingStepper:
     self_timed = True
 
     def __init__(self, world: GridWorld, n: int, seed: int, backend: str) -> None:
-        from explorer.population import Population
-
-        self.population = Population(world, n, backend=backend, seed=seed)
+        self.population = _population(world, n, backend, seed)
         self.walk = _Walk(world, n, seed)
 
     def step(self, _observation: object = None) -> float:
@@ -168,12 +182,14 @@ _WALKERS = {
 
 def _first_step_disagreement(handles: dict[str, _Stepper]) -> str:
     """After one step on one observation (no action taken into account yet) all beliefs must agree."""
-    names = [name for name in ("population_dense", "population") if name in handles]
+    names = [name for name in ("population_dense", "population", "population_sparse") if name in handles]
     if not names:
         return ""
     reference = handles[names[0]].beliefs()
     for name, handle in handles.items():
-        tolerance = JAX_TOLERANCE if name == "population_jax" else NUMPY_TOLERANCE
+        tolerance = {"population_jax": JAX_TOLERANCE, "population_float32": FLOAT32_TOLERANCE}.get(
+            name, NUMPY_TOLERANCE
+        )
         beliefs = handle.beliefs()
         if beliefs.shape != reference.shape:  # another n: nothing to compare row for row
             continue
