@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 HISTORY_DIR = DATA_DIR / "history"
 #: Where the history is read from instead, when set (the tests point it at a fixture history).
 HISTORY_DIR_VARIABLE = "EXPLORER_HISTORY_DIR"
+#: ``0`` leaves ``local/`` out when the history is read (``report --store``: a stored notebook shows only
+#: the committed history, what readers of the repository have).
+HISTORY_LOCAL_VARIABLE = "EXPLORER_HISTORY_LOCAL"
 #: Chooses where a report run's record goes when ``--history`` is not given.
 HISTORY_MODE_VARIABLE = "EXPLORER_HISTORY"
 #: The results name of a report run's instruction counts (written by :func:`count_report_run`).
@@ -194,20 +197,23 @@ def history_folder() -> Path:
     return Path(os.environ.get(HISTORY_DIR_VARIABLE) or HISTORY_DIR)
 
 
-def load_history(folder: Path | None = None) -> pd.DataFrame:
-    """Every record under ``folder`` (``local/`` included) as tidy rows: one per run and headline.
+def load_history(folder: Path | None = None, *, local: bool | None = None) -> pd.DataFrame:
+    """Every record under ``folder`` (``local/`` too unless ``local`` is False, by default unless
+    ``$EXPLORER_HISTORY_LOCAL`` is ``0``) as tidy rows: one per run and headline.
 
-    Columns: run_id, commit, dirty, utc_time, source, machine_id, machine, load_1, headline, label,
-    median, q1, q3, unit, better; sorted by time.
+    Columns: run_id, commit, dirty, utc_time, source, profile, machine_id, machine, load_1, headline,
+    label, median, q1, q3, unit, better; sorted by time.
     """
     import pandas as pd
 
     folder = history_folder() if folder is None else Path(folder)
     if not folder.is_dir():
         raise ValueError(f"folder must be an existing history folder, got {str(folder)!r}")
+    if local is None:
+        local = os.environ.get(HISTORY_LOCAL_VARIABLE, "1") != "0"
     labels = {h.name: h.label for h in HEADLINES}
     rows = []
-    for path in sorted([*folder.glob("*.json"), *folder.glob("local/*.json")]):
+    for path in sorted([*folder.glob("*.json"), *(folder.glob("local/*.json") if local else [])]):
         record = json.loads(path.read_text(encoding="utf-8"))
         machine = record["machine"]
         load = record.get("load_average_1_5_15") or [None]
@@ -219,6 +225,7 @@ def load_history(folder: Path | None = None) -> pd.DataFrame:
                     "dirty": record["dirty"],
                     "utc_time": pd.Timestamp(record["utc_time"]),
                     "source": record.get("source", ""),
+                    "profile": record.get("profile", ""),
                     "machine_id": record["machine_id"],
                     "machine": machine_label(machine),
                     "load_1": load[0],
@@ -231,8 +238,8 @@ def load_history(folder: Path | None = None) -> pd.DataFrame:
                     "better": figure["better"],
                 }
             )
-    columns = ["run_id", "commit", "dirty", "utc_time", "source", "machine_id", "machine", "load_1"]
-    columns += ["headline", "label", "median", "q1", "q3", "unit", "better"]
+    columns = ["run_id", "commit", "dirty", "utc_time", "source", "profile", "machine_id", "machine"]
+    columns += ["load_1", "headline", "label", "median", "q1", "q3", "unit", "better"]
     return pd.DataFrame(rows, columns=columns).sort_values(["utc_time", "run_id"], ignore_index=True)
 
 
@@ -289,6 +296,17 @@ def record_from_results_files(
         raise ValueError("paths must name at least one results file, got none")
     metadata = dict(frames[0].attrs)
     return history_record(pd.concat(frames, ignore_index=True), metadata, run_id=run_id, source=source)
+
+
+def run_record(run_id: str, profile: str, *, source: str = "report") -> dict:
+    """The record of run ``run_id``: the headlines of every results file its notebooks and counts saved."""
+    from explorer.measure.results.run_files import PRODUCERS, results_path
+
+    paths = [results_path(name, profile, run_id) for name in (*PRODUCERS, COUNTS_RESULTS)]
+    found = [path for path in paths if path.is_file()]
+    if not found:
+        raise ValueError(f"run_id {run_id!r} saved no {profile} results (looked for {', '.join(PRODUCERS)})")
+    return record_from_results_files(found, run_id=run_id, source=source)
 
 
 def count_report_run(profile: str) -> Path | None:

@@ -46,6 +46,12 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="where a full run's headline figures are appended: data/history/local/ (git-ignored, the "
         "default, or $EXPLORER_HISTORY), data/history/ (committed: the reference machine), or nowhere",
     )
+    report.add_argument(
+        "--store",
+        action="store_true",
+        help="from a clean tree: run every notebook once (quick profile), append the run to data/history/, "
+        "write the executed notebooks back into notebooks/ and the README's figures, all from that run",
+    )
     return report
 
 
@@ -53,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
     """Build the report, then (full profile, today's grid) append its headline figures to the history."""
     from explorer.history import count_report_run, history_mode, record_report_run
 
+    if args.store:
+        return run_store(args)
     try:
         mode = history_mode(args.history)  # a bad $EXPLORER_HISTORY fails here, before any work
     except ValueError as error:
@@ -80,6 +88,22 @@ def run(args: argparse.Namespace) -> int:
         if recorded is not None:
             print(f"history: appended {recorded}")
     return 0
+
+
+def run_store(args: argparse.Namespace) -> int:
+    """``report --store``: refuses the options it cannot honour, then stores (:mod:`explorer.report.store`)."""
+    from explorer.report.store import run_store_command
+
+    given = [f"--{name}" for name in ("model", "recover") if getattr(args, name)]
+    given += [f"--history {args.history}"] if args.history not in (None, "reference") else []
+    if given:
+        print(
+            f"report: --store takes no {', '.join(given)} (it stores the curated notebooks' quick run "
+            "and records it in data/history/)",
+            file=sys.stderr,
+        )
+        return EXIT_REFUSED
+    return run_store_command(args.out)
 
 
 def run_report_command(

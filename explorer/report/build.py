@@ -13,6 +13,7 @@ import html
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -241,6 +242,9 @@ def build_report(
     notebooks: list[Path] | None = None,
     progress: bool = True,
     model: str | None = None,
+    run_id: str | None = None,
+    before_notebook: Callable[[Path], None] | None = None,
+    after_notebook: Callable[[Path, nbformat.NotebookNode], None] | None = None,
 ) -> list[Path]:
     """Execute ``notebooks`` (all curated ones by default), export them and index them in ``out_dir``.
 
@@ -250,10 +254,12 @@ def build_report(
     :class:`output.ReportInterrupted`; either way ``out_dir`` keeps its previous content.
     With ``model`` (a factory's ``package.module:function``) every page is that model's: the notebooks
     that take a model (:func:`takes_model`) run with it and carry its name in their titles; those that
-    measure the grid alone are left out, and the index says which.
+    measure the grid alone are left out, and the index says which. ``run_id`` (default: a new one) names
+    the run; ``before_notebook(path)`` runs before each notebook starts (interruptible like it) and
+    ``after_notebook(path, executed)`` receives each executed notebook (``report --store`` keeps them).
     """
     from explorer.files import write_atomic
-    from explorer.measure.results.run_ids import new_run_id, shared_run_id
+    from explorer.measure.results.run_ids import check_run_id, new_run_id, shared_run_id
     from explorer.report.output import ReportRun, check_out_dir, recover
 
     check_choice("profile", profile, PROFILES)
@@ -274,12 +280,15 @@ def build_report(
             raise ValueError("notebooks must hold one that takes a model (a 'model =' parameter), found none")
     out_dir = check_out_dir(out_dir)
     recover(out_dir)
-    run_id = new_run_id()  # one run: the summary reads only the results these notebooks save
+    run_id = new_run_id() if run_id is None else check_run_id(run_id)  # one run: 07 reads its results
     with ReportRun(out_dir, run_id, profile) as report_run:
         pages = []
         shown = ReportProgress(len(paths), enabled=progress)
         for path in paths:
             report_run.check()
+            if before_notebook is not None:
+                _in_thread(report_run, functools.partial(before_notebook, path))
+                report_run.check()
             # kernels inherit both: the run id, for code that saves without the parameter, and the folder
             # the factory's module was found in (kernels start in notebooks/, not where the user ran us)
             with shared_run_id(run_id), _factory_importable(model):
@@ -293,6 +302,8 @@ def build_report(
                         print(shown.table(), file=sys.stderr, flush=True)
                     raise
             report_run.check()
+            if after_notebook is not None:
+                after_notebook(path, executed)
             run = shown.runs[-1]
             heading, summary = page_heading(executed, path.stem)
             title = numbered_title(path.stem, heading)
