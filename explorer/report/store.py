@@ -146,8 +146,15 @@ def stamped(notebook: nbformat.NotebookNode, run: StoredRun) -> nbformat.Noteboo
         for cell in stored.cells
         if not {"injected-parameters", STAMP_TAG} & set(cell.get("metadata", {}).get("tags", []))
     ]
+    count = 0
     for cell in stored.cells:
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code" and cell.get("execution_count") is not None:
+            count += 1  # numbered as a reader running it would see, without the removed parameters cell
+            cell.execution_count = count
+            for output in cell.outputs:
+                if "execution_count" in output:
+                    output["execution_count"] = count
     stored.metadata.pop("widgets", None)
     stored.metadata.pop("papermill", None)
     stored.metadata[METADATA_KEY] = {"run_id": run.run_id, "commit": run.commit, "profile": run.profile}
