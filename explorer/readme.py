@@ -90,6 +90,13 @@ def readme_table(text: str) -> str:
     return text.split(START, 1)[1].split(END, 1)[0].strip("\n")
 
 
+def rewritten(text: str, folder: Path = HISTORY_DIR) -> str:
+    """A README's ``text`` with the table between its markers written from the newest reference record."""
+    readme_table(text)  # raises without the markers
+    before, after = text.split(START, 1)[0], text.split(END, 1)[1]
+    return f"{before}{START}\n{current_table(folder)}\n{END}{after}"
+
+
 def update_readme(path: Path = README, folder: Path = HISTORY_DIR) -> bool:
     """Rewrite the table in the README at ``path`` from the newest reference record; whether it changed.
 
@@ -98,11 +105,10 @@ def update_readme(path: Path = README, folder: Path = HISTORY_DIR) -> bool:
     from explorer.files import write_atomic
 
     text = Path(path).read_text(encoding="utf-8")
-    old, new = readme_table(text), current_table(folder)
-    if old == new:
+    new = rewritten(text, folder)
+    if new == text:
         return False
-    before, after = text.split(START, 1)[0], text.split(END, 1)[1]
-    write_atomic(path, f"{before}{START}\n{new}\n{END}{after}")
+    write_atomic(path, new)
     return True
 
 

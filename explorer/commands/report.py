@@ -91,8 +91,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_store(args: argparse.Namespace) -> int:
-    """``report --store``: refuses the options it cannot honour, then stores (:mod:`explorer.report.store`)."""
-    from explorer.report.store import run_store_command
+    """``report --store`` (:mod:`explorer.report.store`): 0 stored, 2 refused, 1 a notebook failed."""
+    from explorer.paths import ROOT
+    from explorer.report.build import NotebookError
+    from explorer.report.output import OutputError, ReportInterrupted
+    from explorer.report.store import StoreRefused, store_outputs
 
     given = [f"--{name}" for name in ("model", "recover") if getattr(args, name)]
     given += [f"--history {args.history}"] if args.history not in (None, "reference") else []
@@ -103,7 +106,24 @@ def run_store(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_REFUSED
-    return run_store_command(args.out)
+    try:
+        stored = store_outputs(args.out)
+    except (StoreRefused, OutputError) as error:
+        print(f"report --store: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+    except NotebookError as error:
+        print(f"report --store failed: {error}\nNothing stored, no record kept.", file=sys.stderr)
+        return EXIT_FAILED
+    except ReportInterrupted as error:
+        print(f"{error}; nothing stored, no record kept", file=sys.stderr)
+        _exit_now(EXIT_INTERRUPTED)
+    run = stored.run
+    print(f"stored {len(stored.notebooks)} notebooks from run {run.run_id} of commit {run.commit[:12]}")
+    print(f"history: appended {stored.record.relative_to(ROOT)}")
+    if stored.readme is not None:
+        print(f"readme: the headline table in {stored.readme.name} is this run's")
+    print("commit them: git add notebooks/ data/history/ README.md")
+    return EXIT_OK
 
 
 def run_report_command(

@@ -4,8 +4,8 @@ A reader of the repository sees the outputs saved in ``notebooks/*.ipynb``, not 
 command refuses a checkout with uncommitted changes, runs the report on the quick profile (one run
 id for every notebook), appends that run's record to the committed history before notebook 06 draws
 it, then writes every executed notebook back, stamped with the run id and commit and holding no
-absolute path, user or host name, all or none (temporary files, then renames). The README's
-headline figures are regenerated from the same record.
+absolute path, user or host name, together with the README's headline table regenerated from the
+same record: all or none (temporary files, then renames).
 """
 
 from __future__ import annotations
@@ -217,6 +217,7 @@ def record_run(run_id: str, commit: str) -> Path:
     if shutil.which("valgrind") is not None:
         from explorer.measure.instruments.counts import instruction_counts
 
+        print("history: counting instructions under Valgrind (minutes of two cores)", flush=True)
         save_run(instruction_counts(), COUNTS_RESULTS, profile=STORE_PROFILE, run_id=run_id)
     else:
         print("history: valgrind is not installed, so no instruction counts are recorded", file=sys.stderr)
@@ -231,7 +232,7 @@ def record_run(run_id: str, commit: str) -> Path:
 
 @dataclass(frozen=True)
 class Stored:
-    """What one store wrote: the run, its history record, the notebooks and the README (None if not)."""
+    """What one store wrote: the run, its history record, the notebooks and the README (None without one)."""
 
     run: StoredRun
     record: Path
@@ -240,17 +241,24 @@ class Stored:
 
 
 def store_outputs(
-    out: Path | None = None, *, notebooks: list[Path] | None = None, progress: bool = True
+    out: Path | None = None,
+    *,
+    notebooks: list[Path] | None = None,
+    progress: bool = True,
+    readme: Path | None = ROOT / "README.md",
 ) -> Stored:
-    """Run every curated notebook once (quick profile) into the report at ``out`` and store its outputs.
+    """Run every curated notebook once (quick profile) into the report at ``out`` and store its outputs
+    (``notebooks``: all curated ones by default), with the table of the ``readme`` (None: none).
 
     Refuses a dirty tree before any work. The record is appended before notebook 06 runs (so that it
-    draws this run too); if a notebook fails, the tree changes or an output shows a machine's paths or
-    names, the record is removed again and no notebook is written.
+    draws this run too); the notebooks and the README's headline table (from that record) are written
+    together. If a notebook fails, the tree changes or an output shows a machine's paths or names, the
+    record is removed again and nothing is written.
     """
     from explorer.files import write_files_atomic
     from explorer.measure.results.run_ids import new_run_id
     from explorer.paths import REPORTS_DIR
+    from explorer.readme import rewritten
     from explorer.report.build import build_report, curated_notebooks
 
     commit = clean_commit()  # before any work
@@ -282,43 +290,12 @@ def store_outputs(
         changed = [name for name in tree_changes() if ROOT / name not in recorded]
         if changed or head_commit() != commit:
             raise StoreRefused(f"the tree changed during the run ({', '.join(changed) or 'HEAD moved'})")
-        written = write_files_atomic({path: notebook_text(nb) for path, nb in executed.items()})
+        files = {path: notebook_text(nb) for path, nb in executed.items()}
+        if readme is not None:  # the headline table from the newest reference record: this run's
+            files[readme] = rewritten(readme.read_text(encoding="utf-8"))
+        written = write_files_atomic(files)
     except BaseException:
         for path in recorded:
             path.unlink(missing_ok=True)
         raise
-    return Stored(run, recorded[0], written, update_readme(recorded[0]))
-
-
-def update_readme(record: Path) -> Path | None:
-    """Regenerate the README's headline table from the newest reference record (``record``).
-
-    The README generator is not on main yet: until it is, this says so and returns None.
-    """
-    print(f"README: not regenerated (no generator yet); its figures should come from {record.name}")
-    return None
-
-
-def run_store_command(out: Path | None = None) -> int:
-    """``report --store``: 0 when stored, 2 when refused, 1 when a notebook failed; one line on stderr."""
-    from explorer.report.build import NotebookError
-    from explorer.commands.report import EXIT_INTERRUPTED, _exit_now
-    from explorer.report.output import OutputError, ReportInterrupted
-
-    try:
-        stored = store_outputs(out)
-    except (StoreRefused, OutputError) as error:
-        print(f"report --store: {error}", file=sys.stderr)
-        return 2
-    except NotebookError as error:
-        print(f"report --store failed: {error}\nNo notebook was stored, no record kept.", file=sys.stderr)
-        return 1
-    except ReportInterrupted as error:
-        print(f"{error}; no notebook stored, no record kept", file=sys.stderr)
-        _exit_now(EXIT_INTERRUPTED)
-    relative = stored.record.relative_to(ROOT)
-    run = stored.run
-    print(f"stored {len(stored.notebooks)} notebooks from run {run.run_id} of commit {run.commit[:12]}")
-    print(f"history: appended {relative}")
-    print("commit them: git add notebooks/ data/history/ README.md")
-    return 0
+    return Stored(run, recorded[0], [path for path in written if path != readme], readme)
