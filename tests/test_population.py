@@ -350,12 +350,13 @@ def test_populations_of_one_world_share_its_read_only_step_arrays():
     assert first.nbytes == 3 * (16 + 5 + 16) * 8
 
 
-def test_auto_takes_the_lanes_engine_for_many_agents_or_large_worlds():
+def test_auto_takes_a_compiled_engine_for_many_agents_or_large_worlds():
     from explorer.population import AUTO_SPARSE_WORK, resolve_backend
 
     assert resolve_backend("auto", 1, 25) == "dense"
     assert resolve_backend("auto", AUTO_SPARSE_WORK // 25, 25) == "lanes"
-    assert resolve_backend("auto", 1, 10_000) == "lanes"
+    assert resolve_backend("auto", AUTO_SPARSE_WORK // 100, 100) == "sparse"  # measured faster there
+    assert resolve_backend("auto", 1, 10_000) == "sparse"
     assert resolve_backend("dense", 10**6, 25) == "dense"
     assert resolve_backend("sparse", 10**6, 25) == "sparse"
     assert Population(GridWorld(), 2000).backend == "lanes"
