@@ -137,3 +137,19 @@ def test_jax_tmaze_matches_legacy_agents_on_environment_observations():
     assert population.nbytes > 0
     population.reset()
     assert np.allclose(population.beliefs[0], 0.25)
+
+
+def test_lane_exp_and_log_stay_within_one_ulp_of_numpy():
+    from explorer.population.lane_math import exp_lanes, log_lanes
+
+    rng, m = np.random.default_rng(0), 4096
+    bits, out = np.empty(2 * m, dtype=np.int64), np.empty(m)
+    # the step's arguments: ln(p + 1e-16) of probabilities and sums of exps; exp(x - max) and beyond
+    for x in (10 ** rng.uniform(-16, 0, m), 1 + rng.uniform(-1e-3, 1e-3, m), rng.uniform(1, 100, m)):
+        log_lanes(x, out, bits, m)
+        assert np.all(np.abs(out - np.log(x)) <= np.spacing(np.abs(np.log(x))))
+    for x in (-rng.uniform(0, 700, m), rng.uniform(-1e-6, 1e-6, m), rng.uniform(0, 700, m)):
+        exp_lanes(x, out, bits, m)
+        assert np.all(np.abs(out - np.exp(x)) <= np.spacing(np.exp(x)))
+    exp_lanes(np.array([-745.5, -800.0, -np.inf, 0.0]), out, bits, 4)
+    assert np.array_equal(out[:4], [0.0, 0.0, 0.0, 1.0])

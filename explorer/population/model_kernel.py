@@ -20,6 +20,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from explorer.population.lane_math import exp_lanes, log_lanes
+
 #: pymdp legacy's ``EPS_VAL``, added inside every ``log``.
 LOG_EPS = 1e-16
 #: ``spm_MDP_G`` only counts joint predicted states with ``q(s) > exp(-16)``.
@@ -31,7 +33,7 @@ UNSURE_GAP = 1e-7
 LANES = 64
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def step_model_agents(
     observations,
     qs,
@@ -94,16 +96,23 @@ def step_model_agents(
         x = np.empty((n_nodes + 1, total_states, LANES))
         g_node = np.empty((n_nodes, LANES))
         qo = np.empty((total_obs, LANES))
-        terms = np.empty((4, LANES))
+        terms = np.empty((6, LANES))
+        bits = np.empty(2 * LANES, dtype=np.int64)
         G = np.empty((n_policies, LANES))
+        G_exp = np.empty((n_policies, LANES))
         marginal = np.empty(control_offset[-1])
         end = min(n, (b + 1) * block)
         for start in range(b * block, end, LANES):
             m = min(LANES, end - start)
             _prior(start, m, qs, last_action, fresh, n_states, state_offset, transitions, D, log_D, prior)
+            shifted = terms[0]
             for k in range(total_states):  # legacy: ln(prior + 1e-16); D's log comes precomputed
                 for j in range(m):
-                    log_prior[k, j] = log_D[k] if fresh[start + j] else math.log(prior[k, j] + LOG_EPS)
+                    shifted[j] = prior[k, j] + LOG_EPS
+                log_lanes(shifted, log_prior[k], bits, m)
+                for j in range(m):
+                    if fresh[start + j]:
+                        log_prior[k, j] = log_D[k]
             # the joint log-likelihood: sum over modalities of ln(A[m][o_m, s] + eps)
             for s in range(n_joint):
                 for j in range(m):
@@ -113,7 +122,7 @@ def step_model_agents(
                         LL[s, j] += log_likelihood[obs_offset[mod] + observations[start + j, mod], s]
             if n_states.shape[0] == 1:
                 _softmax_lanes(
-                    LL, log_prior, 0, total_states, m, q, scratch[:total_states], scratch[total_states:]
+                    LL, log_prior, 0, total_states, m, q, scratch[:total_states], scratch[total_states:], bits
                 )
             else:
                 _fixed_point(
@@ -128,6 +137,7 @@ def step_model_agents(
                     dF_tol,
                     q,
                     scratch,
+                    bits,
                 )
             for j in range(m):
                 for k in range(total_states):
@@ -139,6 +149,7 @@ def step_model_agents(
                 g_node,
                 qo,
                 terms,
+                bits,
                 n_states,
                 state_offset,
                 joint_index,
@@ -165,15 +176,17 @@ def step_model_agents(
                     top[j] = max(top[j], G[p, j])
             for p in range(n_policies):
                 for j in range(m):
-                    G[p, j] = math.exp(G[p, j] - top[j])
-                    total[j] += G[p, j]
+                    G[p, j] -= top[j]
+                exp_lanes(G[p], G_exp[p], bits, m)
+                for j in range(m):
+                    total[j] += G_exp[p, j]
             for j in range(m):
                 for p in range(n_policies):
-                    q_pi_out[start + j, p] = G[p, j] / total[j]
+                    q_pi_out[start + j, p] = G_exp[p, j] / total[j]
                 _select(start + j, q_pi_out, first_action, control_offset, marginal, best, unsure)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _prior(
     start, m, qs, last_action, fresh, n_states, state_offset, transitions, D, log_D, prior
 ):  # pragma: no cover
@@ -194,7 +207,7 @@ def _prior(
                     prior[off + r, j] = acc
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _predict(transitions, f, a, off, size, source, target, m):  # pragma: no cover - compiled
     """``target[off + r, j] = sum_c B[f][r, c, a] source[off + c, j]`` for the first ``m`` lanes."""
     for r in range(size):
@@ -207,7 +220,7 @@ def _predict(transitions, f, a, off, size, source, target, m):  # pragma: no cov
                     target[off + r, j] += weight * source[off + c, j]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _policy_values(
     m,
     q,
@@ -215,6 +228,7 @@ def _policy_values(
     g_node,
     qo,
     terms,
+    bits,
     n_states,
     state_offset,
     joint_index,
@@ -237,6 +251,7 @@ def _policy_values(
     total_obs = emission.shape[1]
     x[0, :, :m] = q[:, :m]
     qx, utility_sum, ambiguity, entropy = terms[0], terms[1], terms[2], terms[3]
+    shifted, logs = terms[4], terms[5]
     for node in range(node_parent.shape[0]):
         parent = node_parent[node]
         for f in range(n_factors):
@@ -279,10 +294,16 @@ def _policy_values(
         for j in range(m):
             entropy[j] = 0.0
         for k in range(total_obs):
+            uncertain = False  # an outcome predicted with probability 0 or 1 (for every lane) adds 0
             for j in range(m):
-                value = qo[k, j]
-                if value > 0.0 and value != 1.0:  # 1 + 1e-16 rounds to 1: its log is 0
-                    entropy[j] += value * math.log(value + LOG_EPS)
+                shifted[j] = qo[k, j] + LOG_EPS
+                uncertain |= qo[k, j] > 0.0 and qo[k, j] != 1.0
+            if uncertain:
+                log_lanes(shifted, logs, bits, m)
+                for j in range(m):
+                    value = qo[k, j]
+                    # 1 + 1e-16 rounds to 1: its log is 0; 0 ln(1e-16) is 0: legacy skips both
+                    entropy[j] += value * logs[j] if value > 0.0 and value != 1.0 else 0.0
         for j in range(m):
             g = 0.0 if parent < 0 else g_node[parent, j]
             if use_utility:
@@ -292,7 +313,7 @@ def _policy_values(
             g_node[node, j] = g
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _select(i, q_pi, first_action, control_offset, marginal, best, unsure):  # pragma: no cover - compiled
     """Agent ``i``'s most probable first action per factor; ``unsure`` where another is within
     ``UNSURE_GAP`` of it (near-ties: the shared action selection decides those agents)."""
@@ -314,11 +335,11 @@ def _select(i, q_pi, first_action, control_offset, marginal, best, unsure):  # p
                 unsure[i] = True
 
 
-@njit(cache=True)
-def _softmax_lanes(logits, log_prior, off, size, m, out, log_out, lanes):  # pragma: no cover - compiled
+@njit(cache=True, error_model="numpy")
+def _softmax_lanes(logits, log_prior, off, size, m, out, log_out, lanes, bits):  # pragma: no cover
     """``out[off:off+size] = softmax(logits + log_prior)`` per lane, ``log_out`` its log (one ``log`` per
-    lane); ``lanes`` holds three rows of scratch."""
-    top, total = lanes[0], lanes[1]
+    lane); ``lanes`` holds three rows of scratch, ``bits`` an int64 row for :mod:`lane_math`."""
+    top, total, shifted = lanes[0], lanes[1], lanes[2]
     for j in range(m):
         top[j] = -np.inf
         total[j] = 0.0
@@ -330,19 +351,20 @@ def _softmax_lanes(logits, log_prior, off, size, m, out, log_out, lanes):  # pra
     for k in range(off, off + size):
         for j in range(m):
             log_out[k, j] -= top[j]
-            out[k, j] = math.exp(log_out[k, j])
+            shifted[j] = log_out[k, j]
+        exp_lanes(shifted, out[k], bits, m)
+        for j in range(m):
             total[j] += out[k, j]
-    for j in range(m):
-        top[j] = math.log(total[j])
+    log_lanes(total, top, bits, m)
     for k in range(off, off + size):
         for j in range(m):
             out[k, j] /= total[j]
             log_out[k, j] -= top[j]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _fixed_point(
-    m, LL, log_prior, n_states, state_offset, joint_index, num_iter, dF_initial, dF_tol, q, scratch
+    m, LL, log_prior, n_states, state_offset, joint_index, num_iter, dF_initial, dF_tol, q, scratch, bits
 ):  # pragma: no cover - compiled
     """pymdp's ``run_vanilla_fpi_factorized`` for several factors, per lane: posteriors left in ``q``.
 
@@ -404,7 +426,7 @@ def _fixed_point(
         for f in range(n_factors):
             off = state_offset[f]
             size = n_states[f]
-            _softmax_lanes(qL, log_prior, off, size, m, q_new, log_q, lanes)
+            _softmax_lanes(qL, log_prior, off, size, m, q_new, log_q, lanes, bits)
             # q . ln(q + 1e-16) as q . ln q: they differ by at most 1e-16 per state
             for j in range(m):
                 neg_entropy[j] = 0.0
