@@ -8,7 +8,7 @@ import pandas as pd
 
 from explorer.__main__ import main
 from explorer.commands.bench import METRICS as BENCH_METRICS
-from explorer.measure.harness.suite import MEASUREMENTS
+from explorer.measure.suite import MEASUREMENTS
 
 
 def test_bad_option_exits_2_with_argparses_message():

@@ -7,11 +7,11 @@ import time
 
 import pytest
 
-import explorer.measure.harness.suite as suite
+import explorer.measure.suite as suite
 from explorer.__main__ import main
 from explorer.files import write_files_atomic
-from explorer.measure.harness.suite import run_suite
 from explorer.measure.results.storage import load_results
+from explorer.measure.suite import run_suite
 
 
 @pytest.fixture

@@ -3,11 +3,11 @@
 import pytest
 
 from explorer.measure.harness.declared import random3, tmaze
-from explorer.measure.harness.suite import run_suite
 from explorer.measure.instruments.first_actions import first_action_time
 from explorer.measure.instruments.memory import memory_per_agent
 from explorer.measure.instruments.spawn import spawn_time
 from explorer.measure.instruments.steps import observations_for, step_time
+from explorer.measure.suite import run_suite
 
 TMAZE = "explorer.measure.harness.declared:tmaze"
 #: numpy only: a fresh process that builds it imports no pymdp

@@ -8,7 +8,6 @@ import pytest
 from explorer import GridWorld
 from explorer.measure.harness.variants import get_variant
 from explorer.measure.instruments.population import (
-    PROFILES,
     _disagreement,
     _Outcome,
     jax_step_time,
@@ -16,6 +15,7 @@ from explorer.measure.instruments.population import (
     population_scaling,
     population_step_time,
 )
+from explorer.measure.profiles import PROFILES
 from explorer.measure.results.stats import COLUMNS
 
 
@@ -92,12 +92,13 @@ def test_population_is_a_registered_variant_that_steps_n_agents():
 def test_profiles_name_every_function_with_valid_keywords():
     import inspect
 
-    import explorer.measure.instruments.population as module
+    from explorer import measure
 
     assert set(PROFILES) == {"quick", "full"}
+    assert set(PROFILES["quick"]) == set(PROFILES["full"])
     for profile in PROFILES.values():
         for name, kwargs in profile.items():
-            assert set(kwargs) <= set(inspect.signature(getattr(module, name)).parameters)
+            assert set(kwargs) <= set(inspect.signature(getattr(measure, name)).parameters)
 
 
 def test_throughput_times_the_engines_side_by_side_with_a_paired_speedup():

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from explorer.measure import PROFILES, run_suite, scorecard
-from explorer.measure.harness.suite import MEASUREMENTS
 from explorer.measure.reading.tables import format_value, render, targets
+from explorer.measure.suite import MEASUREMENTS
 
 TINY = {
     "import_time": {"statements": {"lazy": "import explorer"}, "repeats": 1, "warmup": 0},

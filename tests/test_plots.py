@@ -323,7 +323,8 @@ def project_variant_names() -> set[str]:
     (``"variant": "x"`` and ``variant="x"``) and the variants of every committed results file."""
     import json
 
-    from explorer.measure.harness import suite, variants
+    from explorer.measure import suite
+    from explorer.measure.harness import variants
     from explorer.measure.instruments import imports, overhead
     from explorer.measure.instruments.population import timed_runs as runs
     from explorer.paths import DATA_DIR, ROOT

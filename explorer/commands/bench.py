@@ -10,7 +10,7 @@ from pathlib import Path
 
 from explorer.commands.options import add_model_option, checked_model
 
-#: The metrics ``bench --only`` accepts (explorer.measure.harness.suite.MEASUREMENTS, without importing it).
+#: The metrics ``bench --only`` accepts (explorer.measure.suite.MEASUREMENTS, without importing it).
 METRICS = (
     "import_time",
     "spawn_time",
@@ -92,9 +92,9 @@ def run_bench(args: argparse.Namespace) -> int:
     line and exits 2), the results kept where it says.
     """
     from explorer.measure.harness.factories import name_of
-    from explorer.measure.harness.suite import run_suite
     from explorer.measure.reading.tables import TABLE_WIDTH, render
     from explorer.measure.results.storage import save_results
+    from explorer.measure.suite import run_suite
     from explorer.paths import RESULTS_DIR
 
     profile = "quick" if args.quick else "full"

@@ -190,7 +190,8 @@ def compare(checked: Plan, progress=None) -> Comparison:
         verdicts, raw = _compare_code(checked, progress)
         method = (
             "Both sides measured in this job, interleaved BASE/HEAD/BASE/HEAD (order alternating); "
-            "intervals are 95% bootstrap intervals of the medians and of their ratio."
+            "each median's interval is the order statistics covering it with 95% confidence, and "
+            "HEAD/BASE's a 95% bootstrap interval."
         )
     document = {
         "base": _side(checked.base),

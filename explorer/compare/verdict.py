@@ -1,6 +1,7 @@
 """Deciding each compared metric: both medians with intervals, HEAD/BASE with its interval, a verdict.
 
-Samples measured in one job give bootstrap intervals (each side resampled on its own). Figures read
+Samples measured in one job give each median its distribution-free interval (order statistics, as every
+results row has) and HEAD/BASE a bootstrap interval (each side resampled on its own). Figures read
 from saved files have no samples: their quartiles stand in, which makes the interval wider, and
 the verdict says that the two came from different jobs.
 """
@@ -44,14 +45,6 @@ class Verdict:
         return asdict(self)
 
 
-def median_interval(values: np.ndarray, seed: int = 0, resamples: int = 2000) -> tuple[float, float]:
-    """95% bootstrap interval of the median of ``values``."""
-    rng = np.random.default_rng(seed)
-    medians = np.median(values[rng.integers(0, values.size, (resamples, values.size))], axis=1)
-    low, high = np.percentile(medians, [2.5, 97.5])
-    return float(low), float(high)
-
-
 def judge(
     ratio_low: float, ratio_high: float, *, better: str, unit: str, threshold: float
 ) -> tuple[str, bool]:
@@ -74,7 +67,7 @@ def from_samples(
     metric, base: list[float], head: list[float], errors: dict[str, str], *, threshold: float
 ) -> Verdict:
     """The verdict of one metric measured interleaved in this job."""
-    from explorer.guards.gates import ratio_interval
+    from explorer.measure.results.stats import median_interval, ratio_interval
 
     common = {"metric": metric.name, "label": metric.label, "unit": metric.unit, "better": metric.better}
     if errors or len(base) < 3 or len(head) < 3:
@@ -82,6 +75,7 @@ def from_samples(
         return not_measured(*common.values(), detail, repeats=min(len(base), len(head)))
     b, h = np.asarray(base, float), np.asarray(head, float)
     ratio_low, ratio_high = ratio_interval(h, b)
+    (base_low, base_high), (head_low, head_high) = median_interval(b), median_interval(h)
     verdict, regressed = judge(
         ratio_low, ratio_high, better=metric.better, unit=metric.unit, threshold=threshold
     )
@@ -89,11 +83,11 @@ def from_samples(
     return Verdict(
         **common,
         base_median=float(np.median(b)),
-        base_low=median_interval(b)[0],
-        base_high=median_interval(b)[1],
+        base_low=base_low,
+        base_high=base_high,
         head_median=float(np.median(h)),
-        head_low=median_interval(h)[0],
-        head_high=median_interval(h)[1],
+        head_low=head_low,
+        head_high=head_high,
         ratio=float(np.median(h) / np.median(b)),
         ratio_low=ratio_low,
         ratio_high=ratio_high,

@@ -9,15 +9,12 @@ plus a small margin: a change that needs more must raise the budget here, in rev
 from __future__ import annotations
 
 import gc
-import json
-import subprocess
 import sys
-import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
-from explorer.paths import ROOT
+from explorer.measure.harness.traced_bytes import bytes_kept, bytes_slope
+from explorer.measure.instruments.modules import modules_loaded
 
 
 def _one_percent_over(today: float, unit: str) -> float:
@@ -146,16 +143,6 @@ MODULE_SETUPS = {
 #: The pymdp legacy ``Agent`` methods one agent step calls, each budgeted once.
 PYMDP_STEP_METHODS = ("infer_states", "infer_policies", "sample_action")
 
-_MODULES_CHILD = """\
-import sys
-{setup}
-_before = set(sys.modules)
-{statement}
-_loaded = sorted(set(sys.modules) - _before)
-import explorer, json
-print(json.dumps({{"loaded": _loaded, "explorer": explorer.__file__}}))
-"""
-
 
 def check_budget(name: str, measured: float) -> float:
     """Return ``measured`` if it is within budget ``name``; raise :class:`BudgetExceeded` otherwise."""
@@ -173,40 +160,6 @@ def check_budget(name: str, measured: float) -> float:
     return measured
 
 
-def modules_loaded(statement: str, *, root: Path = ROOT, setup: str = "") -> list[str]:
-    """Modules a fresh interpreter started in ``root`` loads running ``statement`` (beyond ``pass``)
-    after ``setup`` (whose modules are not counted).
-
-    ``root`` is the checkout whose ``explorer`` is imported (a patched copy, in the budget's tests).
-    """
-    code = _MODULES_CHILD.format(setup=setup, statement=statement)
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120, check=False
-    )
-    if result.returncode != 0:
-        lines = result.stderr.strip().splitlines() or [f"exit code {result.returncode}"]
-        raise RuntimeError(f"statement {statement!r} failed in a fresh interpreter: {lines[-1]}")
-    data = json.loads(result.stdout.strip().splitlines()[-1])
-    expected = Path(root).resolve() / "explorer" / "__init__.py"
-    if Path(data["explorer"]).resolve() != expected:
-        raise RuntimeError(f"the child imported explorer from {data['explorer']}, not from {root}")
-    return data["loaded"]
-
-
-def traced_bytes_slope(make: Callable[[int], object], ns: tuple[int, ...] = (1000, 2000, 4000)) -> float:
-    """Bytes per unit of ``n`` that stay allocated after ``make(n)``: the least-squares slope over ``ns``.
-
-    Exact for a Python version: tracemalloc counts every allocation. ``make`` is warmed up at the
-    smallest size first, so that caches it fills once (a model, an engine chosen by size) are not counted.
-    """
-    make(min(ns))
-    weights = [_bytes_kept(lambda n=n: make(n)) for n in ns]
-    mean_n = sum(ns) / len(ns)
-    mean_w = sum(weights) / len(weights)
-    num = sum((n - mean_n) * (w - mean_w) for n, w in zip(ns, weights, strict=True))
-    return num / sum((n - mean_n) ** 2 for n in ns)
-
-
 def bytes_per_lazy_agent(agent_class: type | None = None) -> float:
     """tracemalloc bytes per spawned lazy agent (slope over N), for ``agent_class`` (``ExplorerAgent``)."""
     from explorer.agents import ExplorerAgent
@@ -214,7 +167,7 @@ def bytes_per_lazy_agent(agent_class: type | None = None) -> float:
 
     cls = ExplorerAgent if agent_class is None else agent_class
     world = GridWorld()
-    return traced_bytes_slope(lambda n: [cls(i, "agent", world) for i in range(n)])
+    return bytes_slope(lambda n: [cls(i, "agent", world) for i in range(n)])
 
 
 def bytes_per_lazy_model_agent(agent_class: type | None = None) -> float:
@@ -225,17 +178,17 @@ def bytes_per_lazy_model_agent(agent_class: type | None = None) -> float:
 
     cls = LazyAgent if agent_class is None else agent_class
     model = build_model(GridWorld())
-    return traced_bytes_slope(lambda n: [cls(model) for _ in range(n)])
+    return bytes_slope(lambda n: [cls(model) for _ in range(n)])
 
 
 def bytes_per_population_agent(population_class: type | None = None) -> float:
     """tracemalloc bytes per agent of a spawned ``explorer.Population`` (slope over n)."""
-    from explorer import Population
+    from explorer.population import Population
     from explorer.world import GridWorld
 
     cls = Population if population_class is None else population_class
     world = GridWorld()
-    return traced_bytes_slope(lambda n: cls(world, n, backend="sparse"))  # one engine at every n
+    return bytes_slope(lambda n: cls(world, n, backend="sparse"))  # one engine at every n
 
 
 def bytes_per_world_model(build: Callable | None = None) -> float:
@@ -253,24 +206,9 @@ def bytes_per_world_model(build: Callable | None = None) -> float:
     # in every build.
     for _ in range(3):
         clear_model_cache()
-        kept.append(_bytes_kept(lambda: build(world)))
+        kept.append(bytes_kept(lambda: build(world)))
         clear_model_cache()
     return float(min(kept))
-
-
-def _bytes_kept(call: Callable[[], object]) -> int:
-    """tracemalloc bytes still allocated once ``call()`` has returned (its result held while counted)."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        held = call()
-        gc.collect()
-        counted = tracemalloc.get_traced_memory()[0] - before
-        del held  # freed only once counted
-        return counted
-    finally:
-        tracemalloc.stop()
 
 
 @dataclass(frozen=True)
@@ -284,7 +222,7 @@ class StepAllocations:
 
 def population_step_allocations(n: int, population_class: type | None = None) -> StepAllocations:
     """Calls (``sys.setprofile``: Python and C) and retained memory blocks of one warm population step."""
-    from explorer import Population
+    from explorer.population import Population
     from explorer.world import GridWorld
 
     cls = Population if population_class is None else population_class

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from explorer.checks import check_int
+from explorer.measure.results.stats import ratio_interval  # shown, not used for the decision
 
 #: One-sided significance level of every gate: a false alarm needs p below this, beyond the limit.
 ALPHA = 0.01
@@ -25,8 +26,6 @@ ALPHA = 0.01
 SPAWN_FLOOR_LIMIT = 3.0
 #: The population must be at least this many times faster per agent-step than lazy agents (target 100x).
 POPULATION_SPEEDUP_LIMIT = 50.0
-#: Bootstrap resamples for the ratio's 95% interval (shown, not used for the decision).
-BOOTSTRAP_RESAMPLES = 2000
 
 
 @dataclass(frozen=True)
@@ -102,16 +101,6 @@ def decide(
     )
 
 
-def ratio_interval(a: np.ndarray, b: np.ndarray, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
-    """Bootstrap interval of ``median(a) / median(b)`` (each side resampled on its own)."""
-    rng = np.random.default_rng(seed)
-    a_med = np.median(a[rng.integers(0, a.size, (BOOTSTRAP_RESAMPLES, a.size))], axis=1)
-    b_med = np.median(b[rng.integers(0, b.size, (BOOTSTRAP_RESAMPLES, b.size))], axis=1)
-    tail = (1 - level) / 2 * 100
-    low, high = np.percentile(a_med / b_med, [tail, 100 - tail])
-    return float(low), float(high)
-
-
 def spawn_floor_gate(
     n: int = 1000, repeats: int = 60, *, limit: float = SPAWN_FLOOR_LIMIT, slowdown: int = 1
 ) -> GateResult:
@@ -178,8 +167,9 @@ def population_speedup_gate(
     ``agents`` lazy agents (built by a first step) each step once per repeat; the population of ``n``
     steps once (``slowdown`` times, to inject a regression). Both see the same observation.
     """
-    from explorer import ExplorerAgent, Population
+    from explorer.agents import ExplorerAgent
     from explorer.measure.harness.timing import frozen_heap
+    from explorer.population import Population
     from explorer.world import GridWorld
 
     n = check_int("n", n, low=1)

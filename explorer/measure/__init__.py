@@ -1,7 +1,10 @@
-"""explorer's instruments: import, spawn, memory, first-action and step figures as DataFrames.
+"""explorer's measurements: import, spawn, memory, first-action and step figures as DataFrames.
 
-Each function returns a tidy DataFrame (one row per metric x variant x size; the columns are
-listed in :data:`explorer.measure.results.stats.COLUMNS`) with the machine's metadata in ``df.attrs``.
+By role: ``instruments/`` (one module per quantity measured), ``harness/`` (fresh processes, timers,
+variants, subjects), ``results/`` (the rows' columns and statistics, metadata, run ids, files) and
+``reading/`` (estimates and tables); ``suite`` runs them all under a profile of ``profiles``. Each
+instrument returns a tidy DataFrame (one row per metric x variant x size; the columns are
+:data:`explorer.measure.results.stats.COLUMNS`) with the machine's metadata in ``df.attrs``.
 Names load on first access (PEP 562), so a measuring child process can import a submodule cheaply.
 """
 
@@ -22,7 +25,7 @@ _EXPORTS = {
     "STATEMENTS": "explorer.measure.instruments.imports",
     "statements_for": "explorer.measure.instruments.imports",
     "subject": "explorer.measure.harness.subjects",
-    "settings": "explorer.measure.harness.suite",
+    "settings": "explorer.measure.suite",
     "packages_loaded": "explorer.measure.instruments.modules",
     "seed_comparison": "explorer.measure.reading.seed_claims",
     "population_agreement": "explorer.measure.instruments.agreement",
@@ -61,9 +64,9 @@ _EXPORTS = {
     "function_profile": "explorer.measure.instruments.hotspots",
     "memory_samples": "explorer.measure.instruments.hotspots",
     "step_path_functions": "explorer.measure.instruments.hotspots",
-    "PROFILES": "explorer.measure.harness.suite",
-    "MEASUREMENTS": "explorer.measure.harness.suite",
-    "run_suite": "explorer.measure.harness.suite",
+    "PROFILES": "explorer.measure.profiles",
+    "MEASUREMENTS": "explorer.measure.suite",
+    "run_suite": "explorer.measure.suite",
     "scorecard": "explorer.measure.reading.tables",
     "targets": "explorer.measure.reading.tables",
     "monitor_overhead": "explorer.measure.instruments.overhead",

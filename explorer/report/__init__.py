@@ -7,7 +7,6 @@ banner, lighter figures) and ``styles`` (each page's JupyterLab CSS cut to what 
 """
 
 from explorer.report.build import (
-    PROFILES,
     NotebookError,
     Page,
     build_report,
@@ -23,7 +22,6 @@ from explorer.report.progress import ReportProgress
 from explorer.report.styles import prune_css
 
 __all__ = [
-    "PROFILES",
     "NotebookError",
     "Page",
     "ReportProgress",

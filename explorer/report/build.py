@@ -31,8 +31,6 @@ if TYPE_CHECKING:
 
     from explorer.report.output import ReportRun
 
-#: The measurement profiles a notebook accepts in its ``parameters`` cell.
-PROFILES = ("quick", "full")
 #: Seconds one cell may run before the report gives up on it.
 CELL_TIMEOUT_S = 1800
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -112,7 +110,9 @@ def execute_notebook(
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    check_choice("profile", profile, PROFILES)
+    from explorer.measure.profiles import PROFILES
+
+    check_choice("profile", profile, tuple(PROFILES))
     notebook = scoped(nbformat.read(path, as_version=4), model)
     try:
         inject_profile(notebook, profile, run_id, model)
@@ -259,10 +259,11 @@ def build_report(
     ``after_notebook(path, executed)`` receives each executed notebook (``report --store`` keeps them).
     """
     from explorer.files import write_atomic
+    from explorer.measure.profiles import PROFILES
     from explorer.measure.results.run_ids import check_run_id, new_run_id, shared_run_id
     from explorer.report.output import ReportRun, check_out_dir, recover
 
-    check_choice("profile", profile, PROFILES)
+    check_choice("profile", profile, tuple(PROFILES))
     paths = curated_notebooks() if notebooks is None else [Path(p) for p in notebooks]
     if not paths:
         raise ValueError(f"notebooks must name at least one .ipynb file, found none in {NOTEBOOKS_DIR}")

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from explorer.checks import check_choice, check_int
-from explorer.sweeps.spec import DEFAULT_LIMIT, Run, SpecError, SweepSpec, build_spec
+from explorer.sweeps.spec import SPEC_KEYS, Run, SpecError, SweepSpec, build_spec
 from explorer.sweeps.task import METRICS
 
 #: The columns of a sweep's DataFrame, in order; the run's parameters sit between ``task`` and ``replicate``.
@@ -49,40 +49,34 @@ class SweepInterrupted(KeyboardInterrupt):
 
 
 def sweep(
-    task: str | Callable = "grid",
-    grid: Mapping | None = None,
-    runs: list[Mapping] | None = None,
-    *,
-    seeds: int | list[int] = 1,
-    agents: int | list[int] = 100,
-    steps: int | list[int] = 20,
-    engine: str | list[str] = "auto",
-    seed: int = 0,
-    shards: int = 1,
+    *spec_args: object,
     executor: str | None = None,
     workers: int | None = None,
     client=None,
     scheduler: str | None = None,
     out: str | os.PathLike[str] | None = None,
     fresh: bool = False,
-    limit: int = DEFAULT_LIMIT,
     yes: bool = False,
     progress: bool | None = None,
     say: Callable[[str], None] | None = None,
+    **spec_keys: object,
 ) -> pd.DataFrame:
-    """Run ``task`` once per parameter set (``grid``: every combination; or ``runs``: a list) and replicate.
+    """Run the sweep that :func:`~explorer.sweeps.spec.build_spec` ``(*spec_args, **spec_keys)`` describes.
 
-    ``task`` is ``"grid"`` (a ``GridWorld``'s parameters: side, obs_noise, walls, start, goal) or a
-    factory (see :mod:`explorer.sweeps.task`); ``agents``, ``steps`` and ``engine`` may be lists too.
-    ``executor``: ``"dask"`` (the default for more than one run: a LocalCluster of ``workers``
-    processes, or ``client`` / ``scheduler``), ``"processes"`` or ``"serial"``. With ``out``, every
-    finished run is kept there and a re-run skips it. Everything is checked before any run starts.
+    The spec (``task``, ``grid`` or ``runs``, ``seeds``, ``agents``, ``steps``, ``engine``, ``seed``,
+    ``shards``, ``limit``) is ``build_spec``'s, checked whole before any run: ``task`` once per
+    parameter set and replicate. The other arguments say where and how it runs. ``executor``:
+    ``"dask"`` (the default for more than one run: a LocalCluster of ``workers`` processes, or
+    ``client`` / ``scheduler``), ``"processes"`` or ``"serial"``. With ``out``, every finished run is
+    kept there and a re-run skips it.
     """
     say = say or (lambda text: print(text, file=sys.stderr))
-    spec = build_spec(
-        task, grid, runs, seeds=seeds, agents=agents, steps=steps, engine=engine, seed=seed, shards=shards,
-        limit=limit,
-    )  # fmt: skip
+    unknown = [key for key in spec_keys if key not in SPEC_KEYS]
+    if unknown:
+        raise TypeError(
+            f"sweep() got an unknown keyword {unknown[0]!r}; the spec's keys are {', '.join(SPEC_KEYS)}"
+        )
+    spec = build_spec(*spec_args, **spec_keys)
     planned = spec.runs()
     if len(planned) > spec.limit and yes is not True:
         raise SpecError(

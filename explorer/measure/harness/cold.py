@@ -7,6 +7,7 @@ what it timed inside, and the parent times it from outside (docs/methodology.md#
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -93,17 +94,23 @@ class ChildRun:
 
 
 def run_child(
-    code: str, *, timeout: float = 300.0, args: tuple[str, ...] = (), env: dict[str, str] | None = None
+    code: str,
+    *,
+    timeout: float = 300.0,
+    args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+    cwd: str | os.PathLike[str] = ROOT,
 ) -> ChildRun:
-    """Run ``code`` in a fresh interpreter (``sys.executable``), timing it from outside.
+    """Run ``code`` in a fresh interpreter (``sys.executable``) started in ``cwd``, timing it from outside.
 
-    ``env`` replaces the child's environment (None: this process's), e.g. to find a researcher's module.
+    ``env`` replaces the child's environment (None: this process's), e.g. to find a researcher's module;
+    ``cwd`` is the checkout whose ``explorer`` the child imports (this one by default).
     """
     with tempfile.TemporaryFile(mode="w+") as err:  # a file, not a pipe: a chatty stderr cannot block
         start = time.perf_counter()
         process = subprocess.Popen(
             [sys.executable, *args, "-c", code],
-            cwd=ROOT,
+            cwd=cwd,
             stdout=subprocess.PIPE,
             stderr=err,
             text=True,

@@ -65,13 +65,13 @@ def _lazy_class() -> type:
 
 
 def _lazy_model_class() -> type:
-    from explorer import LazyAgent
+    from explorer.pomdp.lazy import LazyAgent
 
     return LazyAgent
 
 
 def _eager_model_class() -> type:
-    from explorer import EagerAgent
+    from explorer.pomdp.eager import EagerAgent
 
     return EagerAgent
 

@@ -121,11 +121,12 @@ def _timers() -> dict[str, Callable[[], float]]:
     """Seconds per unit of each claim's work, one call a sample (gc off while timed)."""
     import numpy as np
 
-    from explorer import ExplorerAgent, Population
+    from explorer.agents import ExplorerAgent
     from explorer.eager import EagerExplorerAgent
     from explorer.legacy import build_legacy_agent, legacy_step
     from explorer.measure.harness.floor import Floor
     from explorer.model import build_model
+    from explorer.population import Population
     from explorer.world import GridWorld
 
     world = GridWorld()

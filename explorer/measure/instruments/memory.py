@@ -6,9 +6,7 @@ pymdp import) land in the intercept. RSS is weighed in fresh processes (see ``rs
 
 from __future__ import annotations
 
-import gc
 import math
-import tracemalloc
 
 import numpy as np
 import pandas as pd
@@ -16,6 +14,7 @@ import pandas as pd
 from explorer.checks import check_int, check_sizes
 from explorer.measure.harness.cold import ChildFailed, first_action_code, run_child
 from explorer.measure.harness.timing import frozen_heap
+from explorer.measure.harness.traced_bytes import bytes_kept, line_fit
 from explorer.measure.harness.variants import check_variants, get_variant
 from explorer.measure.results.metadata import machine_metadata
 from explorer.measure.results.stats import error_text, failed, frame, rotated, summarize
@@ -76,7 +75,7 @@ def memory_per_agent(
                 sizes = built_ns if _builds(*case) else ns
                 try:
                     weights = [_traced_bytes(*case, n, world, observation=observation) for n in sizes]
-                    slope, intercept = np.polyfit(np.array(sizes, float), np.array(weights, float), 1)
+                    slope, intercept = line_fit(sizes, weights)
                 except Exception as exc:
                     errors[case] = error_text(exc)
                     continue
@@ -181,21 +180,14 @@ def _traced_bytes(
     variant = get_variant(name)
     if stage == AFTER_FIRST_STEP and variant.step is None:
         raise ValueError(f"variant {name!r} cannot step, so it has no after_first_step stage")
-    gc.collect()
-    if trace:
-        tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
+
+    def spawned() -> object:
         agents = variant.spawn(n, world)
         if stage == AFTER_FIRST_STEP:
             variant.step(agents, observation)
-        gc.collect()
-        after = tracemalloc.get_traced_memory()[0]
-    finally:
-        if trace:
-            tracemalloc.stop()
-    del agents
-    return float(after - before)
+        return agents
+
+    return float(bytes_kept(spawned, trace=trace))
 
 
 #: RSS moves in whole pages (4 KiB here); it cannot tell apart less than a few pages over N agents.

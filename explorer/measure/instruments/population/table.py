@@ -11,11 +11,9 @@ n are not measured, and never extrapolated.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import time
-import tracemalloc
 
 import numpy as np
 import pandas as pd
@@ -24,6 +22,7 @@ from explorer.checks import check_int, check_sizes
 from explorer.measure.harness import factories
 from explorer.measure.harness.cold import run_child
 from explorer.measure.harness.declared import TASKS, world_of
+from explorer.measure.harness.traced_bytes import bytes_kept
 from explorer.measure.instruments.population.engines import ENGINES, LOOPS, build, unavailable
 from explorer.measure.instruments.population.timed_runs import JAX_TOLERANCE, NUMPY_TOLERANCE
 from explorer.measure.results.metadata import machine_metadata
@@ -285,18 +284,13 @@ def _per_agent(engine: str, model: object, n: int, seed: int) -> tuple[float, st
 
 def _traced_per_agent(engine: str, model: object, n: int, seed: int) -> float:
     build(engine, model, 1, seed).step(world_of(model, 1, seed).reset())  # imports, shared caches
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
+
+    def stepped() -> object:
         handle = build(engine, model, n, seed)
         handle.step(world_of(model, n, seed).reset())
-        gc.collect()
-        after = tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
-    del handle
-    return (after - before) / n
+        return handle
+
+    return bytes_kept(stepped) / n
 
 
 def _cold_rows(paths: dict, engines: tuple, skip: dict, repeats: int, seed: int) -> list[dict]:

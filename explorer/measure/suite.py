@@ -1,7 +1,6 @@
 """The whole benchmark: every measurement for every variant, under a named profile, in one run.
 
-``PROFILES[profile][name]`` are the keyword arguments of measurement ``name``, so a notebook can
-run one piece exactly as the bench does: ``spawn_time(**PROFILES["quick"]["spawn_time"])``.
+The profiles' settings are :data:`explorer.measure.profiles.PROFILES`, which notebooks read too.
 """
 
 from __future__ import annotations
@@ -15,15 +14,15 @@ import pandas as pd
 from explorer.checks import check_choice
 from explorer.measure.harness.variants import check_variants
 from explorer.measure.instruments.first_actions import first_action_time
-from explorer.measure.instruments.imports import STATEMENTS, import_time
+from explorer.measure.instruments.imports import import_time
 from explorer.measure.instruments.memory import memory_per_agent
 from explorer.measure.instruments.overhead import monitor_overhead
-from explorer.measure.instruments.population import PROFILES as POPULATION_PROFILES
 from explorer.measure.instruments.population import population_throughput
 from explorer.measure.instruments.population.model_limit import model_throughput
 from explorer.measure.instruments.population.table import throughput_table
 from explorer.measure.instruments.spawn import spawn_time
 from explorer.measure.instruments.steps import cumulative_cost, step_time
+from explorer.measure.profiles import PROFILES
 from explorer.measure.results.metadata import machine_metadata
 from explorer.measure.results.run_ids import current_run_id
 from explorer.measure.results.stats import error_text, failed, frame
@@ -57,97 +56,6 @@ POPULATION_ENGINES = (
 UNITS = {"import_time": "s", "spawn_time": "s", "memory_per_agent": "B", "first_action_time": "s"}
 UNITS |= {"step_time": "s", "cumulative_cost": "s", "monitor_overhead": "s", "population_throughput": "s"}
 UNITS |= {"throughput_table": "agent-steps/s", "model_throughput": "agent-steps/s"}
-
-_LIGHT_IMPORTS = {name: STATEMENTS[name] for name in ("floor", "lazy", "numpy")}
-
-#: Keyword arguments per measurement. "quick" takes about a minute on 2 cores (40 s of it are the
-#: 15 fresh processes importing pymdp): it times the eager import inside the first-action processes
-#: (stage ``import``) instead of in import_time's own, and weighs RSS in those same processes
-#: (RSS over 50 built agents is coarse: prefer the tracemalloc slope, or "full", for eager).
-#: "full" repeats more, goes to N = 10,000 and times every import.
-PROFILES: dict[str, dict[str, dict]] = {
-    "quick": {
-        "import_time": {"statements": _LIGHT_IMPORTS, "repeats": 7, "warmup": 1},
-        "spawn_time": {"ns": (1, 10, 100, 300), "repeats": 5},
-        "memory_per_agent": {"ns": (250, 500, 1000), "built_ns": (5, 10, 20), "repeats": 5},
-        "first_action_time": {"repeats": 7, "warmup": 1, "rss_agents": 2000, "rss_built_agents": 50},
-        "step_time": {"steps": 50, "repeats": 5, "warmup": 10},
-        "monitor_overhead": {"n": 1000, "repeats": 7},
-        # the table kept small: one task, two sizes, no JAX (its compiles take a minute each when the
-        # machine is busy), no cold processes; "full" runs every engine
-        "throughput_table": {
-            "tasks": ("tmaze",),
-            "engines": ("numpy", "numba", "legacy", "lazy"),
-            "ns": (100, 1000),
-            "steps": 2,
-            "repeats": 3,
-            "loop_max_n": 100,
-            "bytes_max_n": None,
-            "cold_repeats": 0,
-        },
-        # the T-maze's engines, their ratios and the machine's limit: one n (JAX compiles once per n,
-        # about a minute at load 15-20 here)
-        "model_throughput": {
-            "ns": (10_000,),
-            "steps": 2,
-            "repeats": 3,
-            "loop_n": 20,
-            "peak": {"matmul_size": 1000, "copy_bytes": 2**26, "logs": 2**20, "repeats": 3},
-        },
-    },
-    "full": {
-        "import_time": {"statements": dict(STATEMENTS), "repeats": 11, "warmup": 1},
-        # 15 repeats: the median's 95% interval is then x(4)-x(12), where 7 give min-max and one
-        # slow repeat (492 ns against a 158 ns median, 21f45ea) decides the spawn target alone
-        "spawn_time": {"ns": (1, 10, 100, 1000, 10000), "repeats": 15},
-        "memory_per_agent": {
-            "ns": (1000, 2000, 5000, 10000),
-            "built_ns": (50, 100, 200, 400),
-            "repeats": 5,
-            "after_first_step": ("eager", "lazy"),
-            "rss_agents": 20000,
-            "rss_built_agents": 500,
-            "rss_repeats": 7,
-        },
-        "first_action_time": {"repeats": 11, "warmup": 1},
-        "step_time": {"steps": 500, "repeats": 9, "warmup": 50},
-        "monitor_overhead": {"n": 10000, "repeats": 11},
-        "throughput_table": {
-            "ns": (100, 1000, 10_000, 100_000),
-            "steps": 3,
-            "repeats": 5,
-            "loop_max_n": 100,
-            "bytes_max_n": None,
-            "cold_repeats": 3,
-        },
-        "model_throughput": {
-            "ns": (1000, 10_000, 100_000),
-            "steps": 3,
-            "repeats": 5,
-            "loop_n": 100,
-            "peak": {"matmul_size": 2000, "copy_bytes": 2**28, "logs": 2**22, "repeats": 5},
-        },
-    },
-}
-
-#: The notebooks' measurements that the bench does not run: the -X importtime breakdown, the
-#: profilers, and the population's own (explorer.measure.instruments.population).
-_NOTEBOOK_ONLY = {
-    "quick": {
-        "import_breakdown": {"repeats": 3, "warmup": 1, "top": 25},
-        "line_profile": {"steps": 50},
-        "function_profile": {"steps": 50, "top": 25},
-        "memory_samples": {"agents": 300, "interval": 0.01},
-    },
-    "full": {
-        "import_breakdown": {"repeats": 7, "warmup": 1, "top": 25},
-        "line_profile": {"steps": 300},
-        "function_profile": {"steps": 300, "top": 25},
-        "memory_samples": {"agents": 2000, "interval": 0.01},
-    },
-}
-for _name, _settings in PROFILES.items():
-    _settings |= _NOTEBOOK_ONLY[_name] | POPULATION_PROFILES[_name]
 
 
 def run_suite(
