@@ -34,12 +34,12 @@ LAYERS = (
         "explorer.behaviour",
         "explorer.demo",
     ),
-    # measure, bottom up: results (rows, files, run ids) and reading them; the harness; the instruments;
-    # the suite and its profiles
-    ("explorer.measure.results", "explorer.measure.reading"),
+    # measure, bottom up: results (rows, files, run ids); the harness; the instruments; reading their
+    # results (estimates, tables, protocols), the suite and its profiles
+    ("explorer.measure.results",),
     ("explorer.measure.harness",),
     ("explorer.measure.instruments",),
-    ("explorer.measure",),
+    ("explorer.measure.reading", "explorer.measure"),
     # what shows, compares, guards and sweeps measurements
     (
         "explorer.guards",

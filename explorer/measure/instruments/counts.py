@@ -62,10 +62,17 @@ _SPAWN = """\
 import gc
 gc.disable()
 from explorer.world import GridWorld
-from {module} import {cls}
+{imports}
 world = GridWorld()
 agents = [{cls}(i, "agent", world) for i in range({n})]
 """
+#: The floor's import in a checkout of any revision (``compare --counts`` counts BASE in its own checkout):
+#: measure/ was grouped by role after the first counted revisions. Both programs of a claim import it.
+_FLOOR_IMPORT = """\
+try:
+    from explorer.measure.harness.floor import Floor
+except ImportError:
+    from explorer.measure.floor import Floor"""
 _POPULATION = """\
 import gc
 gc.disable()
@@ -116,9 +123,11 @@ CLAIMS: dict[str, Claim] = {
     c.name: c
     for c in (
         _sized("spawn_lazy", "lazy spawn, per agent (constructor in a list, gc off)", "lazy",
-               "constructor", _SPAWN, "spawn", n=1000, module="explorer.agents", cls="ExplorerAgent"),
+               "constructor", _SPAWN, "spawn", n=1000, cls="ExplorerAgent",
+               imports="from explorer.agents import ExplorerAgent"),
         _sized("spawn_floor", "floor spawn, per agent (bare __slots__ object)", "floor", "constructor",
-               _SPAWN, "spawn", n=1000, module="explorer.measure.harness.floor", cls="Floor"),
+               _SPAWN, "spawn", n=1000, cls="Floor",
+               imports=_FLOOR_IMPORT),
         Claim("spawn_eager", "eager spawn, per agent (builds pymdp's Agent)", "eager", "constructor",
               _LEGACY.format(n=EAGER_N, k=LEGACY_K), _LEGACY.format(n=2 * EAGER_N, k=LEGACY_K), EAGER_N,
               "spawn", heavy=True),
