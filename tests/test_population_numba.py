@@ -153,3 +153,15 @@ def test_lane_exp_and_log_stay_within_one_ulp_of_numpy():
         assert np.all(np.abs(out - np.exp(x)) <= np.spacing(np.exp(x)))
     exp_lanes(np.array([-745.5, -800.0, -np.inf, 0.0]), out, bits, 4)
     assert np.array_equal(out[:4], [0.0, 0.0, 0.0, 1.0])
+
+
+def test_auto_takes_numba_for_many_agents_of_a_model_and_numpy_without_it(monkeypatch):
+    from explorer import population
+
+    least = dict(population.AUTO_MODEL)["numba"]
+    assert population.resolve_model_backend("auto", least - 1) == "numpy"
+    assert population.resolve_model_backend("auto", least) == "numba"
+    assert Population(Model(**TMAZE_KWARGS), least).backend == "numba"
+    monkeypatch.setattr(population, "_numba_installed", lambda: False)
+    assert population.resolve_model_backend("auto", least) == "numpy"
+    assert population.resolve_model_backend("numba", 1) == "numba"

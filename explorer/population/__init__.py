@@ -30,7 +30,11 @@ NUMBA_BACKENDS = ("lanes", "sparse")
 DTYPES = ("float64", "float32")
 #: ``auto`` for a Model: the last engine here whose least population ``n`` reaches. An engine that
 #: pays only for many agents (a compile to repay) joins with the size from which it measured faster.
-AUTO_MODEL: tuple[tuple[str, int], ...] = (("numpy", 1),)
+#: numba from 10,000 agents: on the T-maze (n = 100,000, CPU time, loaded 2-core machine) it steps
+#: an agent in about 0.85 us against numpy's 7.4 us, but its first step in a fresh process loads the
+#: compiled kernel from numba's disk cache (about 6 s at load 12; about 100 s to compile it when the
+#: cache is empty, once per install): at 10,000 agents a warm-cache load is repaid in about 100 steps.
+AUTO_MODEL: tuple[tuple[str, int], ...] = (("numpy", 1), ("numba", 10_000))
 #: ``auto`` takes a compiled engine from this many agent-states per step (n x states) up, or for
 #: worlds past ``AUTO_DENSE_MAX_STATES``; below, the dense one, whose cold start skips numba's
 #: ~0.5 s import (a population of 1,000 agents on 5x5 repays that import in about 200 steps).
@@ -47,7 +51,10 @@ def resolve_model_backend(backend: str, n: int) -> str:
     """The engine ``backend`` names for ``n`` agents of a Model (``auto``: by :data:`AUTO_MODEL`)."""
     if backend != "auto":
         return backend
-    return [name for name, least in AUTO_MODEL if n >= least and name in MODEL_ENGINES][-1]
+    reached = [name for name, least in AUTO_MODEL if n >= least and name in MODEL_ENGINES]
+    if reached[-1] == "numba" and not _numba_installed():
+        reached.pop()  # numba is optional: without it the numpy engine steps every population
+    return reached[-1]
 
 
 def resolve_backend(backend: str, n: int, n_states: int) -> str:
