@@ -36,10 +36,10 @@ _BENCH: dict[str, dict[str, dict]] = {
             "bytes_max_n": None,
             "cold_repeats": 0,
         },
-        # the T-maze's engines, their ratios and the machine's limit: one n (JAX compiles once per n,
-        # about a minute at load 15-20 here)
+        # the T-maze's engines, their ratios and the machine's limit: one n, the n = 100,000
+        # (JAX compiles once per n, about a minute at load 15-20 here)
         "model_throughput": {
-            "ns": (10_000,),
+            "ns": (100_000,),
             "steps": 2,
             "repeats": 3,
             "loop_n": 20,
