@@ -15,12 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pymdp.legacy.envs import TMazeEnv
-from pymdp_reference import legacy_agent, legacy_agent_from
+from pymdp_reference import legacy_agent, legacy_agent_from, run_against_legacy
 from strategies import model_kwargs, observation_sequences
 
 from explorer import GridWorld, Model, Population, build_model
 
-TOLERANCE = 1e-8
 TMAZE = TMazeEnv(reward_probs=[0.98, 0.02])
 #: pymdp's T-maze: 2 factors (location, controlled; context, not), 3 modalities; reward preferred
 TMAZE_KWARGS = {
@@ -29,61 +28,6 @@ TMAZE_KWARGS = {
     "C": [np.zeros(4), np.array([0.0, 3.0, -3.0]), np.zeros(2)],
     "control_fac_idx": [0],
 }
-
-
-def fragile_draw(q_pi, agent) -> bool:
-    """Whether a stochastic legacy draw hangs on round-off: a conditional probability of numpy's
-    multinomial within 1e-9 of 1/2, where its binomial takes the other branch (see actions.py)."""
-    if agent.action_selection != "stochastic":
-        return False
-    for f, count in enumerate(agent.num_controls):
-        marginal = np.zeros(count)
-        for probability, policy in zip(q_pi, agent.policies, strict=True):
-            marginal[policy[0, f]] += probability
-        logits = agent.alpha * np.log(marginal / marginal.sum() + 1e-16)
-        p = np.exp(logits - logits.max())
-        p /= p.sum()
-        remaining = 1.0
-        for p_j in p[:-1]:
-            if remaining > 0 and abs(p_j / remaining - 0.5) < 1e-9:
-                return True
-            remaining -= p_j
-    return False
-
-
-def run_against_legacy(population, references, observe, steps, seed):
-    """Step ``population`` ``steps`` times on ``observe(step, actions)``, then the legacy ``references``.
-
-    Returns how many actions were compared (all, unless a fragile stochastic draw desynchronized the
-    two RNG streams: from there on actions are taken from the population and only beliefs compared).
-    """
-    np.random.seed(seed)
-    episode, actions = [], None
-    for step in range(steps):
-        observations = observe(step, actions)
-        actions = population.step(observations)
-        episode.append((observations, actions, population.beliefs, population.policy_posterior))
-    after = np.random.random()
-    np.random.seed(seed)
-    compared, in_step = 0, True
-    for observations, actions, beliefs, q_pi in episode:
-        for i, reference in enumerate(references):
-            reference.infer_states([int(o) for o in observations[i]])
-            reference_q_pi, _ = reference.infer_policies()
-            if in_step and fragile_draw(reference_q_pi, reference):
-                in_step = False
-            action = reference.sample_action()
-            for f, posterior in enumerate(beliefs):
-                np.testing.assert_allclose(posterior[i], reference.qs[f], rtol=0, atol=TOLERANCE)
-            np.testing.assert_allclose(q_pi[i], reference_q_pi, rtol=0, atol=TOLERANCE)
-            if in_step:
-                assert np.array_equal(actions[i], action.astype(np.intp)), (i, actions[i], action)
-                compared += 1
-            else:
-                reference.action = actions[i].astype(float)
-    if in_step:
-        assert np.random.random() == after  # the same draws from the global RNG, no more, no fewer
-    return compared
 
 
 class GenerativeProcess:

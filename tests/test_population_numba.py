@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pymdp_reference import legacy_agent, legacy_agent_from
+from pymdp_reference import legacy_agent, legacy_agent_from, run_against_legacy
 from strategies import model_kwargs, observation_sequences
-from test_population_models import TMAZE_KWARGS, GenerativeProcess, TMazes, run_against_legacy
+from test_population_models import TMAZE_KWARGS, GenerativeProcess, TMazes
 
 from explorer import GridWorld, Model, Population, build_model
 
@@ -121,19 +121,10 @@ def test_jax_tmaze_matches_legacy_agents_on_environment_observations():
     population = Population(Model(**kwargs), n, backend="jax", legacy_rng=True)
     assert population.backend == "jax"
     references = [legacy_agent_from(kwargs) for _ in range(n)]
-    observe = TMazes(n, seed=7)
-    np.random.seed(1)
-    actions = None
-    for _ in range(3):
-        observations = observe(0, actions)
-        actions = population.step(observations)
-        for i, reference in enumerate(references):
-            reference.infer_states([int(o) for o in observations[i]])
-            q_pi, _ = reference.infer_policies()
-            reference.action = actions[i].astype(float)  # ties: follow the population
-            for f, posterior in enumerate(population.beliefs):
-                np.testing.assert_allclose(posterior[i], reference.qs[f], rtol=0, atol=JAX_TOLERANCE)
-            np.testing.assert_allclose(population.policy_posterior[i], q_pi, rtol=0, atol=JAX_TOLERANCE)
+    # ties: the references take the population's actions (its batched agent draws none of legacy's)
+    run_against_legacy(
+        population, references, TMazes(n, seed=7), 3, seed=1, tolerance=JAX_TOLERANCE, follow=True
+    )
     assert population.nbytes > 0
     population.reset()
     assert np.allclose(population.beliefs[0], 0.25)
