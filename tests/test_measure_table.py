@@ -115,3 +115,21 @@ def test_the_model_world_draws_what_the_model_says():
     assert (moved[:, 0] == 3).all() and (moved[:, 2] == world.states[:, 1]).all()
     again = world_of(random3(), 5, seed=1)
     assert again.reset().shape == (5, 3)
+
+
+# pymdp 1.0.4's rollout hands its environment's float observations to jax.nn.one_hot (pymdp's own code)
+@pytest.mark.filterwarnings("ignore:jax.nn.one_hot input should be integer-typed:DeprecationWarning")
+def test_a_rollout_is_checked_against_what_xla_says_it_holds_not_its_arrays_alone():
+    from explorer.measure.instruments.population.engines import (
+        build,
+        rollout_bytes_per_agent,
+        rollout_xla_bytes_per_agent,
+    )
+
+    model = tmaze()
+    arrays, counted = rollout_bytes_per_agent(model), rollout_xla_bytes_per_agent(model, 1)
+    assert counted > 2 * arrays  # the batched agent's arrays, its world's and the scan's temporaries
+    n = 1000
+    between = int(n * (arrays + counted) / 2)  # enough for the arrays alone, not for the rollout
+    with using_memory_limit(between), pytest.raises(MemoryError, match="XLA's count"):
+        build("rollout", model, n, 0, steps=1)

@@ -102,7 +102,7 @@ def throughput_table(
     skip = {(e, t): unavailable(e, m) for e in engines for t, m in models.items()}
     load_before = os.getloadavg()[0]
     bytes_ns = tuple(n for n in ns if bytes_max_n is None or n <= bytes_max_n) or ns[:1]
-    rows = _bytes_rows(models, engines, skip, bytes_ns, loop_max_n, seed)
+    rows = _bytes_rows(models, engines, skip, bytes_ns, loop_max_n, seed, steps)
     samples: dict[tuple[str, str, int], list[float]] = {}
     errors: dict[tuple[str, str, int], str] = {}
     held_until: dict[tuple[str, str], int] = {}  # the largest n that ran
@@ -193,7 +193,7 @@ def _paths(tasks: object) -> dict[str, str]:
 def _timed_run(engine: str, model: object, n: int, steps: int, seed: int) -> tuple[float, tuple | None]:
     """Wall seconds of ``steps`` steps of ``n`` fresh agents of ``engine`` (after one untimed step), and
     the beliefs after that first step (None for a rollout, whose beliefs stay inside its scan)."""
-    handle = build(engine, model, n, seed)
+    handle = build(engine, model, n, seed, steps)
     if hasattr(handle, "seconds"):  # a rollout: one compiled call steps the agents and their world
         return handle.seconds(steps), None
     world = world_of(model, n, seed)
@@ -224,7 +224,7 @@ def _disagrees(first: tuple | None, reference: tuple, engine: str) -> str:
 
 
 def _bytes_rows(
-    models: dict, engines: tuple, skip: dict, ns: tuple[int, ...], loop_max_n: int, seed: int
+    models: dict, engines: tuple, skip: dict, ns: tuple[int, ...], loop_max_n: int, seed: int, steps: int
 ) -> list[dict]:
     """Bytes per agent of every engine and task at each of ``ns`` (loops up to ``loop_max_n``; an engine's
     larger n end at its first MemoryError), and the largest n the memory limit allows at the largest n
@@ -242,16 +242,14 @@ def _bytes_rows(
                 common = {"metric": "throughput_table_bytes", "variant": engine, "n": n, "unit": "B"}
                 common["stage"] = task
                 try:
-                    per_agent, method = _per_agent(engine, model, n, seed)
+                    per_agent, method = _per_agent(engine, model, n, seed, steps)
                 except Exception as exc:
                     rows.append(failed(**common, repeats=1, error=error_text(exc), method="tracemalloc"))
                     if isinstance(exc, MemoryError):
                         break
                     continue
-                note = (
-                    "held after the first step"
-                    if method != "declared_floor"
-                    else "float32 model copies per agent"
+                note = {"xla_count": f"XLA's count for a compiled rollout of {steps} steps"}.get(
+                    method, "held after the first step"
                 )
                 rows.append(summarize([per_agent], **common, method=method, note=note))
                 last = (n, per_agent)
@@ -266,15 +264,16 @@ def _bytes_rows(
     return rows
 
 
-def _per_agent(engine: str, model: object, n: int, seed: int) -> tuple[float, str]:
+def _per_agent(engine: str, model: object, n: int, seed: int, steps: int) -> tuple[float, str]:
     """Bytes per agent of ``n`` agents of ``engine`` after their first step, and how they were counted."""
-    from explorer.measure.instruments.population.engines import rollout_bytes_per_agent
+    from explorer.measure.instruments.population.engines import rollout_xla_bytes_per_agent
 
     if engine == "rollout":
         from explorer.limits import check_memory
 
-        check_memory(n * rollout_bytes_per_agent(model), f"rollout of {n:,} pymdp batched agents")
-        return float(rollout_bytes_per_agent(model)), "declared_floor"
+        per_agent = rollout_xla_bytes_per_agent(model, steps)
+        check_memory(n * per_agent, f"rollout of {n:,} pymdp batched agents ({per_agent:,.0f} B each)")
+        return per_agent, "xla_count"
     if engine == "jax":
         handle = build(engine, model, n, seed)
         handle.step(world_of(model, n, seed).reset())
