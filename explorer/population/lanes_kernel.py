@@ -6,8 +6,9 @@ each action's utility, the predicted states above pymdp's threshold and their am
 observations and their entropy, the softmax and the argmax with its near-ties) is a loop over the
 agents innermost, with the same indices for every agent: the compiler turns it into vector
 instructions over 4-8 agents. Where agents differ (their last action, their observation) a select or
-a short scalar fix-up does the job. ``log`` has no vector form in numba without Intel's SVML, so the
-entropy's logarithm is computed here in vector form (fdlibm's reduction and polynomial: within 1 ulp).
+a short scalar fix-up does the job. ``log`` and ``exp`` have no vector form in numba without Intel's
+SVML: the entropy's logarithms and the softmax's exponentials come from
+:mod:`explorer.population.lane_math` (fdlibm's algorithms over a row of agents, within 1 ulp).
 Blocks run in parallel (``prange``); compiled code is cached on disk (``cache=True``). ``fastmath``
 lets the compiler reorder sums and contract products (results move by about 1e-16, far inside the
 1e-8 agreement with pymdp that the tests check); no-NaN/no-infinity assumptions are left out.
@@ -17,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
+
+from explorer.population.lane_math import exp_lanes, log_lanes
 
 #: pymdp legacy's ``EPS_VAL`` inside every log, and ``spm_MDP_G``'s threshold on predicted states.
 LOG_EPS = 1e-16
@@ -30,26 +33,6 @@ STAGES = ("prior", "posterior", "utility", "ambiguity", "observations", "entropy
 #: Agents per chunk of the entropy stage: a chunk whose agents all predict an observation with
 #: probability 0 skips its logarithm (long enough for the vector loops, short enough to skip often).
 CHUNK = 32
-
-# fdlibm's log (e_log.c, Sun Microsystems, freely distributable): log(1 + f) from s = f / (2 + f)
-_LN2_HI = 6.93147180369123816490e-01
-_LN2_LO = 1.90821492927058770002e-10
-_LG1 = 6.666666666666735130e-01
-_LG2 = 3.999999999940941908e-01
-_LG3 = 2.857142874366239149e-01
-_LG4 = 2.222219843214978396e-01
-_LG5 = 1.818357216161805012e-01
-_LG6 = 1.531383769920937332e-01
-_LG7 = 1.479819860511658591e-01
-# fdlibm's exp (e_exp.c): exp(r) for |r| <= ln(2) / 2 from a rational approximation
-_INV_LN2 = 1.44269504088896338700e00
-_P1 = 1.66666666666666019037e-01
-_P2 = -2.77777777770155933842e-03
-_P3 = 6.61375632143793436117e-05
-_P4 = -1.65339022054652515390e-06
-_P5 = 4.13813679705723846039e-08
-_MANTISSA = 0x000FFFFFFFFFFFFF
-_HIGH_MANTISSA = 0xFFFFF
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")
@@ -100,15 +83,12 @@ def step_blocks(
         significant = np.empty((n_chunks, S), dtype=np.int64)
         n_significant = np.zeros(n_chunks, dtype=np.int64)
         shifted = np.empty(CHUNK)
-        shifted_bits = shifted.view(np.int64)
-        mantissa = np.empty(CHUNK)
-        mantissa_bits = mantissa.view(np.int64)
-        exponent = np.empty(CHUNK)
+        logs = np.empty(CHUNK)
+        bits = np.empty(CHUNK, dtype=np.int64)
         acc = np.empty(W)
         g = np.empty(W)
-        scale = np.empty(W)
-        scale_bits = scale.view(np.int64)
-        exponent_x = np.empty(W)
+        shifted_G = np.empty(W)
+        exp_bits = np.empty(2 * W, dtype=np.int64)  # exp_lanes takes two halves of the power of two
         G = np.empty((U, W))
         belief = qs[b]
         first = b * W
@@ -242,9 +222,9 @@ def step_blocks(
                     predicted = qo[i]
                     for j in range(CHUNK):
                         shifted[j] = predicted[j] + LOG_EPS
-                    _log_parts(shifted_bits, mantissa_bits, exponent)
+                    log_lanes(shifted, logs, bits, CHUNK)
                     for j in range(CHUNK):
-                        chunk_g[j] -= predicted[j] * _log_from_parts(mantissa[j], exponent[j])
+                        chunk_g[j] -= predicted[j] * logs[j]
             for j in range(W):
                 G[u, j] = POLICY_PRECISION * g[j] + log_policy_prior[u]
         if upto < 7:
@@ -259,14 +239,9 @@ def step_blocks(
             g[j] = 0.0
         for u in range(U):
             for j in range(W):
-                x = G[u, j] - acc[j]
-                exponent_x[j] = x
-                k = np.floor(x * _INV_LN2 + 0.5)
-                G[u, j] = _exp_reduced(x, k)
-                scale_bits[j] = (max(np.int64(k), -1022) + 1023) << 52
+                shifted_G[j] = G[u, j] - acc[j]
+            exp_lanes(shifted_G, G[u], exp_bits, W)
             for j in range(W):
-                # below exp(-708) the float64 result would be subnormal: 0 here (at most 1e-308 off)
-                G[u, j] = G[u, j] * scale[j] if exponent_x[j] > -708.0 else 0.0
                 g[j] += G[u, j]
         for u in range(U):
             for j in range(W):
@@ -292,40 +267,3 @@ def step_blocks(
                     tied |= 1 << u
             actions[first + j] = best
             tie_masks[first + j] = tied
-
-
-@njit(inline="always", fastmath=FASTMATH, error_model="numpy")
-def _log_parts(bits, mantissa_bits, exponent):  # pragma: no cover - compiled
-    """Split each positive float (given as its bits) into a mantissa in [sqrt(2)/2, sqrt(2)) and an
-    exponent, as fdlibm's log does, with integer operations that vectorize."""
-    for j in range(CHUNK):
-        x = bits[j]
-        high = (x >> 32) & _HIGH_MANTISSA
-        i = (high + 0x95F64) & 0x100000
-        exponent[j] = ((x >> 52) - 1023) + (i >> 20)
-        mantissa_bits[j] = (x & _MANTISSA) | ((i ^ 0x3FF00000) << 32)
-
-
-@njit(inline="always", fastmath=FASTMATH, error_model="numpy")
-def _log_from_parts(m, k):  # pragma: no cover - compiled
-    """``log(m * 2**k)`` for ``m`` in [sqrt(2)/2, sqrt(2)): fdlibm's polynomial, within 1 ulp."""
-    f = m - 1.0
-    s = f / (2.0 + f)
-    z = s * s
-    w = z * z
-    t1 = w * (_LG2 + w * (_LG4 + w * _LG6))
-    t2 = z * (_LG1 + w * (_LG3 + w * (_LG5 + w * _LG7)))
-    r = t2 + t1
-    hfsq = 0.5 * f * f
-    return k * _LN2_HI - ((hfsq - (s * (hfsq + r) + k * _LN2_LO)) - f)
-
-
-@njit(inline="always", fastmath=FASTMATH, error_model="numpy")
-def _exp_reduced(x, k):  # pragma: no cover - compiled
-    """``exp(x) / 2**k`` for ``k = round(x / ln 2)``: fdlibm's reduction and rational form, within 1 ulp."""
-    hi = x - k * _LN2_HI
-    lo = k * _LN2_LO
-    r = hi - lo
-    t = r * r
-    c = r - t * (_P1 + t * (_P2 + t * (_P3 + t * (_P4 + t * _P5))))
-    return 1.0 - ((lo - (r * c) / (2.0 - c)) - hi)
