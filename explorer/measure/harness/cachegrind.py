@@ -3,7 +3,8 @@
 Counting is deterministic only in a fixed setting, so every counted process gets the same
 environment (:data:`ENVIRONMENT`: hash seed 0, one thread for BLAS and numba, numba compiling for
 a generic CPU so that its on-disk cache is the same natively and under Valgrind) and, with the
-cache simulation on, the same simulated caches (:data:`CACHES`), whatever machine runs it.
+cache simulation on, the same simulated caches (:data:`CACHES`), whatever machine runs it. A
+program that imports numpy begins with :data:`PROLOGUE`.
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ ENVIRONMENT = {
     "TZ": "UTC",
     "PATH": "/usr/local/bin:/usr/bin:/bin",
 }
+#: The first lines of every counted program that imports numpy. Importing numpy seeds its global
+#: RandomState from ``secrets.randbits`` (128 bits from the OS): converting those bits to integers
+#: costs a few thousand instructions more or less with each draw, which moved the dense step's count
+#: by up to 0.005% between runs. Fixed entropy makes the count identical on every run. Programs
+#: without numpy go without it: importing ``secrets`` would move ``import explorer``'s count.
+PROLOGUE = "import random, secrets\nsecrets.randbits = random.Random(0).getrandbits\n"
 #: Simulated caches when the simulation is on (size, associativity, line size), stated rather than
 #: detected from the host, so that last-level misses compare across machines.
 CACHES = ("--I1=32768,8,64", "--D1=32768,8,64", "--LL=8388608,16,64")

@@ -3,11 +3,12 @@
 Each claim is the difference between two fresh processes counted by cachegrind that differ only in
 the amount of work (N vs 2N agents, K vs 2K steps; ``pass`` vs ``import explorer``), divided by that
 work, so that the interpreter's start-up and imports cancel. In the fixed setting of
-:mod:`explorer.measure.harness.cachegrind` (hash seed 0, one thread, gc disabled in the program)
-every count is identical on every run, so a change of 1% is a change of the code, never noise
-(docs/methodology.md#instruction-counts, #where-counts-mislead). Before counting, every program runs
-once natively in the same setting: .pyc files are written and numba's on-disk cache is filled there,
-not counted.
+:mod:`explorer.measure.harness.cachegrind` (hash seed 0, one thread, gc disabled in the program, numpy's
+global generator seeded from fixed entropy) every count is identical on every run, so a change of
+1% is a change of the code, never noise (docs/methodology.md#instruction-counts, #where-counts-mislead). Before counting,
+every program runs once natively in the same setting: .pyc files are written and numba's on-disk
+cache is filled there, not counted. Programs share processes where the difference design allows:
+a family's base program serves each of its claims.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from explorer.checks import check_int
 from explorer.measure.harness.cachegrind import (
     ENVIRONMENT,
+    PROLOGUE,
     ProcessCount,
     count_process,
     run_native,
@@ -52,41 +54,31 @@ class Claim:
     heavy: bool = False
 
 
-def _sized(name, label, variant, stage, template, per, *, n, per_n=1, heavy=False, **fields) -> Claim:
-    """A claim whose programs differ only in ``n`` (N in the small one, 2N in the large one)."""
-    small, large = template.format(n=n, **fields), template.format(n=2 * n, **fields)
-    return Claim(name, label, variant, stage, small, large, n * per_n, per, heavy)
-
-
-_SPAWN = """\
-import gc
-gc.disable()
-from explorer.world import GridWorld
-{imports}
-world = GridWorld()
-agents = [{cls}(i, "agent", world) for i in range({n})]
-"""
 #: The floor's import in a checkout of any revision (``compare --counts`` counts BASE in its own checkout):
-#: measure/ was grouped by role after the first counted revisions. Both programs of a claim import it.
+#: measure/ was grouped by role after the first counted revisions. Every program of the family imports it.
 _FLOOR_IMPORT = """\
 try:
     from explorer.measure.harness.floor import Floor
 except ImportError:
     from explorer.measure.floor import Floor"""
-_POPULATION = """\
+_SPAWNS = (
+    """\
 import gc
 gc.disable()
-import numpy as np
-from explorer import Population
+from explorer.agents import ExplorerAgent
+"""
+    + _FLOOR_IMPORT
+    + """
 from explorer.world import GridWorld
 world = GridWorld()
-population = Population(world, {agents}, backend="{engine}")
-observations = np.arange({agents}, dtype=np.intp) % world.n_states
-for _ in range({n}):
-    population.step(observations)
+lazy = [ExplorerAgent(i, "agent", world) for i in range({lazy})]
+floor = [Floor(i, "agent", world) for i in range({floor})]
 """
-# the any-model engine on the grid's own Model: observations (n, modalities), actions (n, factors)
-_MODEL_POPULATION = """\
+)
+# two populations stepped in one program: the dense grid engine, then a Model's engine ({engine})
+_POPULATIONS = (
+    PROLOGUE
+    + """\
 import gc
 gc.disable()
 import numpy as np
@@ -94,59 +86,88 @@ from explorer import Population
 from explorer.model import build_model
 from explorer.world import GridWorld
 world = GridWorld()
-population = Population(build_model(world), {agents}, backend="{engine}")
-observations = (np.arange({agents}, dtype=np.intp) % world.n_states).reshape({agents}, 1)
-for _ in range({n}):
-    population.step(observations)
+grid = Population(world, {agents}, backend="{grid}")
+model = Population(build_model(world), {agents}, backend="{engine}")
+observations = np.arange({agents}, dtype=np.intp) % world.n_states
+model_observations = observations.reshape({agents}, 1)
+for _ in range({grid_steps}):
+    grid.step(observations)
+for _ in range({model_steps}):
+    model.step(model_observations)
 """
-# eager spawns and legacy steps in one program: its three sizes give both claims
-_LEGACY = """\
-import gc
-gc.disable()
+)
+# the lazy agent's first step (it imports pymdp), then eager spawns and a legacy agent's steps
+_LAZY = PROLOGUE + 'import gc\ngc.disable()\nimport explorer\nagent = explorer.ExplorerAgent(0, "first")\n'
+_FIRST_STEP = _LAZY + "agent.step(0)\n"
+_LEGACY = (
+    _FIRST_STEP
+    + """\
 from explorer.eager import EagerExplorerAgent
 from explorer.legacy import legacy_step
-from explorer.world import GridWorld
-world = GridWorld()
-agents = [EagerExplorerAgent(i, "agent", world) for i in range({n})]
-agent = agents[0]._pymdp
-for t in range({k}):
-    legacy_step(agent, t % world.n_states)
+world = agent.world
+agents = [EagerExplorerAgent(i, "agent", world) for i in range({eager})]
+legacy = agents[0]._pymdp
+for t in range({steps}):
+    legacy_step(legacy, t % world.n_states)
 """
-_FIRST_STEP = 'import gc\ngc.disable()\nimport explorer\nagent = explorer.ExplorerAgent(0, "first")\n'
-#: Agents in a counted population, and eager agents / legacy steps in the small legacy program.
+)
+#: Agents in a counted population; spawns, population steps, eager spawns and legacy steps in the
+#: smaller program of each family (the larger one doubles one of them).
 POPULATION_AGENTS = 1000
-EAGER_N, LEGACY_K = 10, 10
+SPAWNS, POPULATION_STEPS, EAGER_N, LEGACY_K = 1000, 5, 10, 10
+
+
+def _family(template: str, sizes: dict[str, int], **fields: object) -> tuple[str, dict[str, str]]:
+    """A program family: the base program (every size) and, per size, the program with that size doubled.
+
+    Each claim of a family is the difference of its doubled program and the shared base: three
+    processes give two claims where two pairs would take four.
+    """
+    base = template.format(**sizes, **fields)
+    return base, {k: template.format(**(sizes | {k: 2 * v}), **fields) for k, v in sizes.items()}
+
+
+_SPAWN_BASE, _SPAWN_DOUBLED = _family(_SPAWNS, {"lazy": SPAWNS, "floor": SPAWNS})
+_NUMPY_BASE, _NUMPY_DOUBLED = _family(
+    _POPULATIONS, {"grid_steps": POPULATION_STEPS, "model_steps": POPULATION_STEPS},
+    agents=POPULATION_AGENTS, grid="dense", engine="numpy",
+)  # fmt: skip
+_NUMBA_BASE, _NUMBA_DOUBLED = _family(
+    _POPULATIONS, {"grid_steps": POPULATION_STEPS, "model_steps": POPULATION_STEPS},
+    agents=POPULATION_AGENTS, grid="sparse", engine="numba",
+)  # fmt: skip
+_LEGACY_BASE, _LEGACY_DOUBLED = _family(_LEGACY, {"eager": EAGER_N, "steps": LEGACY_K})
+_STEPPED = POPULATION_STEPS * POPULATION_AGENTS
 
 #: Every claim, by name. Sizes are small: the per-unit count is the same at any size that repeats
 #: the same code path, and every Valgrind second counts in CI.
 CLAIMS: dict[str, Claim] = {
     c.name: c
     for c in (
-        _sized("spawn_lazy", "lazy spawn, per agent (constructor in a list, gc off)", "lazy",
-               "constructor", _SPAWN, "spawn", n=1000, cls="ExplorerAgent",
-               imports="from explorer.agents import ExplorerAgent"),
-        _sized("spawn_floor", "floor spawn, per agent (bare __slots__ object)", "floor", "constructor",
-               _SPAWN, "spawn", n=1000, cls="Floor",
-               imports=_FLOOR_IMPORT),
-        Claim("spawn_eager", "eager spawn, per agent (builds pymdp's Agent)", "eager", "constructor",
-              _LEGACY.format(n=EAGER_N, k=LEGACY_K), _LEGACY.format(n=2 * EAGER_N, k=LEGACY_K), EAGER_N,
-              "spawn", heavy=True),
+        Claim("spawn_lazy", "lazy spawn, per agent (constructor in a list, gc off)", "lazy", "constructor",
+              _SPAWN_BASE, _SPAWN_DOUBLED["lazy"], SPAWNS, "spawn"),
+        Claim("spawn_floor", "floor spawn, per agent (bare __slots__ object)", "floor", "constructor",
+              _SPAWN_BASE, _SPAWN_DOUBLED["floor"], SPAWNS, "spawn"),
         Claim("import_explorer", "import explorer, above python -c pass", "lazy", "import", "pass",
               "import explorer", 1, "import"),
-        Claim("first_step_lazy", "the lazy agent's first step (imports pymdp, builds, steps)", "lazy",
-              "first_step", _FIRST_STEP, _FIRST_STEP + "agent.step(0)\n", 1, "first step", heavy=True),
-        _sized("population_step_dense", "population step, dense numpy engine, per agent-step",
-               "population_dense", "steady", _POPULATION, "agent-step", n=5, per_n=POPULATION_AGENTS,
-               agents=POPULATION_AGENTS, engine="dense"),
-        _sized("population_step_sparse", "population step, sparse numba engine, per agent-step",
-               "population_sparse", "steady", _POPULATION, "agent-step", n=5, per_n=POPULATION_AGENTS,
-               heavy=True, agents=POPULATION_AGENTS, engine="sparse"),
-        _sized("population_step_model_numpy", "population of any Model, numpy engine (grid model), per "
-               "agent-step", "population_model_numpy", "steady", _MODEL_POPULATION, "agent-step", n=5,
-               per_n=POPULATION_AGENTS, agents=POPULATION_AGENTS, engine="numpy"),
-        Claim("step_legacy", "pymdp legacy agent step, per agent-step", "pymdp_legacy", "steady",
-              _LEGACY.format(n=EAGER_N, k=LEGACY_K), _LEGACY.format(n=EAGER_N, k=2 * LEGACY_K), LEGACY_K,
+        Claim("population_step_dense", "population step, dense numpy engine, per agent-step",
+              "population_dense", "steady", _NUMPY_BASE, _NUMPY_DOUBLED["grid_steps"], _STEPPED,
+              "agent-step"),
+        Claim("population_step_model_numpy", "population of any Model, numpy engine (grid model), per "
+              "agent-step", "population_model_numpy", "steady", _NUMPY_BASE, _NUMPY_DOUBLED["model_steps"],
+              _STEPPED, "agent-step"),
+        Claim("population_step_sparse", "population step, sparse numba engine, per agent-step",
+              "population_sparse", "steady", _NUMBA_BASE, _NUMBA_DOUBLED["grid_steps"], _STEPPED,
               "agent-step", heavy=True),
+        Claim("population_step_model_numba", "population of any Model, numba engine (grid model), per "
+              "agent-step", "population_model_numba", "steady", _NUMBA_BASE, _NUMBA_DOUBLED["model_steps"],
+              _STEPPED, "agent-step", heavy=True),
+        Claim("first_step_lazy", "the lazy agent's first step (imports pymdp, builds, steps)", "lazy",
+              "first_step", _LAZY, _FIRST_STEP, 1, "first step", heavy=True),
+        Claim("spawn_eager", "eager spawn, per agent (builds pymdp's Agent)", "eager", "constructor",
+              _LEGACY_BASE, _LEGACY_DOUBLED["eager"], EAGER_N, "spawn", heavy=True),
+        Claim("step_legacy", "pymdp legacy agent step, per agent-step", "pymdp_legacy", "steady",
+              _LEGACY_BASE, _LEGACY_DOUBLED["steps"], LEGACY_K, "agent-step", heavy=True),
     )
 }  # fmt: skip
 #: Ratios of two claims' counts, reported beside them: name -> (numerator, denominator).

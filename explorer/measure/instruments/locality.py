@@ -90,16 +90,19 @@ def access_order(size: int = 2**21, repeats: int = 7) -> pd.DataFrame:
     return frame(rows, machine_metadata())
 
 
-def instructions_per_ns(counts: pd.DataFrame, repeats: int = 15) -> pd.DataFrame:
+def instructions_per_ns(counts: pd.DataFrame | None = None, repeats: int = 15) -> pd.DataFrame:
     """Each counted claim's instructions per unit over its time per unit measured here (median).
 
-    The work is timed in this process as the claims count it (spawns in a list with gc off, warm
-    population and legacy steps); the sparse engine runs this machine's own code here, not the
-    generic-CPU code counted.
+    ``counts``: :func:`explorer.measure.instruments.counts.instruction_counts`' frame, or None for the counts
+    the budgets state as today's (exact for this code within their 1%). The work is timed in this
+    process as the claims count it (spawns in a list with gc off, warm population and legacy steps);
+    the numba engines run this machine's own code here, not the generic-CPU code counted.
     """
     from explorer.measure.results.stats import frame, summarize
 
     repeats = check_int("repeats", repeats, low=3)
+    if counts is None:
+        counts = budgeted_counts()
     timers = _timers()
     rows = []
     counted = counts[counts["metric"] == "instructions"].set_index("claim")
@@ -115,6 +118,23 @@ def instructions_per_ns(counts: pd.DataFrame, repeats: int = 15) -> pd.DataFrame
             | {"claim": claim, "time_ns": ns, "instructions": row["median"]}
         )  # fmt: skip
     return frame(rows, counts.attrs)
+
+
+def budgeted_counts() -> pd.DataFrame:
+    """The instruction count of every claim as its budget states today's figure (no Valgrind run)."""
+    from explorer.guards.budgets import BUDGETS
+    from explorer.measure.instruments.counts import CLAIMS, METHOD
+    from explorer.measure.results.metadata import machine_metadata
+    from explorer.measure.results.stats import frame, summarize
+
+    rows = [
+        summarize([BUDGETS[f"instructions_{name}"].today], metric="instructions", variant=claim.variant,
+                  n=claim.units, unit="instructions", method=f"{METHOD} (budgets' today)", stage=claim.stage,
+                  note=claim.label)
+        | {"claim": name}
+        for name, claim in CLAIMS.items()
+    ]  # fmt: skip
+    return frame(rows, machine_metadata())
 
 
 def _timers() -> dict[str, Callable[[], float]]:
@@ -144,14 +164,46 @@ def _timers() -> dict[str, Callable[[], float]]:
         work()  # warm-up
         return sample
 
+    model = build_model(world)
     populations = {e: Population(world, 1000, backend=e) for e in ("dense", "sparse")}
+    populations |= {f"model_{e}": Population(model, 1000, backend=e) for e in ("numpy", "numba")}
     observations = np.arange(1000, dtype=np.intp) % world.n_states
-    legacy = build_legacy_agent(build_model(world))
+    model_observations = observations.reshape(1000, 1)
+    legacy = build_legacy_agent(model)
     return {
         "spawn_lazy": timed(lambda: [ExplorerAgent(i, "agent", world) for i in range(1000)], 1000),
         "spawn_floor": timed(lambda: [Floor(i, "agent", world) for i in range(1000)], 1000),
         "spawn_eager": timed(lambda: [EagerExplorerAgent(i, "agent", world) for i in range(10)], 10),
         "population_step_dense": timed(lambda: populations["dense"].step(observations), 1000),
         "population_step_sparse": timed(lambda: populations["sparse"].step(observations), 1000),
+        "population_step_model_numpy": timed(
+            lambda: populations["model_numpy"].step(model_observations), 1000
+        ),
+        "population_step_model_numba": timed(
+            lambda: populations["model_numba"].step(model_observations), 1000
+        ),
         "step_legacy": timed(lambda: legacy_step(legacy, 3), 1),
     }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m explorer.measure.instruments.locality [--json PATH]``: both tables measured and saved together."""
+    import argparse
+
+    from explorer.measure.results.storage import save_results
+    from explorer.paths import DATA_DIR
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", default=str(DATA_DIR / "count_locality.json"), help="where to write")
+    parser.add_argument("--repeats", type=int, default=15, help="timed repeats per figure (default 15)")
+    args = parser.parse_args(argv)
+    order = access_order(repeats=args.repeats)
+    per_ns = instructions_per_ns(repeats=args.repeats)
+    found = pd.concat([order, per_ns], ignore_index=True)
+    found.attrs = order.attrs
+    print(found[["metric", "variant", "median", "unit", "note"]].to_string())
+    print(save_results(found, json_path=args.json)[0])
+
+
+if __name__ == "__main__":
+    main()
