@@ -133,6 +133,7 @@ def budgeted_counts() -> pd.DataFrame:
                   note=claim.label)
         | {"claim": name}
         for name, claim in CLAIMS.items()
+        if f"instructions_{name}" in BUDGETS
     ]  # fmt: skip
     return frame(rows, machine_metadata())
 
