@@ -37,7 +37,8 @@ class BudgetExceeded(AssertionError):
     """A measured quantity is above its budget: names the budget, the figure and the limit."""
 
 
-#: Instructions per unit of each counted claim today (explorer.measure.instruments.counts): name, count, unit, what.
+#: Instructions per unit of each counted claim today (explorer.measure.instruments.counts):
+#: name, count, unit, what.
 INSTRUCTIONS_TODAY = (
     ("spawn_lazy", 2734.903, "instructions", "instructions per lazy spawn"),
     ("spawn_floor", 2075.999, "instructions", "instructions per floor spawn"),
@@ -109,10 +110,11 @@ BUDGETS: dict[str, Budget] = {
         Budget("pymdp_infer_states_per_step", 1, "calls", 1, "Agent.infer_states calls per agent step"),
         Budget("pymdp_infer_policies_per_step", 1, "calls", 1, "Agent.infer_policies calls per agent step"),
         Budget("pymdp_sample_action_per_step", 1, "calls", 1, "Agent.sample_action calls per agent step"),
-        # Instructions (explorer.measure.instruments.counts; cachegrind Ir, exact in its fixed setting): today's
-        # count + 1%, so that a change of 1% fails. Counted with Valgrind 3.19.0, Python 3.11.7,
-        # numpy 2.4.6, numba 0.68.1 (generic CPU), pymdp 1.0.4 on the 2-core Intel Xeon, 2026-11-29.
-        # The claims marked heavy (they import pymdp or numba) are checked where EXPLORER_COUNTS=all.
+        # Instructions (explorer.measure.instruments.counts; cachegrind Ir, exact in its fixed
+        # setting): today's count + 1%, so that a change of 1% fails. Counted with Valgrind 3.19.0,
+        # Python 3.11.7, numpy 2.4.6, numba 0.68.1 (generic CPU), pymdp 1.0.4 on the 2-core Intel Xeon,
+        # 2026-11-29. The claims marked heavy (they import pymdp or numba) are checked where
+        # EXPLORER_COUNTS=all.
         *(
             Budget(f"instructions_{name}", _one_percent_over(today, unit), unit, today, what)
             for name, today, unit, what in INSTRUCTIONS_TODAY

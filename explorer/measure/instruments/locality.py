@@ -188,7 +188,7 @@ def _timers() -> dict[str, Callable[[], float]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m explorer.measure.instruments.locality [--json PATH]``: both tables measured and saved together."""
+    """``python -m explorer.measure.instruments.locality [--json PATH]``: both tables, saved together."""
     import argparse
 
     from explorer.measure.results.storage import save_results
