@@ -179,7 +179,7 @@ def test_a_shuffled_gather_runs_the_same_instructions_with_more_cache_misses():
 
 
 def test_budgeted_counts_give_every_claim_its_budgeted_count_of_today():
-    from explorer.measure.locality import budgeted_counts
+    from explorer.measure.instruments.locality import budgeted_counts
 
     found = budgeted_counts().set_index("claim")
     stated = [name for name in CLAIMS if f"instructions_{name}" in BUDGETS]

@@ -53,6 +53,7 @@ _EXPORTS = {
     "CLAIMS": "explorer.measure.instruments.counts",
     "access_order": "explorer.measure.instruments.locality",
     "instructions_per_ns": "explorer.measure.instruments.locality",
+    "recorded_locality": "explorer.measure.instruments.locality",
     "spawn_time": "explorer.measure.instruments.spawn",
     "memory_per_agent": "explorer.measure.instruments.memory",
     "rss_resolved": "explorer.measure.instruments.memory",

@@ -13,11 +13,12 @@ import gc
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 
 from explorer.checks import check_int
-from explorer.paths import ROOT
+from explorer.paths import DATA_DIR, ROOT
 
 #: The counted program: ``passes`` gathers of ``size`` float64 through an index in order or shuffled.
 _GATHER = """\
@@ -31,6 +32,8 @@ out = np.empty({size})
 for _ in range({passes}):
     np.take(values, order, out=out)
 """
+#: Where ``python -m explorer.measure.instruments.locality`` writes both tables (notebook 04 reads it).
+RECORD = DATA_DIR / "count_locality.json"
 _SHUFFLE = "np.random.default_rng(0).shuffle(order)"
 ORDERS = {"sequential": "", "shuffled": _SHUFFLE}
 
@@ -187,18 +190,25 @@ def _timers() -> dict[str, Callable[[], float]]:
     }
 
 
+def recorded_locality(path: str | Path = RECORD) -> pd.DataFrame:
+    """Both tables as last recorded by :func:`main` (the machine and its load in ``attrs``)."""
+    from explorer.measure.results.storage import load_results
+
+    return load_results(path)
+
+
 def main(argv: list[str] | None = None) -> None:
     """``python -m explorer.measure.instruments.locality [--json PATH]``: both tables, saved together."""
     import argparse
 
     from explorer.measure.results.storage import save_results
-    from explorer.paths import DATA_DIR
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", default=str(DATA_DIR / "count_locality.json"), help="where to write")
+    parser.add_argument("--json", default=str(RECORD), help="where to write")
     parser.add_argument("--repeats", type=int, default=15, help="timed repeats per figure (default 15)")
+    parser.add_argument("--size", type=int, default=2**20, help="elements gathered (default 2**20)")
     args = parser.parse_args(argv)
-    order = access_order(repeats=args.repeats)
+    order = access_order(size=args.size, repeats=args.repeats)
     per_ns = instructions_per_ns(repeats=args.repeats)
     found = pd.concat([order, per_ns], ignore_index=True)
     found.attrs = order.attrs
