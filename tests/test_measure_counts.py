@@ -170,7 +170,7 @@ def test_access_order_refuses_bad_sizes_before_counting():
 def test_a_shuffled_gather_runs_the_same_instructions_with_more_cache_misses():
     require_valgrind()
     if os.environ.get(COUNTS_VARIABLE) != "all":
-        pytest.skip(HEAVY_SKIPPED)
+        pytest.skip("simulates caches over 96 MiB under Valgrind (minutes): EXPLORER_COUNTS=all runs it")
     from explorer.measure.instruments.locality import access_order
 
     found = access_order(repeats=3).set_index(["metric", "variant"])["median"]

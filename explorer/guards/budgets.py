@@ -43,9 +43,9 @@ INSTRUCTIONS_TODAY = (
     ("spawn_lazy", 2734.143, "instructions", "instructions per lazy spawn"),
     ("spawn_floor", 2075.327, "instructions", "instructions per floor spawn"),
     ("spawn_lazy_over_floor", 1.317452, "x", "lazy spawn's instructions over the floor's"),
-    ("import_explorer", 564_112, "instructions", "instructions of `import explorer` over `pass`"),
-    ("population_step_dense", 18_246.8438, "instructions", "instructions per dense agent-step"),
-    ("population_step_model_numpy", 18_880.8268, "instructions", "per agent-step of a Model's numpy engine"),
+    ("import_explorer", 562_426, "instructions", "instructions of `import explorer` over `pass`"),
+    ("population_step_dense", 18_775.024, "instructions", "instructions per dense agent-step"),
+    ("population_step_model_numpy", 18_894.2386, "instructions", "per agent-step of a Model's numpy engine"),
 )
 
 #: Every budget, by name. ``today``: measured on Python 3.11.7, numpy 2.4.6, pymdp 1.0.4, 2026-11-25

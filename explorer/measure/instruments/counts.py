@@ -3,12 +3,12 @@
 Each claim is the difference between two fresh processes counted by cachegrind that differ only in
 the amount of work (N vs 2N agents, K vs 2K steps; ``pass`` vs ``import explorer``), divided by that
 work, so that the interpreter's start-up and imports cancel. In the fixed setting of
-:mod:`explorer.measure.harness.cachegrind` (hash seed 0, one thread, gc disabled in the program, numpy's
-global generator seeded from fixed entropy) every count is identical on every run, so a change of
-1% is a change of the code, never noise (docs/methodology.md#instruction-counts, #where-counts-mislead). Before counting,
-every program runs once natively in the same setting: .pyc files are written and numba's on-disk
-cache is filled there, not counted. Programs share processes where the difference design allows:
-a family's base program serves each of its claims.
+:mod:`explorer.measure.harness.cachegrind` (hash seed 0, one thread, gc disabled in the program,
+numpy's global generator seeded from fixed entropy) every count is identical on every run, so a
+change of 1% is a change of the code, never noise (docs/methodology.md#instruction-counts,
+#where-counts-mislead). Before counting, every program runs once natively in the same setting: .pyc
+files are written and numba's on-disk cache is filled there, not counted. Programs share processes
+where the difference design allows: a family's base program serves each of its claims.
 """
 
 from __future__ import annotations
