@@ -96,16 +96,19 @@ def access_order(size: int = 2**21, repeats: int = 7) -> pd.DataFrame:
 def instructions_per_ns(counts: pd.DataFrame | None = None, repeats: int = 15) -> pd.DataFrame:
     """Each counted claim's instructions per unit over its time per unit measured here (median).
 
-    ``counts``: :func:`explorer.measure.instruments.counts.instruction_counts`' frame, or None for the counts
-    the budgets state as today's (exact for this code within their 1%). The work is timed in this
-    process as the claims count it (spawns in a list with gc off, warm population and legacy steps);
-    the numba engines run this machine's own code here, not the generic-CPU code counted.
+    ``counts``: :func:`explorer.measure.instruments.counts.instruction_counts`' frame, or None to
+    count the claims CI counts now (fresh processes under Valgrind, about a minute of two idle cores).
+    The work is timed in this process as the claims count it (spawns in a list with gc off, warm
+    population and legacy steps); the numba engines run this machine's own code here, not the
+    generic-CPU code counted.
     """
     from explorer.measure.results.stats import frame, summarize
 
     repeats = check_int("repeats", repeats, low=3)
     if counts is None:
-        counts = budgeted_counts()
+        from explorer.measure.instruments.counts import CLAIMS, instruction_counts
+
+        counts = instruction_counts([name for name, claim in CLAIMS.items() if not claim.heavy])
     timers = _timers()
     rows = []
     counted = counts[counts["metric"] == "instructions"].set_index("claim")
@@ -121,24 +124,6 @@ def instructions_per_ns(counts: pd.DataFrame | None = None, repeats: int = 15) -
             | {"claim": claim, "time_ns": ns, "instructions": row["median"]}
         )  # fmt: skip
     return frame(rows, counts.attrs)
-
-
-def budgeted_counts() -> pd.DataFrame:
-    """The instruction count of every claim as its budget states today's figure (no Valgrind run)."""
-    from explorer.guards.budgets import BUDGETS
-    from explorer.measure.instruments.counts import CLAIMS, METHOD
-    from explorer.measure.results.metadata import machine_metadata
-    from explorer.measure.results.stats import frame, summarize
-
-    rows = [
-        summarize([BUDGETS[f"instructions_{name}"].today], metric="instructions", variant=claim.variant,
-                  n=claim.units, unit="instructions", method=f"{METHOD} (budgets' today)", stage=claim.stage,
-                  note=claim.label)
-        | {"claim": name}
-        for name, claim in CLAIMS.items()
-        if f"instructions_{name}" in BUDGETS
-    ]  # fmt: skip
-    return frame(rows, machine_metadata())
 
 
 def _timers() -> dict[str, Callable[[], float]]:
