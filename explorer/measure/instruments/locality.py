@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", default=str(RECORD), help="where to write")
     parser.add_argument("--repeats", type=int, default=15, help="timed repeats per figure (default 15)")
-    parser.add_argument("--size", type=int, default=2**21, help="elements gathered (default 2**21)")
+    parser.add_argument("--size", type=int, default=2**20, help="elements gathered (default 2**20)")
     args = parser.parse_args(argv)
     order = access_order(size=args.size, repeats=args.repeats)
     per_ns = instructions_per_ns(repeats=args.repeats)
