@@ -40,12 +40,12 @@ class BudgetExceeded(AssertionError):
 #: Instructions per unit of each counted claim today (explorer.measure.instruments.counts):
 #: name, count, unit, what.
 INSTRUCTIONS_TODAY = (
-    ("spawn_lazy", 2734.143, "instructions", "instructions per lazy spawn"),
-    ("spawn_floor", 2075.327, "instructions", "instructions per floor spawn"),
-    ("spawn_lazy_over_floor", 1.317452, "x", "lazy spawn's instructions over the floor's"),
+    ("spawn_lazy", 2734.174, "instructions", "instructions per lazy spawn"),
+    ("spawn_floor", 2075.358, "instructions", "instructions per floor spawn"),
+    ("spawn_lazy_over_floor", 1.317447, "x", "lazy spawn's instructions over the floor's"),
     ("import_explorer", 562_426, "instructions", "instructions of `import explorer` over `pass`"),
-    ("population_step_dense", 18_775.024, "instructions", "instructions per dense agent-step"),
-    ("population_step_model_numpy", 18_894.2386, "instructions", "per agent-step of a Model's numpy engine"),
+    ("population_step_dense", 18_779.4994, "instructions", "instructions per dense agent-step"),
+    ("population_step_model_numpy", 18_897.7818, "instructions", "per agent-step of a Model's numpy engine"),
 )
 
 #: Every budget, by name. ``today``: measured on Python 3.11.7, numpy 2.4.6, pymdp 1.0.4, 2026-11-25
