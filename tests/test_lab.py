@@ -45,6 +45,19 @@ def fetch(url, data=None, timeout=60):
             time.sleep(0.3)
 
 
+def live_children(server) -> list[tuple[psutil.Process, list[str]]]:
+    """The server's live descendants with their command lines (a child that exits meanwhile is skipped)."""
+    children = []
+    for child in server.children(recursive=True):
+        try:
+            command = child.cmdline()
+        except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+            continue
+        if command:
+            children.append((child, command))
+    return children
+
+
 def test_lab_serves_the_notebooks_with_this_kernel_and_stops_on_ctrl_c():
     port = free_port(0)
     process = subprocess.Popen(
@@ -76,11 +89,11 @@ def test_lab_serves_the_notebooks_with_this_kernel_and_stops_on_ctrl_c():
         assert json.loads(started)["name"] == "python3"
         server = psutil.Process(process.pid)
         deadline = time.monotonic() + 60
-        while not server.children(recursive=True) and time.monotonic() < deadline:
+        while not live_children(server) and time.monotonic() < deadline:
             time.sleep(0.2)
-        kernels = server.children(recursive=True)
+        kernels = [child for child, _ in live_children(server)]
         assert kernels, "the kernel did not start"
-        assert any(k.cmdline()[0] == sys.executable for k in kernels)  # this environment's python
+        assert any(command[0] == sys.executable for _, command in live_children(server))  # our python
         process.send_signal(signal.SIGINT)  # what Ctrl-C sends
         # generous: on a loaded 2-core machine the server and its kernel took over a minute to stop
         output, _ = process.communicate(timeout=180)

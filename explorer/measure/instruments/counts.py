@@ -14,7 +14,10 @@ where the difference design allows: a family's base program serves each of its c
 from __future__ import annotations
 
 import sys
+import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -200,6 +203,32 @@ def count_programs(
     """
     jobs = check_int("jobs", jobs, low=1)
     python = python or sys.executable
+    with counting_folder(Path(root)) as folder:
+        return _count_in(programs, folder=folder, python=python, cache_sim=cache_sim, jobs=jobs)
+
+
+@contextmanager
+def counting_folder(root: Path) -> Iterator[Path]:
+    """A new folder holding only a link to ``root``'s ``explorer``: the processes start there.
+
+    ``python -c`` lists the folder it starts in when it imports ``explorer``; from the checkout itself
+    the count of ``import explorer`` moved by thousands of instructions with whatever else lay there
+    (``docs/``, caches, reports), so the count would depend on the checkout, not on the code.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="explorer-counts-"))
+    try:
+        (folder / "explorer").symlink_to((root / "explorer").resolve(), target_is_directory=True)
+        yield folder
+    finally:
+        (folder / "explorer").unlink(missing_ok=True)
+        folder.rmdir()
+
+
+def _count_in(
+    programs: list[str], *, folder: Path, python: str, cache_sim: bool, jobs: int
+) -> dict[str, ProcessCount | Exception]:
+    """:func:`count_programs` with the processes started in ``folder``."""
+    root = folder
     distinct = list(dict.fromkeys(programs))
     results: dict[str, ProcessCount | Exception] = {}
 
