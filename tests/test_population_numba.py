@@ -141,7 +141,9 @@ def test_lane_exp_and_log_stay_within_one_ulp_of_numpy():
         assert np.all(np.abs(out - np.log(x)) <= np.spacing(np.abs(np.log(x))))
     for x in (-rng.uniform(0, 700, m), rng.uniform(-1e-6, 1e-6, m), rng.uniform(0, 700, m)):
         exp_lanes(x, out, bits, m)
-        assert np.all(np.abs(out - np.exp(x)) <= np.spacing(np.exp(x)))
+        # relative, not np.spacing: near exp(-700) the spacing is subnormal, and a library that sets
+        # flush-to-zero in this process (seen in the full suite) makes it 0; the ratio stays normal
+        assert np.all(np.abs(out / np.exp(x) - 1) <= np.finfo(np.float64).eps)
     exp_lanes(np.array([-745.5, -800.0, -np.inf, 0.0]), out, bits, 4)
     assert np.array_equal(out[:4], [0.0, 0.0, 0.0, 1.0])
 
