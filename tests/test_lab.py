@@ -45,6 +45,15 @@ def fetch(url, data=None, timeout=60):
             time.sleep(0.3)
 
 
+def ctrl_c_as_in_a_terminal() -> None:
+    """Give the child Ctrl-C's default action, as a terminal's foreground job has.
+
+    A test run started in the background by a shell without job control (``pytest &``) ignores
+    SIGINT, and children inherit that: the server would then never see the test's Ctrl-C.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def live_children(server) -> list[tuple[psutil.Process, list[str]]]:
     """The server's live descendants with their command lines (a child that exits meanwhile is skipped)."""
     children = []
@@ -65,6 +74,7 @@ def test_lab_serves_the_notebooks_with_this_kernel_and_stops_on_ctrl_c():
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=ctrl_c_as_in_a_terminal,
     )
     try:
         url = wait_for_line(process, "http://")
