@@ -228,13 +228,12 @@ def _count_in(
     programs: list[str], *, folder: Path, python: str, cache_sim: bool, jobs: int
 ) -> dict[str, ProcessCount | Exception]:
     """:func:`count_programs` with the processes started in ``folder``."""
-    root = folder
     distinct = list(dict.fromkeys(programs))
     results: dict[str, ProcessCount | Exception] = {}
 
     def warm(code: str) -> None:
         try:
-            run_native(code, python=python, cwd=root)
+            run_native(code, python=python, cwd=folder)
         except Exception as exc:
             results[code] = exc
 
@@ -242,7 +241,7 @@ def _count_in(
         if code in results:
             return
         try:
-            results[code] = count_process(code, python=python, cwd=root, cache_sim=cache_sim)
+            results[code] = count_process(code, python=python, cwd=folder, cache_sim=cache_sim)
         except Exception as exc:
             results[code] = exc
 
