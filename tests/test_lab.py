@@ -1,5 +1,6 @@
 """``python -m explorer lab``: a real JupyterLab on loopback, reached with its token, stopped by Ctrl-C."""
 
+import contextlib
 import http.server
 import json
 import signal
@@ -45,13 +46,20 @@ def fetch(url, data=None, timeout=60):
             time.sleep(0.3)
 
 
-def ctrl_c_as_in_a_terminal() -> None:
-    """Give the child Ctrl-C's default action, as a terminal's foreground job has.
+@contextlib.contextmanager
+def ctrl_c_as_in_a_terminal():
+    """Start children with Ctrl-C's default action, as a terminal's foreground job has.
 
     A test run started in the background by a shell without job control (``pytest &``) ignores
-    SIGINT, and children inherit that: the server would then never see the test's Ctrl-C.
+    SIGINT, and children inherit that: the server would then never see the test's Ctrl-C. A
+    handled signal is reset to its default on exec, so the parent handles SIGINT while it starts
+    the child; no ``preexec_fn``, which would fork a process where JAX's threads may be running.
     """
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def live_children(server) -> list[tuple[psutil.Process, list[str]]]:
@@ -69,13 +77,13 @@ def live_children(server) -> list[tuple[psutil.Process, list[str]]]:
 
 def test_lab_serves_the_notebooks_with_this_kernel_and_stops_on_ctrl_c():
     port = free_port(0)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "explorer", "lab", "--no-browser", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        preexec_fn=ctrl_c_as_in_a_terminal,
-    )
+    with ctrl_c_as_in_a_terminal():
+        process = subprocess.Popen(
+            [sys.executable, "-m", "explorer", "lab", "--no-browser", "--port", str(port)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     try:
         url = wait_for_line(process, "http://")
         assert url.startswith(f"http://127.0.0.1:{port}/lab/tree/{FRONT_DOOR}?token=")
