@@ -4,7 +4,8 @@
 ``take``: the same loop, the same instructions per element) and reports, per element, the
 instructions and last-level cache misses cachegrind counts (fresh processes, 2 passes minus 1) and
 the time each takes here. :func:`instructions_per_ns` times the counted claims' work in this process
-and divides: how many instructions this machine retires per nanosecond for each kind of work.
+and divides: how many instructions this machine retires per nanosecond, and per cycle of its clock
+as measured, for each kind of work.
 """
 
 from __future__ import annotations
@@ -94,7 +95,10 @@ def access_order(size: int = 2**21, repeats: int = 7) -> pd.DataFrame:
 
 
 def instructions_per_ns(counts: pd.DataFrame | None = None, repeats: int = 15) -> pd.DataFrame:
-    """Each counted claim's instructions per unit over its time per unit measured here (median).
+    """Each counted claim's instructions per unit over its time per unit here (median), and per cycle.
+
+    The cycles come from the core's clock timed just before and after each claim
+    (:func:`explorer.measure.harness.clock.clock_ghz`), since the nominal rate is not what it runs at.
 
     ``counts``: :func:`explorer.measure.instruments.counts.instruction_counts`' frame, or None to
     count the claims CI counts now (fresh processes under Valgrind, about a minute of two idle cores).
@@ -102,6 +106,7 @@ def instructions_per_ns(counts: pd.DataFrame | None = None, repeats: int = 15) -
     population and legacy steps); the numba engines run this machine's own code here, not the
     generic-CPU code counted.
     """
+    from explorer.measure.harness.clock import clock_ghz
     from explorer.measure.results.stats import frame, summarize
 
     repeats = check_int("repeats", repeats, low=3)
@@ -115,14 +120,24 @@ def instructions_per_ns(counts: pd.DataFrame | None = None, repeats: int = 15) -
     for claim, timer in timers.items():
         if claim not in counted.index or counted.loc[claim, "error"]:
             continue
+        before = clock_ghz()
         ns = statistics.median(timer() for _ in range(repeats)) * 1e9
+        ghz = statistics.median([before, clock_ghz()])
         row = counted.loc[claim]
-        rows.append(
-            summarize([row["median"] / ns], metric="instructions_per_ns", variant=row["variant"], n=row["n"],
-                      unit="instructions/ns", method="counted instructions / median in-process time",
-                      stage=row["stage"], note=f"{claim}: {row['median']:,.0f} instructions, {ns:,.1f} ns")
-            | {"claim": claim, "time_ns": ns, "instructions": row["median"]}
-        )  # fmt: skip
+        common = {
+            "variant": row["variant"],
+            "n": row["n"],
+            "stage": row["stage"],
+            "note": f"{claim}: {row['median']:,.0f} instructions, {ns:,.1f} ns at {ghz:.2f} GHz",
+        }
+        extra = {"claim": claim, "time_ns": ns, "instructions": row["median"], "clock_ghz": ghz}
+        rows += [
+            summarize([row["median"] / ns], metric="instructions_per_ns", unit="instructions/ns",
+                      method="counted instructions / median in-process time", **common) | extra,
+            summarize([row["median"] / (ns * ghz)], metric="instructions_per_cycle",
+                      unit="instructions/cycle", method="instructions per ns / the clock timed around it",
+                      **common) | extra,
+        ]  # fmt: skip
     return frame(rows, counts.attrs)
 
 
