@@ -177,7 +177,8 @@ def test_engine_first_action_times_fresh_processes_with_numba_apart():
     assert set(df["metric"]) == {"engine_first_action"}
     rows = df.set_index(["variant", "stage"])["median"]
     assert rows[("population_sparse", "numba_import")] > 0.05  # numba really imported, and timed
-    assert rows[("population_lanes", "numba_import")] > 0.05
+    # the lanes engine loads its kernel's object code without numba (the child asserts it is not loaded)
+    assert rows[("population_lanes", "numba_import")] < 0.01
     assert rows[("population", "numba_import")] < 0.01  # the default for one agent never imports it
     assert rows[("population", "total")] < rows[("population", "process_wall")]
     assert ("bare", "process_wall") in rows.index

@@ -3,11 +3,11 @@ world), stepped all at once on arrays.
 
 Each agent computes what pymdp's legacy ``Agent`` computes for it. For a grid world the engines are
 ``lanes`` (agents side by side in SIMD lanes over the world's sparse model,
-``explorer.population.lanes``; imports numba), ``sparse`` (the compiled loop agent by agent that it
-replaced, ``explorer.population.sparse``; kept as a variant to compare), ``dense`` (numpy matrix
-products over the dense model, ``explorer.population.dense``; imports numpy only; the reference every
-speed-up is measured against) and ``jax`` (pymdp's own batched agent, ``explorer.population.pymdp_jax``).
-For any
+``explorer.population.lanes``; needs numba to compile its kernel once, not to load it), ``sparse``
+(the compiled loop agent by agent that it replaced, ``explorer.population.sparse``; kept as a variant
+to compare), ``dense`` (numpy matrix products over the dense model, ``explorer.population.dense``;
+imports numpy only; the reference every speed-up is measured against) and ``jax`` (pymdp's own
+batched agent, ``explorer.population.pymdp_jax``). For any
 model they are those of :data:`explorer.population.engine.MODEL_ENGINES` (``numpy``:
 ``explorer.population.numpy_engine``, imports numpy only). ``auto`` picks per population.
 """
@@ -84,12 +84,11 @@ def resolve_backend(backend: str, n: int, n_states: int) -> str:
 
 
 def _numba_installed() -> bool:
-    """Whether numba imports (the lanes and sparse engines import it next anyway)."""
-    try:
-        import numba  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether numba is installed, found without importing it (about 0.3 s): the lanes engine loads its
+    compiled kernel without numba once it is cached, the sparse engine imports numba next anyway."""
+    import importlib.util
+
+    return importlib.util.find_spec("numba") is not None
 
 
 class Population:

@@ -32,7 +32,7 @@ _LG7 = 1.479819860511658591e-01
 _EXP_FLOOR = -746.0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def exp_lanes(x, out, bits, m):  # pragma: no cover - compiled; tested against numpy
     """``out[j] = exp(x[j])`` for ``j < m`` (finite ``x``; ``bits`` an int64 row of scratch, ``m`` long).
 
@@ -56,7 +56,7 @@ def exp_lanes(x, out, bits, m):  # pragma: no cover - compiled; tested against n
         out[j] = out[j] * scale[j] * scale[j + m]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def log_lanes(x, out, bits, m):  # pragma: no cover - compiled; tested against numpy
     """``out[j] = ln(x[j])`` for ``j < m``, every ``x[j]`` positive, finite and normal (not checked).
 

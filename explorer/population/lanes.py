@@ -1,22 +1,38 @@
 """The lanes engine: a grid population stepped with agents side by side in SIMD lanes.
 
 Beliefs are held ``(blocks, states, W)``, agents contiguous within a block of ``W`` sized to stay in
-cache, and stepped by :func:`explorer.population.lanes_kernel.step_blocks`, one block per thread.
+cache, and stepped by :func:`explorer.population.lanes_kernel.step_range`, each thread a range of
+blocks. The kernel's object code comes from :mod:`explorer.population.native`: a process whose cache
+is warm loads it without importing numba (numba compiles it once, when the cache is empty).
 Per agent it holds the posterior over states, the policy posterior and the last action, as the
 sparse engine does (the next prior is recomputed in the step: no second ``states``-long array per
 agent). ``dtype=np.float32`` holds the beliefs in float32 (half the bytes streamed per step; every
-sum, log and product is still float64); float64 is the default. Importing this module imports numba.
+sum, log and product is still float64); float64 is the default.
 """
 
 from __future__ import annotations
 
-import numba
+import os
+import sys
+import threading
+from pathlib import Path
+
 import numpy as np
 
-from explorer.population.lanes_kernel import CHUNK, step_blocks
-from explorer.population.sparse import _break_ties, predecessor_table
-from explorer.population.sparse_model import build_sparse_model
+from explorer.population.native import native_function
+from explorer.population.sparse_model import break_ties, build_sparse_model, predecessor_table
 from explorer.world import GridWorld
+
+#: The stages of the step, for profiling (``upto``): the kernel stops after the one named.
+STAGES = ("prior", "posterior", "utility", "ambiguity", "observations", "entropy", "softmax", "selection")
+#: Agents per chunk of the entropy stage: a chunk whose agents all predict an observation with
+#: probability 0 skips its logarithm (long enough for the vector loops, short enough to skip often).
+CHUNK = 32
+#: The compiled kernel, and the files its code comes from (its on-disk cache's key).
+KERNEL = "explorer.population.lanes_kernel:step_range"
+KERNEL_SOURCES = tuple(
+    Path(__file__).parent / name for name in ("lanes_kernel.py", "lane_math.py", "lanes.py")
+)
 
 #: Bytes a block's scratch may take (four ``states x W`` float64 arrays, and the block's beliefs):
 #: within a core's share of the L2 cache (2 MiB here), so that every pass after the first reads cache.
@@ -31,6 +47,22 @@ DTYPES = (np.float64, np.float32)
 #: measured worst 5.0e-8 (beliefs) and 8.7e-8 (policy posteriors) over the exactness tests' seven
 #: worlds, 12 agents x 10 steps each, walked and on random observations; untied actions all equal.
 FLOAT32_TOLERANCE = 2e-7
+
+
+def scratch_shapes(n_states: int, n_actions: int, lanes: int) -> tuple[tuple[int, ...], ...]:
+    """Shapes of one thread's scratch for the kernel: ``work`` (float64: prior, posterior, counted states,
+    predicted observations), ``rows`` (float64: five rows of ``lanes``, then ``G``) and ``ints`` (int64:
+    seven bookkeeping rows, then each chunk's significant states)."""
+    n_chunks = lanes // CHUNK
+    return (4, n_states, lanes), (5 + n_actions, lanes), (7 + n_chunks, max(n_states, 2 * lanes))
+
+
+def default_threads() -> int:
+    """numba's thread count when numba is loaded (``numba.set_num_threads`` included), else what numba
+    would take: ``NUMBA_NUM_THREADS``, else the CPU count."""
+    if "numba" in sys.modules:
+        return sys.modules["numba"].get_num_threads()
+    return int(os.environ.get("NUMBA_NUM_THREADS") or os.cpu_count() or 1)
 
 
 def lanes_for(n_states: int) -> int:
@@ -75,6 +107,8 @@ class LanesBackend:
         self._ties = np.empty(slots, dtype=np.int64)  # bit mask of the actions tied for best
         #: numba threads for the step: None picks 1 below ``PARALLEL_MIN_WORK``, else numba's count
         self.threads: int | None = None
+        self._controls: list[np.ndarray] = []  # per thread: first block, end block, fresh, upto
+        self._calls: list = []  # per thread: the kernel bound to its control and scratch
         self.reset()
 
     def reset(self) -> None:
@@ -104,7 +138,7 @@ class LanesBackend:
         masks = self._ties[: self.n]
         rows = np.flatnonzero(masks & (masks - 1))  # two or more actions tied
         if rows.size:
-            actions[rows] = _break_ties(masks[rows], self.n_actions, rng)
+            actions[rows] = break_ties(masks[rows], self.n_actions, rng)
         self.last_action[: self.n] = actions
         self.fresh = False
         return actions
@@ -112,22 +146,59 @@ class LanesBackend:
     def kernel(self, observations: np.ndarray, upto: int = 8) -> None:
         """The compiled part of a step alone (``upto`` < 8: a truncated step, for profiling only)."""
         self._observations[: self.n] = observations
-        threads = numba.get_num_threads()
+        blocks = self.qs.shape[0]
         if self.threads is not None:
-            numba.set_num_threads(self.threads)
+            threads = self.threads
         elif self.n * self.n_states < PARALLEL_MIN_WORK:
-            numba.set_num_threads(1)
-        try:
-            step_blocks(
-                self._observations,
-                self.qs,
-                self.q_pi,
-                self.last_action,
-                self.fresh,
-                self._actions,
-                self._ties,
-                *self._model_arrays,
-                upto,
+            threads = 1
+        else:
+            threads = default_threads()
+        threads = max(1, min(threads, blocks))
+        while len(self._calls) < threads:
+            self._bind_thread()
+        bounds = np.linspace(0, blocks, threads + 1).astype(np.int64)
+        for t in range(threads):
+            self._controls[t][:] = (bounds[t], bounds[t + 1], self.fresh, upto)
+        if threads == 1:
+            self._calls[0]()
+            return
+        failures: list[BaseException] = []
+
+        def run(call) -> None:
+            try:
+                call()
+            except BaseException as error:  # raised again in the stepping thread
+                failures.append(error)
+
+        workers = [threading.Thread(target=run, args=(call,)) for call in self._calls[1:threads]]
+        for worker in workers:
+            worker.start()
+        run(self._calls[0])
+        for worker in workers:
+            worker.join()
+        if failures:
+            raise failures[0]
+
+    def _bind_thread(self) -> None:
+        """One more thread's control row and scratch, and the kernel bound to them."""
+        control = np.zeros(4, dtype=np.int64)
+        scratch = [
+            np.zeros(shape, dtype=dtype)
+            for shape, dtype in zip(
+                scratch_shapes(self.n_states, self.n_actions, self.lanes),
+                (np.float64, np.float64, np.int64),
+                strict=True,
             )
-        finally:
-            numba.set_num_threads(threads)
+        ]
+        arrays = (
+            control,
+            self._observations,
+            self.qs,
+            self.q_pi,
+            self.last_action,
+            self._actions,
+            self._ties,
+        )
+        arrays += (*self._model_arrays, *scratch)
+        self._controls.append(control)
+        self._calls.append(native_function(KERNEL, KERNEL_SOURCES, arrays).bind(arrays))

@@ -9,7 +9,9 @@ instructions over 4-8 agents. Where agents differ (their last action, their obse
 a short scalar fix-up does the job. ``log`` and ``exp`` have no vector form in numba without Intel's
 SVML: the entropy's logarithms and the softmax's exponentials come from
 :mod:`explorer.population.lane_math` (fdlibm's algorithms over a row of agents, within 1 ulp).
-Blocks run in parallel (``prange``); compiled code is cached on disk (``cache=True``). ``fastmath``
+The kernel steps a range of blocks; threads each take a range (:mod:`explorer.population.lanes`). It
+allocates nothing and is compiled without numba's runtime, so that its object code, kept on disk by
+:mod:`explorer.population.native`, runs in a process that never imports numba. ``fastmath``
 lets the compiler reorder sums and contract products (results move by about 1e-16, far inside the
 1e-8 agreement with pymdp that the tests check); no-NaN/no-infinity assumptions are left out.
 """
@@ -17,9 +19,10 @@ lets the compiler reorder sums and contract products (results move by about 1e-1
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from explorer.population.lane_math import exp_lanes, log_lanes
+from explorer.population.lanes import CHUNK
 
 #: pymdp legacy's ``EPS_VAL`` inside every log, and ``spm_MDP_G``'s threshold on predicted states.
 LOG_EPS = 1e-16
@@ -28,20 +31,15 @@ POLICY_PRECISION = 16.0
 TIE_TOLERANCE = 1e-8
 #: Reordered sums and contracted products only (see the module docstring).
 FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
-#: The stages of the step, for profiling (``upto``): the kernel stops after the one named.
-STAGES = ("prior", "posterior", "utility", "ambiguity", "observations", "entropy", "softmax", "selection")
-#: Agents per chunk of the entropy stage: a chunk whose agents all predict an observation with
-#: probability 0 skips its logarithm (long enough for the vector loops, short enough to skip often).
-CHUNK = 32
 
 
-@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")
-def step_blocks(
+@njit(_nrt=False, error_model="numpy", fastmath=FASTMATH)
+def step_range(
+    control,
     observations,
     qs,
     q_pi,
     last_action,
-    fresh,
     actions,
     tie_masks,
     successors_by_action,
@@ -57,39 +55,40 @@ def step_blocks(
     utility_by_action,
     neg_ambiguity,
     log_policy_prior,
-    upto=8,
+    work,
+    rows,
+    ints,
 ):  # pragma: no cover - compiled; tested through LanesBackend against pymdp
-    """Step every block of agents in place: ``qs`` (``(blocks, S, W)``, float64 or float32) and ``q_pi``
-    (``(blocks, U, W)``) updated, the argmax ``actions`` and ``tie_masks`` (bit ``u`` set when action
-    ``u``'s marginal is within 1e-8 of the best, pymdp legacy's rule) written, one per agent slot.
+    """Step blocks ``control[0]`` to ``control[1]`` (excluded) of agents in place: ``qs`` (``(blocks, S, W)``,
+    float64 or float32) and ``q_pi`` (``(blocks, U, W)``) updated, the argmax ``actions`` and ``tie_masks``
+    (bit ``u`` set when action ``u``'s marginal is within 1e-8 of the best, pymdp legacy's rule) written,
+    one per agent slot. ``control[2]``: 1 when the next prior is ``D`` (after a reset).
 
-    ``upto`` < 8 stops after that many :data:`STAGES`, for profiling only (then ``qs`` is still
-    written from stage 2 on, but ``q_pi`` and ``actions`` are not the model's).
+    ``control[3]`` < 8 stops after that many of the lanes engine's ``STAGES``, for profiling only (then
+    ``qs`` is still written from stage 2 on, but ``q_pi`` and ``actions`` are not the model's). The
+    caller's scratch, one set per thread (``explorer.population.lanes.scratch_shapes``), keeps the
+    kernel free of allocations: compiled without numba's runtime, its object code runs with nothing of
+    numba loaded (:mod:`explorer.population.native`).
     """
-    n_blocks, S, W = qs.shape
+    first_block, end_block, fresh, upto = control[0], control[1], control[2], control[3]
+    _, S, W = qs.shape
     U = utility_by_action.shape[0]
+    n_chunks = W // CHUNK
     significant_cut = INFO_GAIN_THRESHOLD / predecessors.shape[2]
-    for b in prange(n_blocks):
-        prior = np.empty((S, W))
-        post = np.empty((S, W))
-        n_chunks = W // CHUNK
-        counted = np.empty((S, CHUNK))
-        qo = np.empty((S, CHUNK))
-        targets = np.empty(S, dtype=np.int64)
-        flagged = np.zeros(S, dtype=np.bool_)
-        observed = np.empty(S, dtype=np.int64)
-        slot = np.empty(S, dtype=np.int64)
-        seen = np.zeros(S, dtype=np.bool_)
-        significant = np.empty((n_chunks, S), dtype=np.int64)
-        n_significant = np.zeros(n_chunks, dtype=np.int64)
-        shifted = np.empty(CHUNK)
-        logs = np.empty(CHUNK)
-        bits = np.empty(CHUNK, dtype=np.int64)
-        acc = np.empty(W)
-        g = np.empty(W)
-        shifted_G = np.empty(W)
-        exp_bits = np.empty(2 * W, dtype=np.int64)  # exp_lanes takes two halves of the power of two
-        G = np.empty((U, W))
+    prior, post, counted, qo = work[0], work[1], work[2], work[3]
+    acc, g, shifted_G = rows[0], rows[1], rows[2]
+    shifted, logs = rows[3, :CHUNK], rows[4, :CHUNK]
+    G = rows[5 : 5 + U]
+    targets, flagged, observed, slot, seen = ints[0], ints[1], ints[2], ints[3], ints[4]
+    n_significant, exp_bits = ints[5], ints[6]
+    bits = exp_bits[:CHUNK]
+    significant = ints[7 : 7 + n_chunks]
+    for b in range(first_block, end_block):
+        for s in range(S):
+            flagged[s] = 0
+            seen[s] = 0
+        for c in range(n_chunks):
+            n_significant[c] = 0
         belief = qs[b]
         first = b * W
         last = last_action[first : first + W]
@@ -175,8 +174,8 @@ def step_blocks(
                     t = successors_by_action[u, significant[c, i]]
                     if flagged[t]:
                         continue
-                    flagged[t] = True
-                    row = counted[n_counted]
+                    flagged[t] = 1
+                    row = counted[n_counted, :CHUNK]
                     row[:] = 0.0
                     for k in range(predecessor_count[u, t]):
                         source = post[predecessors[u, t, k], lanes]
@@ -191,7 +190,7 @@ def step_blocks(
                     targets[n_counted] = t
                     n_counted += 1
                 for i in range(n_counted):
-                    flagged[targets[i]] = False
+                    flagged[targets[i]] = 0
                 if upto < 5:
                     continue
                 # 5. the observations the counted states predict (each observation's row zeroed
@@ -199,27 +198,27 @@ def step_blocks(
                 n_observed = 0
                 for i in range(n_counted):
                     t = targets[i]
-                    row = counted[i]
+                    row = counted[i, :CHUNK]
                     for k in range(emission_count[t]):
                         o = emissions[t, k]
                         if not seen[o]:
-                            seen[o] = True
+                            seen[o] = 1
                             observed[n_observed] = o
-                            qo[n_observed, :] = 0.0
+                            qo[n_observed, :CHUNK] = 0.0
                             slot[o] = n_observed
                             n_observed += 1
                         p_o = emission_probs[t, k]
-                        predicted = qo[slot[o]]
+                        predicted = qo[slot[o], :CHUNK]
                         for j in range(CHUNK):
                             predicted[j] += p_o * row[j]
                 for i in range(n_observed):
-                    seen[observed[i]] = False
+                    seen[observed[i]] = 0
                 if upto < 6:
                     continue
                 # 6. minus their entropy (observations of probability 0 add 0 * ln(eps) = 0)
                 chunk_g = g[lanes]
                 for i in range(n_observed):
-                    predicted = qo[i]
+                    predicted = qo[i, :CHUNK]
                     for j in range(CHUNK):
                         shifted[j] = predicted[j] + LOG_EPS
                     log_lanes(shifted, logs, bits, CHUNK)

@@ -147,3 +147,33 @@ def _padded(rows: list[list[tuple[int, float]]], width: int) -> tuple[np.ndarray
         for k in range(width):
             indices[r, k], values[r, k] = row[min(k, len(row) - 1)]
     return indices, values, counts
+
+
+def predecessor_table(successors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``predecessors[u, t, :count[u, t]]``: the states that action ``u`` takes to ``t``, ascending."""
+    n_states, n_actions = successors.shape
+    count = np.zeros((n_actions, n_states), dtype=np.int32)
+    for u in range(n_actions):
+        count[u] = np.bincount(successors[:, u], minlength=n_states)
+    table = np.zeros((n_actions, n_states, max(1, int(count.max()))), dtype=np.int32)
+    for u in range(n_actions):
+        order = np.argsort(successors[:, u], kind="stable")  # by target, sources ascending
+        starts = np.concatenate(([0], np.cumsum(count[u])[:-1]))
+        slots = np.arange(n_states) - np.repeat(starts, count[u])
+        table[u, successors[order, u], slots] = order
+    return table, count
+
+
+def break_ties(masks: np.ndarray, n_actions: int, rng: np.random.Generator | None) -> np.ndarray:
+    """One of each row's tied actions, drawn exactly as :func:`~explorer.population.dense.select_actions`.
+
+    With ``rng``: the tied action with the largest of ``rng.random((rows, actions))``. Without: the
+    ``k``-th tied action in index order, ``k = np.random.randint(0, ties)`` per row (pymdp legacy's
+    ``np.random.choice`` over the tied actions, agent by agent).
+    """
+    tied = ((masks[:, None] >> np.arange(n_actions)) & 1).astype(bool)
+    if rng is None:
+        draws = np.random.randint(0, tied.sum(axis=1))
+        rank = np.cumsum(tied, axis=1) - 1  # each tied action's place among its row's tied ones
+        return np.argmax(tied & (rank == draws[:, None]), axis=1)
+    return np.where(tied, rng.random(tied.shape), -1.0).argmax(axis=1)
