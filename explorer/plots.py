@@ -460,7 +460,7 @@ def before_after(verdicts: list[dict], *, columns: int = 3) -> Figure:
         ax.bar([0, 1], medians, yerr=errors, capsize=4, color=["#7f8c8d", colour])
         ax.set_xticks([0, 1], ["BASE", "HEAD"])
         ax.set_ylabel(axis_label(f"median, {v['better']} is better", v["unit"], values), fontsize=8)
-        ratio = f"HEAD/BASE {v['ratio']:.3g} [{v['ratio_low']:.3g}-{v['ratio_high']:.3g}]"
+        ratio = f"HEAD/BASE {v['ratio']:.3g} [{v['ratio_low']:.3g}, {v['ratio_high']:.3g}]"
         ax.set_title(f"{v['metric']}\n{ratio}\n{v['verdict']}", fontsize=8)
     for ax in list(axes.flat)[len(verdicts) :]:
         ax.set_visible(False)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from explorer.history import HISTORY_DIR, machine_label
 from explorer.paths import ROOT
-from explorer.units import RATE, format_value
+from explorer.units import RATE, format_spread, format_value
 
 README = ROOT / "README.md"
 START = "<!-- headline figures: written by explorer.readme.update_readme from data/history/; do not edit -->"
@@ -51,9 +51,9 @@ def newest_reference_record(folder: Path = HISTORY_DIR) -> tuple[Path, dict]:
 
 
 def headline_table(record: dict, source: str = "") -> str:
-    """The Markdown table of ``record``'s headline figures: the median, and q1-q3 of the repeats."""
+    """The Markdown table of ``record``'s headline figures: the median, and q1 to q3 of the repeats."""
     figures = record["figures"]
-    lines = ["| figure | median | middle half of the repeats (q1-q3) |", "| --- | --- | --- |"]
+    lines = ["| figure | median | middle half of the repeats (q1 to q3) |", "| --- | --- | --- |"]
     for name, label, as_rate in ROWS:
         figure = figures.get(name)
         if figure is None:
@@ -61,14 +61,14 @@ def headline_table(record: dict, source: str = "") -> str:
         median, q1, q3, unit = figure["median"], figure.get("q1"), figure.get("q3"), figure["unit"]
         if as_rate:  # seconds per agent-step -> agent-steps per second (the quartiles swap)
             median, q1, q3, unit = 1 / median, q3 and 1 / q3, q1 and 1 / q1, RATE
-        spread = _spread(q1, q3, unit) if q1 and q3 else ""
+        spread = format_spread(q1, q3, unit) if q1 and q3 else ""
         label = label.format(n=f"{figure.get('n', 1):,}")
         lines.append(f"| {label} | {format_value(median, unit)} | {spread} |")
     load = (record.get("load_average_1_5_15") or [None])[0]
     where = f"`{source}`" if source else f"run {record['run_id']}"
     lines += [
         "",
-        f"Medians; in parentheses the middle half (q1-q3) of the repeats. From {where}: a "
+        f"Medians; in parentheses the middle half (q1 to q3) of the repeats. From {where}: a "
         f"{record.get('profile') or ''} report of commit {record['commit'][:7]}"
         f"{' (dirty tree)' if record.get('dirty') else ''} on {machine_label(record['machine'])}, "
         f"{record['utc_time'][:10]}, load average {load} at the end.",
@@ -110,14 +110,3 @@ def update_readme(path: Path = README, folder: Path = HISTORY_DIR) -> bool:
         return False
     write_atomic(path, new)
     return True
-
-
-def _spread(q1: float, q3: float, unit: str) -> str:
-    """``(2.80-2.97 ms)``: the quartiles, the unit written once when both ends share it."""
-    low, high = format_value(q1, unit), format_value(q3, unit)
-    if low == high:
-        return "(every repeat alike)"
-    (low_number, _, low_unit), (high_number, _, high_unit) = low.partition(" "), high.partition(" ")
-    if low_unit and low_unit == high_unit:
-        return f"({low_number}-{high_number} {low_unit})"
-    return f"({low}-{high})"

@@ -77,6 +77,21 @@ def format_interval(low: float, high: float, unit: str, *, digits: int = 3) -> s
     return f"[{format_value(low, unit, digits=digits)}, {format_value(high, unit, digits=digits)}]"
 
 
+def format_spread(low: float, high: float, unit: str, *, digits: int = 3) -> str:
+    """The spread of the repeats as ``"(2.8 to 2.97 ms)"``, the unit once when both ends share it.
+
+    "to", never a hyphen: a negative end then reads plainly, ``"(-17.4 ms to -895 µs)"``; brackets
+    are kept for intervals (:func:`format_interval`). ``"(every repeat alike)"`` when both ends read the same.
+    """
+    low_text, high_text = (format_value(v, unit, digits=digits) for v in (low, high))
+    if low_text == high_text:
+        return "(every repeat alike)"
+    (low_number, _, low_unit), (high_number, _, high_unit) = low_text.partition(" "), high_text.partition(" ")
+    if low_unit and low_unit == high_unit:
+        return f"({low_number} to {high_number} {low_unit})"
+    return f"({low_text} to {high_text})"
+
+
 def readable(
     df: pd.DataFrame,
     units: Mapping[str, str] | str | None = None,

@@ -3,6 +3,7 @@
 import errno
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -231,3 +232,29 @@ def test_model_with_results_files_or_a_bad_factory_exits_2(tmp_path, capsys):
     assert "--model measures two checkouts now" in capsys.readouterr().err
     assert run("HEAD", "--model", "nowhere:model", tmp_path=tmp_path) == 2
     assert "compare: --model: model 'nowhere:model': no module named 'nowhere'" in capsys.readouterr().err
+
+
+def history_record_pair(tmp_path, head_profile):
+    """The newest reference record as BASE and a copy as HEAD, measured with ``head_profile``."""
+    from explorer.readme import newest_reference_record
+
+    path, record = newest_reference_record()
+    head = tmp_path / "head-record.json"
+    head.write_text(json.dumps(dict(record, profile=head_profile)))
+    return path, head, record["profile"]
+
+
+def test_a_quick_and_a_full_record_are_refused_as_incomparable(tmp_path, capsys):
+    base, head, profile = history_record_pair(tmp_path, "other")
+    assert run(str(base), str(head), tmp_path=tmp_path) == 2
+    assert f"one profile, got BASE {profile!r}" in capsys.readouterr().err
+
+
+def test_two_records_of_one_profile_compare_with_intervals_in_brackets(tmp_path, capsys):
+    base, head, profile = history_record_pair(tmp_path, None)
+    head.write_text(json.dumps(dict(json.loads(head.read_text()), profile=profile)))
+    only = ["--only", "spawn_lazy", "--only", "import_lazy"]  # two panels to draw, not twenty
+    assert run(str(base), str(head), *only, tmp_path=tmp_path) == 0
+    out = capsys.readouterr().out
+    # HEAD/BASE and its interval, written [low, high] as everywhere else (never low-high)
+    assert re.search(r"spawn_lazy .* 1\.000 \[\d\.\d{3}, \d\.\d{3}\]", out), out

@@ -66,3 +66,12 @@ def test_a_readme_without_the_markers_is_refused(tmp_path):
 def test_an_empty_history_is_refused(tmp_path):
     with pytest.raises(ValueError, match="at least one history record"):
         readme.newest_reference_record(tmp_path)
+
+
+def test_a_negative_quartile_reads_unambiguously():
+    # import time above the bare interpreter can be below it: q1 -33.8 ms, q3 39.6 ms
+    _, record = readme.newest_reference_record()
+    figure = {"median": 1e-3, "q1": -33.8e-3, "q3": 39.6e-3, "n": 7, "unit": "s", "better": "lower"}
+    record["figures"] = {"import_lazy": figure}
+    row = readme.headline_table(record, "x.json").splitlines()[2]
+    assert row.endswith("| 1 ms | (-33.8 to 39.6 ms) |")

@@ -69,3 +69,17 @@ def test_readable_names_a_missing_column():
 def test_axis_label_names_the_display_unit():
     assert units.axis_label("spawn time", "s", [4e-7], per="agent") == "spawn time (ns per agent)"
     assert units.axis_label("throughput", "agent-steps/s") == "throughput (agent-steps/s)"
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "unit", "text"),
+    [
+        (2.80e-3, 2.97e-3, "s", "(2.8 to 2.97 ms)"),
+        # a negative end (a figure above a floor): no hyphen that reads as a minus sign
+        (-17.4e-3, -895e-6, "s", "(-17.4 ms to -895 µs)"),
+        (-33.8e-3, 39.6e-3, "s", "(-33.8 to 39.6 ms)"),
+        (104.0, 104.0, "B", "(every repeat alike)"),
+    ],
+)
+def test_format_spread_writes_to_between_the_ends(low, high, unit, text):
+    assert units.format_spread(low, high, unit) == text

@@ -138,6 +138,7 @@ def plan(
         metrics = tuple(only) if only else HEADLINE_NAMES
         for source in (base_source, head_source):
             _check_results_file(source.path)
+        _check_same_profile(base_source.path, head_source.path)
     else:
         known = tuple(METRICS)
         metrics = (
@@ -310,6 +311,22 @@ def _check_results_file(path: Path) -> None:
         raise CompareInputError(
             f"{path} must be a results file (from `bench --json`, a notebook, or data/history/), "
             f"got a JSON document with keys {shape}"
+        )
+
+
+def _file_profile(path: Path) -> str:
+    """The measurement profile (``quick``, ``full``) a results file or history record was taken with."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    return str(document.get("profile") or (document.get("metadata") or {}).get("profile") or "")
+
+
+def _check_same_profile(base: Path, head: Path) -> None:
+    """Two files of different profiles differ by their n and repeats as well as by their code: refused."""
+    profiles = _file_profile(base), _file_profile(head)
+    if all(profiles) and profiles[0] != profiles[1]:
+        raise CompareInputError(
+            f"BASE and HEAD must be measured with one profile, got BASE {profiles[0]!r} ({base.name}) and "
+            f"HEAD {profiles[1]!r} ({head.name}): their figures differ by n and repeats too"
         )
 
 

@@ -117,7 +117,7 @@ def _html_rows(verdicts: list[Verdict]) -> list[str]:
 def _ratio(v: Verdict) -> str:
     if v.ratio_low == v.ratio_high == v.ratio:  # an exact count: no interval to show
         return f"{v.ratio:.4f} (exact)"
-    return f"{v.ratio:.3f} [{v.ratio_low:.3f}-{v.ratio_high:.3f}]"
+    return f"{v.ratio:.3f} [{v.ratio_low:.3f}, {v.ratio_high:.3f}]"
 
 
 def _figure(median: float | None, low: float | None, high: float | None, unit: str) -> str:

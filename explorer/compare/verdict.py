@@ -8,7 +8,7 @@ the verdict says that the two came from different jobs.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -112,7 +112,21 @@ def not_measured(metric: str, label: str, unit: str, better: str, note: str, *, 
 def from_figures(
     name: str, label: str, unit: str, better: str, base: dict, head: dict, *, threshold: float
 ) -> Verdict:
-    """The verdict of one figure read from two saved results (median, q1, q3 each): different jobs."""
+    """The verdict of one figure read from two saved results (median, q1, q3 each): different jobs.
+
+    A figure whose spread reaches zero or below (a difference from a floor, such as import time above
+    the bare interpreter) has no meaningful ratio: it is reported as not comparable, never as a change.
+    """
+    ends = [side.get(key) or side["median"] for side in (base, head) for key in ("q1", "median", "q3")]
+    if min(ends) <= 0:
+        return replace(
+            not_measured(
+                name, label, unit, better,
+                "no ratio: a spread reaches zero or below (a difference from a floor "
+                "not distinguishable from it)",
+            ),
+            verdict="not comparable",
+        )  # fmt: skip
     ratio = head["median"] / base["median"]
     low = (head.get("q1") or head["median"]) / (base.get("q3") or base["median"])
     high = (head.get("q3") or head["median"]) / (base.get("q1") or base["median"])

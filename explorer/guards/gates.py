@@ -54,7 +54,7 @@ class GateResult:
         verdict = "FAILED" if self.failed else "passed"
         bound = "at most" if self.worse_if == "above" else "at least"
         return (
-            f"{self.name}: {self.ratio:.3g}x [95% {self.low:.3g}-{self.high:.3g}], must be {bound} "
+            f"{self.name}: {self.ratio:.3g}x [95% {self.low:.3g}, {self.high:.3g}], must be {bound} "
             f"{self.limit:g}x; one-sided Mann-Whitney p = {self.p_value:.2g} (alpha {self.alpha:g}): "
             f"{verdict} ({self.repeats} interleaved repeats)"
         )

@@ -18,7 +18,7 @@ from explorer.measure.harness.traced_bytes import bytes_kept, line_fit
 from explorer.measure.harness.variants import check_variants, get_variant
 from explorer.measure.results.metadata import machine_metadata
 from explorer.measure.results.stats import error_text, failed, frame, rotated, summarize
-from explorer.units import format_value
+from explorer.units import format_spread, format_value
 from explorer.world import GridWorld
 
 SPAWNED = "spawned"
@@ -220,10 +220,7 @@ def rss_resolved(results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                 f"({format_value(resolution, 'B')} per agent)"
             )
         elif row["max"] - row["min"] > abs(median):
-            reasons[index] = (
-                f"spread {format_value(row['min'], 'B')}-{format_value(row['max'], 'B')} "
-                "is wider than the median"
-            )
+            reasons[index] = f"spread {format_spread(row['min'], row['max'], 'B')} is wider than the median"
         elif not math.isnan(python_bytes) and median < 0.8 * python_bytes:
             reasons[index] = (
                 f"{format_value(median, 'B')} is below tracemalloc's {format_value(python_bytes, 'B')} "
