@@ -42,3 +42,12 @@ def test_memory_samples_give_rss_over_time():
     df = memory_samples(agents=20, interval=0.005)
     assert list(df.columns) == ["t_s", "rss_MiB"]
     assert len(df) >= 1 and (df["rss_MiB"] > 0).all() and df["t_s"].is_monotonic_increasing
+
+
+def test_a_models_step_is_profiled_and_sampled_through_its_own_bridge():
+    tmaze = "explorer.measure.harness.declared:tmaze"
+    lines = line_profile(steps=2, world=tmaze)
+    bridge = lines[lines["function"] == "legacy_model_step"]
+    assert bridge["hits"].max() == 2 and "legacy_step" not in set(lines["function"])
+    samples = memory_samples(agents=5, interval=0.005, world=tmaze)
+    assert (samples["rss_MiB"] > 0).all() and samples.attrs["stepped_s"] >= samples.attrs["spawned_s"]

@@ -133,3 +133,27 @@ def test_a_rollout_is_checked_against_what_xla_says_it_holds_not_its_arrays_alon
     between = int(n * (arrays + counted) / 2)  # enough for the arrays alone, not for the rollout
     with using_memory_limit(between), pytest.raises(MemoryError, match="XLA's count"):
         build("rollout", model, n, 0, steps=1)
+
+
+def test_the_jax_engine_is_checked_against_what_xla_says_a_step_holds_not_its_arrays_alone():
+    from explorer.population import Population
+    from explorer.population.jax_engine import JaxEngine
+
+    model = tmaze()
+    held = Population(model, 4, backend="jax").nbytes / 4  # the arrays the agents keep between steps
+    counted = JaxEngine.bytes_per_agent(model)
+    assert counted > 1.5 * held  # the step's temporaries beside the agent's copies of the model
+    n = 1000
+    with using_memory_limit(int(n * (held + counted) / 2)), pytest.raises(MemoryError, match="jax engine"):
+        Population(model, n, backend="jax")
+
+
+def test_an_n_whose_run_would_pass_the_time_budget_is_not_measured_nor_extrapolated():
+    table = throughput_table(tasks=("random3",), engines=("numpy",), ns=(4, 8), run_budget=1e-9, **SMALL)
+    assert _row(table, "throughput_table", "numpy", "random3", 4)["median"] > 0
+    over = _row(table, "throughput_table", "numpy", "random3", 8)
+    assert math.isnan(over["median"]) and over["error"].startswith("not measured")
+    assert "budget" in over["error"]
+    weighed = _row(table, "throughput_table_bytes", "numpy", "random3", 8)
+    assert math.isnan(weighed["median"]) and "budget" in weighed["error"]
+    assert table.attrs["run_budget_s"] == 1e-9 and table.attrs["peak_rss_bytes"] > 0

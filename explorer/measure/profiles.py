@@ -69,7 +69,12 @@ _BENCH: dict[str, dict[str, dict]] = {
             "repeats": 5,
             "loop_max_n": 100,
             "bytes_max_n": None,
-            "cold_repeats": 3,
+            # one fresh process per engine and task (26 of them): each imports JAX or pymdp and
+            # compiles, tens of seconds each on this shared machine
+            "cold_repeats": 1,
+            # a run (first step and 3 timed) projected past 30 s at the next n is not made, so that the
+            # 20x20 grid's dense engines at large n do not decide how long the table takes
+            "run_budget": 30.0,
         },
         "model_throughput": {
             "ns": (1000, 10_000, 100_000),

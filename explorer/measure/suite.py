@@ -43,6 +43,9 @@ MEASUREMENTS: dict[str, Callable[..., pd.DataFrame]] = {
 #: Measurements of today's grid world only: a ``model`` run leaves them out (the table measures it).
 GRID_ONLY = ("monitor_overhead", "population_throughput")
 
+#: Metadata a measurement records of its own run, kept in the suite's (the throughput table's protocol).
+CARRIED_ATTRS = ("load_average", "memory_limit_bytes", "peak_rss_bytes", "run_budget_s")
+
 #: The population's engines timed side by side by population_throughput when "population" is benched.
 POPULATION_ENGINES = (
     "population",
@@ -122,6 +125,8 @@ def run_suite(
     attrs = machine_metadata() | {"profile": profile, "variants": list(variants), "run_id": current_run_id()}
     if model is not None:
         attrs["model"] = model
+    for measured in frames:  # what a measurement records of its own run (the table's load and memory)
+        attrs |= {key: measured.attrs[key] for key in CARRIED_ATTRS if key in measured.attrs}
     attrs["duration_s"] = round(time.perf_counter() - started, 3)
     attrs["durations_s"] = durations
     return frame(df.to_dict(orient="records"), attrs)

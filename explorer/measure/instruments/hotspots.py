@@ -15,22 +15,24 @@ import warnings
 import pandas as pd
 
 from explorer.checks import check_choice, check_int
+from explorer.measure.harness.subjects import subject
 from explorer.measure.harness.variants import get_variant
 from explorer.measure.instruments.steps import observations_for
 from explorer.measure.results.metadata import machine_metadata
 from explorer.paths import ROOT
-from explorer.world import GridWorld
 
 
-def step_path_functions() -> list:
-    """The functions a step runs through: explorer's bridge and the pymdp code it spends time in."""
+def step_path_functions(model: bool = False) -> list:
+    """The functions a step runs through: explorer's bridge and the pymdp code it spends time in (for any
+    Model, ``model=True``: the bridge for one outcome per modality, and the fixed point over factors)."""
     from pymdp.legacy import control, inference, maths
     from pymdp.legacy.agent import Agent
+    from pymdp.legacy.algos import fpi
 
-    from explorer.legacy import legacy_step
+    from explorer.legacy import legacy_model_step, legacy_step
 
     candidates = [
-        legacy_step,
+        legacy_model_step if model else legacy_step,
         Agent.infer_states,
         Agent.infer_policies,
         Agent.sample_action,
@@ -39,13 +41,15 @@ def step_path_functions() -> list:
         getattr(control, "calc_expected_utility", None),
         getattr(control, "calc_states_info_gain_factorized", None),
         getattr(maths, "spm_MDP_G", None),
+        *([getattr(fpi, "run_vanilla_fpi_factorized", None)] if model else []),
     ]
     return [f for f in candidates if f is not None]
 
 
-def _stepper(variant: str, steps: int, world: GridWorld | None, seed: int):
-    """A function that spawns one agent of ``variant`` and steps it through real observations."""
-    world = GridWorld() if world is None else world
+def _stepper(variant: str, steps: int, world: object, seed: int):
+    """A function that spawns one agent of ``variant`` and steps it through real observations; ``world``
+    as :func:`explorer.measure.harness.subjects.subject` takes it (a grid world, a Model or a factory)."""
+    world = subject(world).agents_of
     observations = observations_for(world, steps, seed)
     chosen = get_variant(variant)
     if chosen.step is None:
@@ -85,19 +89,20 @@ def line_profile(
     steps: int = 50,
     variant: str = "lazy",
     functions: list | None = None,
-    world: GridWorld | None = None,
+    world: object = None,
     seed: int = 0,
 ) -> pd.DataFrame:
     """Per-line time of the step path over ``steps`` steps of one fresh agent (line_profiler).
 
     Columns: ``function``, ``file``, ``line``, ``hits``, ``time_s`` (total in that line),
     ``per_hit_s``, ``percent`` (of that function's total time), ``function_total_s``, ``source``.
+    ``world``: a grid world (default: today's), any Model, a factory or its path (agents ``LazyAgent``).
     """
     from line_profiler import LineProfiler
 
     steps = check_int("steps", steps, low=1)
     run = _stepper(variant, steps, world, seed)
-    profiler = LineProfiler(*(functions or step_path_functions()))
+    profiler = LineProfiler(*(functions or step_path_functions(subject(world).is_model)))
     profiler.runcall(run)
     stats = profiler.get_stats()
     rows = []
@@ -141,7 +146,7 @@ def function_profile(
     variant: str = "lazy",
     top: int = 25,
     sort: str = "cumulative_s",
-    world: GridWorld | None = None,
+    world: object = None,
     seed: int = 0,
 ) -> pd.DataFrame:
     """The ``top`` functions by ``sort`` (``cumulative_s`` or ``self_s``) over ``steps`` steps (cProfile).
@@ -179,20 +184,23 @@ def function_profile(
 
 
 def memory_samples(
-    agents: int = 300, variant: str = "lazy", interval: float = 0.01, world: GridWorld | None = None
+    agents: int = 300, variant: str = "lazy", interval: float = 0.01, world: object = None
 ) -> pd.DataFrame:
     """RSS sampled while ``agents`` agents are spawned and then each stepped once (memory_profiler).
 
     Columns: ``t_s`` (seconds since the first sample) and ``rss_MiB`` (resident set size). RSS
     counts pages the process holds, so memory freed and reused shows no change. ``attrs``
     ``spawned_s`` and ``stepped_s``: when spawning, then the steps, ended (same clock as ``t_s``).
+    ``world``: as :func:`line_profile` (a Model's agents each take one real observation of its world).
     """
     from memory_profiler import memory_usage
 
     agents = check_int("agents", agents, low=1)
     if not interval > 0:
         raise ValueError(f"interval must be > 0 seconds, got {interval!r}")
-    world = GridWorld() if world is None else world
+    measured = subject(world)
+    world = measured.agents_of
+    first = observations_for(world, 1)[0] if measured.is_model else world.start
     chosen = get_variant(variant)
     chosen.spawn(1, world)  # imports happen before sampling starts
 
@@ -202,7 +210,7 @@ def memory_samples(
         handle = chosen.spawn(agents, world)
         marks["spawned"] = time.time()
         if chosen.step is not None:
-            chosen.step(handle, world.start)
+            chosen.step(handle, first)
         marks["stepped"] = time.time()
         return len(handle)
 

@@ -1,16 +1,16 @@
 """The throughput table as Markdown, from one run's record: a few rows for the README, every engine x task
 x n for the docs, each beside its protocol, so that no figure of it is typed by hand.
 
-``python -m explorer.measure.reading.throughput [RECORD]`` rewrites the blocks between the markers in
-``README.md`` and ``docs/lab-report.md`` from the record (default :data:`RECORD`, written by
-``python -m explorer bench --only throughput_table --json data/throughput_table.json``).
+``python -m explorer readme`` (as for the headline figures; ``--check`` only compares) rewrites the blocks
+between the ``throughput-table`` markers in ``README.md`` and ``docs/throughput.md`` from the record
+(:data:`RECORD`, written by ``python -m explorer bench --only throughput_table --json
+data/throughput_table.json``); ``tests/test_readme_figures.py`` fails when they disagree.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -19,8 +19,14 @@ from explorer.paths import DATA_DIR, ROOT
 
 #: The committed record of the last full run of the table.
 RECORD = DATA_DIR / "throughput_table.json"
+#: What measures the record again: the full profile, niced, every allocation under a 4 GiB limit (so that
+#: the run's peak stays near 6 GB on a shared machine).
+COMMAND = (
+    "EXPLORER_MEMORY_LIMIT=4GiB nice -n 10 .venv/bin/python -m explorer bench --only throughput_table "
+    "--json data/throughput_table.json"
+)
 #: Where each view goes: file -> (marker name, which view).
-TARGETS = {ROOT / "README.md": "short", ROOT / "docs" / "lab-report.md": "full"}
+TARGETS = {ROOT / "README.md": "short", ROOT / "docs" / "throughput.md": "full"}
 #: The README's few rows: the array engines and pymdp's, on the T-maze and the 5x5 grid.
 SHORT_ENGINES = ("numba", "sparse", "numpy", "jax", "rollout", "legacy")
 SHORT_TASKS = ("tmaze", "grid5")
@@ -152,7 +158,7 @@ def _select_task(results: pd.DataFrame, task: str) -> pd.DataFrame:
     return results[(results["metric"] == "throughput_table") & (results["stage"] == task)]
 
 
-def record_note(results: pd.DataFrame) -> str:
+def throughput_note(results: pd.DataFrame) -> str:
     """When, where and under what load the record was measured, and the command that measures it again."""
     meta = results.attrs
     commit = (meta.get("git_commit") or "no git checkout")[:7] + (" (dirty)" if meta.get("git_dirty") else "")
@@ -164,21 +170,52 @@ def record_note(results: pd.DataFrame) -> str:
         f"Measured {meta.get('utc_time', '?')[:16]} UTC{ran}, commit {commit}, on {machine} shared with "
         f"other work: 1-minute load average {figure(load[0])} at the start and {figure(load[1])} at the "
         "end, so absolute figures are below an idle machine's; ratios come from one interleaved run. "
-        "Re-measure: `.venv/bin/python -m explorer bench --only throughput_table --json "
-        "data/throughput_table.json`, then `.venv/bin/python -m explorer.measure.reading.throughput`."
+        f"{_memory_note(meta)}Re-measure: `{COMMAND}`, then `.venv/bin/python -m explorer readme`."
     )
+
+
+def _memory_note(meta: dict) -> str:
+    from explorer.units import format_value
+
+    limit, peak = meta.get("memory_limit_bytes"), meta.get("peak_rss_bytes")
+    if not limit:
+        return ""
+    held = f"; the run's peak resident memory {format_value(peak, 'B')}" if peak else ""
+    return f"Memory limit per allocation {format_value(limit, 'B')} (explorer.limits){held}. "
 
 
 def blocks(results: pd.DataFrame) -> dict[str, str]:
     """The Markdown of each view (``short``, ``full``) with its note and, for the docs, the protocol."""
     from explorer.measure.instruments.population.table import throughput_protocol
 
-    note = record_note(results)
+    note = throughput_note(results)
     protocol = throughput_protocol(results).replace("\n", " ")
     return {
-        "short": f"{short_table(results)}\n\n{note}",
+        "short": f"{short_table(results)}\n\nProtocol. {protocol}\n\n{note}",
         "full": f"{full_tables(results)}\nProtocol. {protocol}\n\n{note}",
     }
+
+
+def throughput_record(path: str | Path = RECORD) -> pd.DataFrame:
+    """The committed record of the full table (:data:`RECORD`): what the README and the docs show."""
+    from explorer.measure.results.storage import load_results
+
+    return load_results(path)
+
+
+def block(text: str, name: str = "throughput-table") -> str:
+    """What stands between ``<!-- name:start -->`` and ``<!-- name:end -->`` in ``text``."""
+    pattern = re.compile(rf"<!-- {name}:start -->\n(.*?)\n<!-- {name}:end -->", re.S)
+    found = pattern.search(text)
+    if found is None:
+        raise ValueError(f"text has no <!-- {name}:start --> ... <!-- {name}:end --> block")
+    return found.group(1)
+
+
+def stale_tables(record: str | Path = RECORD) -> list[Path]:
+    """The files whose throughput block is not what ``record`` writes (empty: all current)."""
+    views = blocks(throughput_record(record))
+    return [path for path, view in TARGETS.items() if block(path.read_text()) != views[view]]
 
 
 def replace_block(text: str, name: str, body: str) -> str:
@@ -192,9 +229,8 @@ def replace_block(text: str, name: str, body: str) -> str:
 def write_tables(record: str | Path = RECORD) -> list[Path]:
     """Rewrite the throughput blocks of the README and the docs from ``record``; returns the files changed."""
     from explorer.files import write_atomic
-    from explorer.measure.results.storage import load_results
 
-    views = blocks(load_results(record))
+    views = blocks(throughput_record(record))
     changed = []
     for path, view in TARGETS.items():
         text = path.read_text()
@@ -203,8 +239,3 @@ def write_tables(record: str | Path = RECORD) -> list[Path]:
             write_atomic(path, new)
             changed.append(path)
     return changed
-
-
-if __name__ == "__main__":
-    for written in write_tables(*sys.argv[1:2]):
-        print(f"wrote {written}")

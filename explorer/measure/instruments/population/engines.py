@@ -149,8 +149,11 @@ def _batched_agent_factory(model: object):
 
 #: pymdp's ``rollout`` jitted once per process (the agent traced; its world and the step count static).
 _compiled_rollout = None
-#: The world of the last model rolled out, kept so that jit's cache knows it (keyed by model and dtype).
+#: The worlds of the last few models rolled out, kept so that jit's cache knows them (keyed by model and
+#: dtype; a table interleaves four models, and a new world object is a new static argument: a compile).
 _ENVIRONMENTS: dict = {}
+#: How many models' worlds and XLA counts are kept.
+_KEPT_MODELS = 8
 
 
 class _Rollout:
@@ -165,7 +168,8 @@ class _Rollout:
         self.agent = _batched_agent_factory(model)(model, n)
         dtype = self.agent.A[0].dtype
         if (model, dtype) not in _ENVIRONMENTS:  # the same env object: a static argument jit has seen
-            _ENVIRONMENTS.clear()  # bounded: one model's environment at a time
+            if len(_ENVIRONMENTS) >= _KEPT_MODELS:  # bounded: the oldest model's world goes
+                _ENVIRONMENTS.pop(next(iter(_ENVIRONMENTS)))
             _ENVIRONMENTS[(model, dtype)] = PymdpEnv(
                 A=[jnp.asarray(a, dtype) for a in model.A],
                 B=[jnp.asarray(b, dtype) for b in model.B],
@@ -201,7 +205,7 @@ def _rollout(model: object, n: int, seed: int, steps: int = 3) -> _Rollout:
     return _Rollout(model, n, seed)
 
 
-#: (model, steps) -> bytes per agent of its compiled rollout, XLA's count; one entry, as _ENVIRONMENTS.
+#: (model, steps) -> bytes per agent of its compiled rollout, XLA's count; bounded as _ENVIRONMENTS.
 _XLA_BYTES: dict = {}
 
 
@@ -226,7 +230,8 @@ def rollout_xla_bytes_per_agent(model: object, steps: int) -> float:
             totals.append(
                 counted.argument_size_in_bytes + counted.temp_size_in_bytes + counted.output_size_in_bytes
             )
-        _XLA_BYTES.clear()
+        if len(_XLA_BYTES) >= _KEPT_MODELS:
+            _XLA_BYTES.pop(next(iter(_XLA_BYTES)))
         _XLA_BYTES[key] = (totals[1] - totals[0]) / 2 if totals else 0.0
     return max(float(rollout_bytes_per_agent(model)), _XLA_BYTES[key])
 

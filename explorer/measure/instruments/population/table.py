@@ -5,8 +5,9 @@ Each repeat, for each n and task, every engine in turn (the order rotating betwe
 fresh agents of the task's model; they walk the model's own world (:func:`world_of`, one seed, so
 engines whose agents act alike see the same observations), the first step untimed (compiles, pymdp
 builds), then ``steps`` steps timed. A MemoryError at spawn (the limit of :mod:`explorer.limits`) ends an
-engine's larger n for that task. Loops of per-object agents run only up to ``loop_max_n``: their larger
-n are not measured, and never extrapolated.
+engine's larger n for that task. Loops of per-object agents run only up to ``loop_max_n``, and an engine
+whose run at the next n would take more than ``run_budget`` seconds (its last run's time scaled by n)
+stops there: their larger n are not measured, and never extrapolated.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ import time
 import numpy as np
 import pandas as pd
 
-from explorer.checks import check_int, check_sizes
+from explorer.checks import check_int, check_real, check_sizes
 from explorer.measure.harness import factories
-from explorer.measure.harness.cold import run_child
 from explorer.measure.harness.declared import TASKS, world_of
 from explorer.measure.harness.traced_bytes import bytes_kept
 from explorer.measure.instruments.population.engines import ENGINES, LOOPS, build, unavailable
+from explorer.measure.instruments.population.table_cold import cold_rows
 from explorer.measure.instruments.population.timed_runs import JAX_TOLERANCE, NUMPY_TOLERANCE
 from explorer.measure.results.metadata import machine_metadata
 from explorer.measure.results.stats import error_text, failed, frame, rotated, summarize
@@ -37,30 +38,6 @@ METRICS = {
     "throughput_table_first_action": "s",
 }
 
-#: A fresh process: the model rebuilt from its factory's path, then one agent of the engine and its
-#: first step, each stage timed inside; JSON on one line.
-COLD_CHILD = """\
-import time
-_t0 = time.perf_counter()
-import json
-from explorer.measure.harness import factories
-from explorer.measure.harness.declared import world_of
-from explorer.measure.instruments.population.engines import build
-_t1 = time.perf_counter()
-model = factories.build({path!r})
-_t2 = time.perf_counter()
-handle = build({engine!r}, model, 1, {seed})
-_t3 = time.perf_counter()
-observations = world_of(model, 1, {seed}).reset()
-if hasattr(handle, "seconds"):
-    handle.seconds(1)
-else:
-    handle.step(observations)
-_t4 = time.perf_counter()
-print(json.dumps({{"import": _t1 - _t0, "model": _t2 - _t1, "spawn": _t3 - _t2, "first_step": _t4 - _t3}}))
-"""
-COLD_STAGES = ("import", "model", "spawn", "first_step")
-
 
 def throughput_table(
     tasks: tuple[str, ...] = tuple(TASKS),
@@ -72,6 +49,7 @@ def throughput_table(
     bytes_max_n: int | None = None,
     cold_repeats: int = 3,
     seed: int = 0,
+    run_budget: float | None = None,
 ) -> pd.DataFrame:
     """Every engine x task x n, interleaved: agent-steps/s, bytes per agent, largest n, cold first action.
 
@@ -83,7 +61,9 @@ def throughput_table(
     see, as the arrays' ``nbytes``), ``throughput_table_largest_n`` (method ``measured``: the largest n
     that ran; ``limit_over_bytes``: the memory limit over the bytes per agent at the largest n weighed),
     and ``throughput_table_first_action`` (fresh processes, ``cold_repeats`` each: stages import, model,
-    spawn, first_step and total).
+    spawn, first_step and total). ``run_budget``: seconds one run (a first step and ``steps`` timed ones)
+    may take at an n not yet run, projected from the engine's last run (None: no budget). attrs carry the
+    memory limit and the run's peak RSS.
     """
     paths = _paths(tasks)
     engines = tuple(engines)
@@ -98,16 +78,19 @@ def throughput_table(
         bytes_max_n = check_int("bytes_max_n", bytes_max_n, low=1)
     cold_repeats = check_int("cold_repeats", cold_repeats, low=0)
     seed = check_int("seed", seed, low=0)
+    if run_budget is not None:
+        run_budget = check_real("run_budget", run_budget, low=0.0)
     models = {task: factories.build(path) for task, path in paths.items()}
     skip = {(e, t): unavailable(e, m) for e in engines for t, m in models.items()}
     load_before = os.getloadavg()[0]
     bytes_ns = tuple(n for n in ns if bytes_max_n is None or n <= bytes_max_n) or ns[:1]
-    rows = _bytes_rows(models, engines, skip, bytes_ns, loop_max_n, seed, steps)
+    rows = _bytes_rows(models, engines, skip, bytes_ns, loop_max_n, seed, steps, run_budget)
     samples: dict[tuple[str, str, int], list[float]] = {}
     errors: dict[tuple[str, str, int], str] = {}
     held_until: dict[tuple[str, str], int] = {}  # the largest n that ran
     refused: dict[tuple[str, str], int] = {}  # the least n refused by the memory limit
     reference: dict[tuple[str, int], tuple] = {}  # (task, n) -> the first engine's first-step beliefs
+    pace: dict[tuple[str, str], tuple[int, float]] = {}  # the largest n run and one run's seconds there
     for repeat in range(repeats):
         for n in ns:
             for task, model in models.items():
@@ -119,6 +102,10 @@ def throughput_table(
                         errors[key] = (
                             f"MemoryError: above the memory limit from n = {refused[(engine, task)]:,}"
                         )
+                        continue
+                    over = _over_budget(pace.get((engine, task)), n, run_budget)
+                    if over:
+                        errors[key] = over
                         continue
                     try:
                         seconds, first = _timed_run(engine, model, n, steps, seed)
@@ -136,6 +123,8 @@ def throughput_table(
                         errors[key] = problem
                         continue
                     samples.setdefault(key, []).append(n * steps / seconds)
+                    if n >= pace.get((engine, task), (0, 0.0))[0]:
+                        pace[(engine, task)] = (n, seconds * (steps + 1) / steps)
                     held_until[(engine, task)] = max(n, held_until.get((engine, task), 0))
     load = f"load average {load_before:.2f} -> {os.getloadavg()[0]:.2f} (1 min)"
     for task in models:
@@ -166,9 +155,35 @@ def throughput_table(
                 rows.append(
                     summarize([held_until[(engine, task)]], **common, n=held_until[(engine, task)], note=note)
                 )
-    rows += _cold_rows(paths, engines, skip, cold_repeats, seed)
-    attrs = machine_metadata() | {"load_average": [load_before, os.getloadavg()[0]]}
-    return frame(rows, attrs)
+    rows += cold_rows(paths, engines, skip, cold_repeats, seed)
+    attrs = machine_metadata() | {
+        "load_average": [load_before, os.getloadavg()[0]],
+        "run_budget_s": run_budget,
+    }
+    return frame(rows, attrs | _memory_attrs())
+
+
+def _memory_attrs() -> dict:
+    """The memory limit every allocation was checked against, and this process's peak RSS so far."""
+    import resource
+
+    from explorer.limits import memory_limit
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    return {"memory_limit_bytes": memory_limit(), "peak_rss_bytes": peak}
+
+
+def _over_budget(pace: tuple[int, float] | None, n: int, budget: float | None) -> str:
+    """Why no run at ``n``: the one at ``pace``'s n took its seconds, and n scales it past ``budget``."""
+    if budget is None or pace is None or n <= pace[0]:
+        return ""
+    projected = pace[1] * n / pace[0]
+    if projected <= budget:
+        return ""
+    return (
+        f"not measured: a run at this n would take about {projected:,.0f} s ({pace[1]:.2g} s at "
+        f"n = {pace[0]:,}, scaled by n), over the budget of {budget:g} s per run (not extrapolated)"
+    )
 
 
 def _paths(tasks: object) -> dict[str, str]:
@@ -224,11 +239,11 @@ def _disagrees(first: tuple | None, reference: tuple, engine: str) -> str:
 
 
 def _bytes_rows(
-    models: dict, engines: tuple, skip: dict, ns: tuple[int, ...], loop_max_n: int, seed: int, steps: int
+    models: dict, engines: tuple, skip: dict, ns: tuple, loop_max_n: int, seed: int, steps: int, budget
 ) -> list[dict]:
     """Bytes per agent of every engine and task at each of ``ns`` (loops up to ``loop_max_n``; an engine's
-    larger n end at its first MemoryError), and the largest n the memory limit allows at the largest n
-    weighed."""
+    larger n end at its first MemoryError or past the time ``budget``), and the largest n the memory limit
+    allows at the largest n weighed."""
     from explorer.limits import memory_limit
 
     limit, rows = memory_limit(), []
@@ -237,20 +252,28 @@ def _bytes_rows(
             if skip[(engine, task)]:
                 continue
             weighed = [n for n in ns if engine not in LOOPS or n <= loop_max_n] or [min(ns[0], loop_max_n)]
-            last = None
+            last, pace = None, None
             for n in weighed:
                 common = {"metric": "throughput_table_bytes", "variant": engine, "n": n, "unit": "B"}
                 common["stage"] = task
+                over = _over_budget(pace, n, budget)
+                if over:
+                    rows.append(failed(**common, repeats=1, error=over, method="tracemalloc"))
+                    break
                 try:
+                    began = time.perf_counter()
                     per_agent, method = _per_agent(engine, model, n, seed, steps)
+                    pace = (n, time.perf_counter() - began)
                 except Exception as exc:
                     rows.append(failed(**common, repeats=1, error=error_text(exc), method="tracemalloc"))
                     if isinstance(exc, MemoryError):
                         break
                     continue
-                note = {"xla_count": f"XLA's count for a compiled rollout of {steps} steps"}.get(
-                    method, "held after the first step"
-                )
+                note = {
+                    "xla_count": f"XLA's count for a compiled rollout of {steps} steps"
+                    if engine == "rollout"
+                    else "XLA's count for one compiled step (the agent's arrays and the step's temporaries)"
+                }.get(method, "held after the first step")
                 rows.append(summarize([per_agent], **common, method=method, note=note))
                 last = (n, per_agent)
             if last is None:
@@ -274,10 +297,13 @@ def _per_agent(engine: str, model: object, n: int, seed: int, steps: int) -> tup
         per_agent = rollout_xla_bytes_per_agent(model, steps)
         check_memory(n * per_agent, f"rollout of {n:,} pymdp batched agents ({per_agent:,.0f} B each)")
         return per_agent, "xla_count"
-    if engine == "jax":
-        handle = build(engine, model, n, seed)
-        handle.step(world_of(model, n, seed).reset())
-        return handle.nbytes() / n, "nbytes"
+    if engine == "jax":  # checked, not allocated: XLA counts what a step of n agents holds
+        from explorer.limits import check_memory
+        from explorer.population.engine import engine_class
+
+        per_agent = engine_class("jax").bytes_per_agent(model)
+        check_memory(n * per_agent, f"{n:,} pymdp batched agents ({per_agent:,.0f} B each, XLA's count)")
+        return per_agent, "xla_count"
     return _traced_per_agent(engine, model, n, seed), "tracemalloc"
 
 
@@ -290,45 +316,6 @@ def _traced_per_agent(engine: str, model: object, n: int, seed: int) -> float:
         return handle
 
     return bytes_kept(stepped) / n
-
-
-def _cold_rows(paths: dict, engines: tuple, skip: dict, repeats: int, seed: int) -> list[dict]:
-    """Fresh processes per engine and task: import, the model from its factory, one agent, first step."""
-    if not repeats:
-        return []
-    runs = [(e, t) for t in paths for e in engines if not skip[(e, t)]]
-    samples: dict[tuple[str, str], list[dict]] = {run: [] for run in runs}
-    walls: dict[tuple[str, str], list[float]] = {run: [] for run in runs}
-    errors: dict[tuple[str, str], str] = {}
-    for repeat in range(repeats):
-        for engine, task in rotated(tuple(runs), repeat):
-            if (engine, task) in errors:
-                continue
-            code = COLD_CHILD.format(path=paths[task], engine=engine, seed=seed)
-            try:
-                child = run_child(code, env=factories.child_environment(paths[task]))
-            except Exception as exc:
-                errors[(engine, task)] = error_text(exc)
-                continue
-            samples[(engine, task)].append(child.data)
-            walls[(engine, task)].append(child.reported_s)
-    rows = []
-    for engine, task in runs:
-        common = {"metric": "throughput_table_first_action", "variant": engine, "n": 1, "unit": "s"}
-        common["note"] = f"fresh process; the model from {paths[task]}"
-        if (engine, task) in errors:
-            rows.append(
-                failed(**common, stage=task, method="in_child", repeats=repeats, error=errors[(engine, task)])
-            )
-            continue
-        for part in (*COLD_STAGES, "total"):
-            values = [
-                sum(c[s] for s in COLD_STAGES) if part == "total" else c[part]
-                for c in samples[(engine, task)]
-            ]
-            rows.append(summarize(values, **common, stage=task, method=f"in_child_{part}"))
-        rows.append(summarize(walls[(engine, task)], **common, stage=task, method="process_wall"))
-    return rows
 
 
 def throughput_pivot(results: pd.DataFrame, metric: str = "throughput_table") -> pd.DataFrame:
@@ -360,10 +347,27 @@ def throughput_protocol(results: pd.DataFrame) -> str:
         f"n: {', '.join(f'{n:,}' for n in sorted(set(rows['n'])))}; {repeats} repeats, engines interleaved "
         "(order rotating), fresh agents each repeat, seed 0 for the model world's draws; median of the "
         "repeats with its distribution-free 95% interval in the data (ci_low, ci_high).",
+        _limits_text(meta),
         f"Machine: {meta.get('cpu_count')} x {meta.get('cpu_model')}, Python {meta.get('python')}; "
         f"1-minute load average {load[0]} before, {load[1]} after.",
     ]
     return "\n".join(lines)
+
+
+def _limits_text(meta: dict) -> str:
+    """The run's limits in words: memory per allocation (the largest n held) and time per run."""
+    from explorer.units import format_value
+
+    limit, budget = meta.get("memory_limit_bytes"), meta.get("run_budget_s")
+    text = "Largest n: an n whose arrays (XLA's count for pymdp's JAX agent and rollout) exceed the memory "
+    text += (
+        f"limit of {format_value(limit, 'B')} is refused before allocating. "
+        if limit
+        else "limit is refused. "
+    )
+    if budget:
+        text += f"An n whose run would take over {budget:g} s (the last run scaled by n) is not measured."
+    return text.strip()
 
 
 def throughput_json(results: pd.DataFrame) -> str:
