@@ -296,8 +296,8 @@ def _check_observations(observations: object, n: int, n_obs: int) -> np.ndarray:
         )
     if array.shape != (n,):
         raise ValueError(f"observations must have shape ({n},), one per agent, got shape {array.shape}")
-    bad = np.flatnonzero((array < 0) | (array >= n_obs))
-    if bad.size:
+    if array.size and (array.min() < 0 or array.max() >= n_obs):  # two passes, no temporary arrays
+        bad = np.flatnonzero((array < 0) | (array >= n_obs))
         first = int(bad[0])
         raise ValueError(
             f"observations must be in [0, {n_obs - 1}], got {int(array[first])} at index {first} "

@@ -28,8 +28,9 @@ STAGES = ("prior", "posterior", "utility", "ambiguity", "observations", "entropy
 #: Agents per chunk of the entropy stage: a chunk whose agents all predict an observation with
 #: probability 0 skips its logarithm (long enough for the vector loops, short enough to skip often).
 CHUNK = 32
-#: The compiled kernel, and the files its code comes from (its on-disk cache's key).
+#: The compiled kernel and choice among ties, and the files their code comes from (its on-disk cache's key).
 KERNEL = "explorer.population.lanes_kernel:step_range"
+CHOOSER = "explorer.population.lanes_kernel:choose_tied"
 KERNEL_SOURCES = tuple(
     Path(__file__).parent / name for name in ("lanes_kernel.py", "lane_math.py", "lanes.py")
 )
@@ -109,6 +110,7 @@ class LanesBackend:
         self.threads: int | None = None
         self._controls: list[np.ndarray] = []  # per thread: first block, end block, fresh, upto
         self._calls: list = []  # per thread: the kernel bound to its control and scratch
+        self._chooser = None  # the compiled choice among tied actions, loaded on the first tie
         self.reset()
 
     def reset(self) -> None:
@@ -132,16 +134,24 @@ class LanesBackend:
         return sum(a.nbytes for a in arrays)
 
     def step(self, observations: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
-        """Step every agent in the compiled kernel; near-ties broken on the host as the dense engine does."""
+        """Step every agent in the compiled kernel; near-ties broken as the dense engine breaks them (the
+        same draws; those from ``rng`` chosen among in compiled code too)."""
         self.kernel(observations)
-        actions = self._actions[: self.n].copy()
-        masks = self._ties[: self.n]
-        rows = np.flatnonzero(masks & (masks - 1))  # two or more actions tied
-        if rows.size:
-            actions[rows] = break_ties(masks[rows], self.n_actions, rng)
+        actions, masks = self._actions[: self.n], self._ties[: self.n]  # masks: 0 unless tied
+        if rng is None:
+            rows = np.flatnonzero(masks)
+            if rows.size:
+                actions[rows] = break_ties(masks[rows], self.n_actions, None)
+        else:
+            tied = np.count_nonzero(masks)
+            if tied:
+                draws = rng.random((tied, self.n_actions))  # as break_ties draws them
+                if self._chooser is None:
+                    self._chooser = native_function(CHOOSER, KERNEL_SOURCES, (masks, draws, actions))
+                self._chooser.bind((masks, draws, actions))()
         self.last_action[: self.n] = actions
         self.fresh = False
-        return actions
+        return actions.copy()
 
     def kernel(self, observations: np.ndarray, upto: int = 8) -> None:
         """The compiled part of a step alone (``upto`` < 8: a truncated step, for profiling only)."""
@@ -156,9 +166,8 @@ class LanesBackend:
         threads = max(1, min(threads, blocks))
         while len(self._calls) < threads:
             self._bind_thread()
-        bounds = np.linspace(0, blocks, threads + 1).astype(np.int64)
         for t in range(threads):
-            self._controls[t][:] = (bounds[t], bounds[t + 1], self.fresh, upto)
+            self._controls[t][:] = (blocks * t // threads, blocks * (t + 1) // threads, self.fresh, upto)
         if threads == 1:
             self._calls[0]()
             return

@@ -61,8 +61,9 @@ def step_range(
 ):  # pragma: no cover - compiled; tested through LanesBackend against pymdp
     """Step blocks ``control[0]`` to ``control[1]`` (excluded) of agents in place: ``qs`` (``(blocks, S, W)``,
     float64 or float32) and ``q_pi`` (``(blocks, U, W)``) updated, the argmax ``actions`` and ``tie_masks``
-    (bit ``u`` set when action ``u``'s marginal is within 1e-8 of the best, pymdp legacy's rule) written,
-    one per agent slot. ``control[2]``: 1 when the next prior is ``D`` (after a reset).
+    (bit ``u`` set when action ``u``'s marginal is within 1e-8 of the best, pymdp legacy's rule; 0 when
+    one action is best) written, one per agent slot. ``control[2]``: 1 when the next prior is ``D``
+    (after a reset).
 
     ``control[3]`` < 8 stops after that many of the lanes engine's ``STAGES``, for profiling only (then
     ``qs`` is still written from stage 2 on, but ``q_pi`` and ``actions`` are not the model's). The
@@ -265,4 +266,22 @@ def step_range(
                 if abs(q_pi[b, u, j] / g[j] - top) <= TIE_TOLERANCE:
                     tied |= 1 << u
             actions[first + j] = best
-            tie_masks[first + j] = tied
+            tie_masks[first + j] = tied if tied & (tied - 1) else 0  # 0: one best action
+
+
+@njit(_nrt=False, error_model="numpy")
+def choose_tied(tie_masks, draws, actions):  # pragma: no cover - compiled; tested against dense
+    """For the ``r``-th agent whose ``tie_masks`` is not 0, the tied action (a bit of its mask) with the
+    largest ``draws[r, u]``, the first of equal ones: ``np.where(tied, draws, -1).argmax(axis=1)`` over
+    the tied agents in order, in one pass. ``draws`` has a row per tied agent."""
+    r = 0
+    for agent in range(actions.shape[0]):
+        mask = tie_masks[agent]
+        if mask == 0:
+            continue
+        best, top = 0, -1.0
+        for u in range(draws.shape[1]):
+            if (mask >> u) & 1 and draws[r, u] > top:
+                best, top = u, draws[r, u]
+        actions[agent] = best
+        r += 1
