@@ -1,11 +1,12 @@
 """The history store: one small JSON per measured run in ``data/history/``, and the steps in it.
 
 Every full ``python -m explorer report`` run appends the headline figures it measured, with its run
-id, git commit, dirty flag, machine fingerprint and load. Runs of the reference machine are
+id, git commit, dirty flag, machine fingerprint, profile and load. Runs of the reference machine are
 committed (``data/history/``, like ``data/baseline.json``); other machines write to the
 git-ignored ``data/history/local/`` (the switch: ``report --history reference|local|off``, or the
 environment variable ``EXPLORER_HISTORY``). Notebook 06 plots each headline over commits, one line
-per machine, and marks the steps asv's step detection (``asv.step_detect``) finds.
+per machine and profile (:data:`SERIES`), and marks the steps asv's step detection
+(``asv.step_detect``) finds in each such series.
 """
 
 from __future__ import annotations
@@ -93,6 +94,9 @@ HEADLINES: tuple[Headline, ...] = (
       )),
 )  # fmt: skip
 HEADLINE_NAMES = tuple(h.name for h in HEADLINES)
+#: What makes two records' figures comparable, beside the headline: the same machine and the same
+#: profile (``quick`` and ``full`` measure other n and repeats, so a switch between them is no step).
+SERIES = ("machine_id", "profile")
 
 
 def headline_figures(results: pd.DataFrame) -> dict[str, dict]:
@@ -244,17 +248,19 @@ def load_history(folder: Path | None = None, *, local: bool | None = None) -> pd
 
 
 def history_steps(history: pd.DataFrame) -> pd.DataFrame:
-    """Where each headline changed, per machine, as asv's step detection sees its series of runs.
+    """Where each headline changed, per machine and profile (:data:`SERIES`), as asv's step detection
+    sees its series of runs.
 
-    One row per step: headline, machine, the commit before and the first commit after, the
+    One row per step: headline, machine, profile, the commit before and the first commit after, the
     segment values before and after (asv's segment averages), their ratio, and whether the change
-    is an improvement given the headline's direction.
+    is an improvement given the headline's direction (``not comparable`` when a level is at or below
+    zero, as a difference from a floor can be: no ratio then).
     """
     import pandas as pd
     from asv.step_detect import detect_steps
 
     rows = []
-    for (headline, machine), series in history.groupby(["headline", "machine_id"], sort=True):
+    for (headline, machine, profile), series in history.groupby(["headline", *SERIES], sort=True):
         series = series.sort_values(["utc_time", "run_id"])
         values = series["median"].tolist()
         if len(values) < 2:
@@ -262,12 +268,15 @@ def history_steps(history: pd.DataFrame) -> pd.DataFrame:
         steps = detect_steps(values)
         for before, after in itertools.pairwise(steps):
             start = after[0]
-            ratio = after[2] / before[2]
+            comparable = before[2] > 0 and after[2] > 0
+            ratio = after[2] / before[2] if comparable else float("nan")
             better = series["better"].iloc[0]
+            improved = (ratio < 1) == (better == "lower")
             rows.append(
                 {
                     "headline": headline,
                     "machine_id": machine,
+                    "profile": profile,
                     "before_commit": series["commit"].iloc[start - 1],
                     "after_commit": series["commit"].iloc[start],
                     "run_index": start,
@@ -275,10 +284,10 @@ def history_steps(history: pd.DataFrame) -> pd.DataFrame:
                     "after": after[2],
                     "ratio": ratio,
                     "unit": series["unit"].iloc[0],
-                    "change": "improved" if (ratio < 1) == (better == "lower") else "regressed",
+                    "change": ("improved" if improved else "regressed") if comparable else "not comparable",
                 }
             )
-    columns = ["headline", "machine_id", "before_commit", "after_commit", "run_index"]
+    columns = ["headline", "machine_id", "profile", "before_commit", "after_commit", "run_index"]
     columns += ["before", "after", "ratio", "unit", "change"]
     return pd.DataFrame(rows, columns=columns)
 

@@ -359,66 +359,98 @@ def _words(metric: str) -> str:
     return metric.replace("_", " ")
 
 
-def history(runs: pd.DataFrame, steps: pd.DataFrame, *, columns: int = 2) -> Figure:
-    """Each headline over the commits in time order, one line per machine, asv's steps marked.
+def history(runs: pd.DataFrame, steps: pd.DataFrame, *, columns: int = 3) -> Figure:
+    """Each headline over the commits in time order, one line per machine and profile, asv's steps marked.
 
-    ``runs`` and ``steps`` are :func:`explorer.history.load_history` and ``history_steps`` frames;
-    a dashed line marks each step at its first commit, labelled with the ratio after/before.
+    ``runs`` and ``steps`` are :func:`explorer.history.load_history` and ``history_steps`` frames. A
+    series (one headline, machine and profile) is drawn once it has two runs. The instruction counts
+    share one panel, as each series' change from its first count: exact, they show a 1% step that a
+    panel of its own would not show better, and nine more panels would weigh the page down.
     """
     import matplotlib.pyplot as plt
 
+    from explorer.history import HEADLINE_NAMES, SERIES
     from explorer.units import axis_label
 
+    runs = runs[runs.groupby(["headline", *SERIES])["run_id"].transform("nunique") >= 2]
+    if runs.empty:
+        raise ValueError("runs must hold at least one series (headline, machine, profile) of two runs")
     # x: commits in the order first measured (a dirty tree gets its own place, marked *)
     keys = [f"{c}{'*' if d else ''}" for c, d in zip(runs["commit"], runs["dirty"], strict=True)]
     ticks = list(dict.fromkeys(keys))
     position = {run: ticks.index(key) for run, key in zip(runs["run_id"], keys, strict=True)}
-    from explorer.history import HEADLINE_NAMES
-
+    series = list(dict.fromkeys(zip(runs["machine_id"], runs["profile"], runs["machine"], strict=True)))
     # panels in the history's headline order (import, spawn, memory, first action, steps, population)
     rank = {name: index for index, name in enumerate(HEADLINE_NAMES)}
     headlines = sorted(dict.fromkeys(runs["headline"]), key=lambda name: rank.get(name, len(rank)))
-    if not headlines:
-        raise ValueError("runs must hold at least one run (the history is empty)")
-    rows = -(-len(headlines) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(6.4 * columns / 1.5, 2.8 * rows), squeeze=False)
-    machines = list(dict.fromkeys(runs["machine"]))
+    counted = [h for h in headlines if runs.loc[runs["headline"] == h, "unit"].iloc[0] == "instructions"]
+    panels = [h for h in headlines if h not in counted] + (["instructions"] if counted else [])
+    rows = -(-len(panels) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.5 * columns, 2.5 * rows), squeeze=False)
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for ax, headline in zip(axes.flat, headlines, strict=False):
-        series = runs[runs["headline"] == headline]
-        factor, _ = display_unit(series["unit"].iloc[0], series["median"])
-        for index, machine in enumerate(machines):
-            line = series[series["machine"] == machine]
-            if line.empty:
-                continue
-            x = [position[r] for r in line["run_id"]]
-            colour = colours[index % len(colours)]
-            ax.plot(x, line["median"] / factor, marker="o", ms=3, color=colour, label=machine)
-            ids = line["machine_id"].iloc[0]
-            marked = steps[(steps["headline"] == headline) & (steps["machine_id"] == ids)]
-            for _, step in marked.iterrows():
-                at = x[int(step["run_index"])]
-                ax.axvline(at - 0.5, color=colour, linestyle="--", alpha=0.6)
-                # inside the panel, hanging from its top edge: a label above a step near the top of
-                # the axis would run into the panel's title
-                ax.annotate(
-                    f"x{step['ratio']:.2f} {step['change']}",
-                    (at - 0.5, 1.0),
-                    xycoords=("data", "axes fraction"),
-                    textcoords="offset points",
-                    xytext=(3, -3 - 10 * index),
-                    va="top",
-                    fontsize=7,
-                    color=colour,
-                )
-        better = series["better"].iloc[0]
-        ax.set_ylabel(axis_label(f"median, {better} is better", series["unit"].iloc[0], series["median"]))
-        ax.set_title(series["label"].iloc[0], fontsize=9)
-        ax.set_xticks(range(len(ticks)), ticks, rotation=60, ha="right", fontsize=7)
+    for ax, panel in zip(axes.flat, panels, strict=False):
+        lines = counted if panel == "instructions" else [panel]
+        labelled = 0  # step labels in this panel so far: each hangs below the one before
+        for line_index, headline in enumerate(lines):
+            for index, (machine_id, profile, machine) in enumerate(series):
+                line = runs[
+                    (runs["headline"] == headline)
+                    & (runs["machine_id"] == machine_id)
+                    & (runs["profile"] == profile)
+                ]
+                if line.empty:
+                    continue
+                x = [position[r] for r in line["run_id"]]
+                if panel == "instructions":  # colour: the count; line style: the machine and profile
+                    colour, style = colours[line_index % len(colours)], ("-", "--", ":", "-.")[index % 4]
+                    y = 100 * (line["median"] / line["median"].iloc[0] - 1)
+                    name = line["label"].iloc[0].removeprefix("instructions: ")
+                else:
+                    colour, style, y = colours[index % len(colours)], "-", None
+                    factor, _ = display_unit(
+                        line["unit"].iloc[0], runs.loc[runs["headline"] == headline, "median"]
+                    )
+                    y = line["median"] / factor
+                    name = f"{machine}, {profile}" if profile else machine
+                ax.plot(x, y, style, marker="o", ms=3, color=colour, label=name)
+                marked = steps[
+                    (steps["headline"] == headline)
+                    & (steps["machine_id"] == machine_id)
+                    & (steps["profile"] == profile)
+                ]
+                for _, step in marked.iterrows():
+                    at = x[int(step["run_index"])]
+                    ax.axvline(at - 0.5, color=colour, linestyle="--", alpha=0.6)
+                    # inside the panel, hanging from its top edge (a label above it would meet the title)
+                    ax.annotate(
+                        f"x{step['ratio']:.2f} {step['change']}",
+                        (at - 0.5, 1.0),
+                        xycoords=("data", "axes fraction"),
+                        textcoords="offset points",
+                        xytext=(3, -3 - 9 * labelled),
+                        va="top",
+                        fontsize=6,
+                        color=colour,
+                    )
+                    labelled += 1
+        if panel == "instructions":
+            ax.set_ylabel("change from the first count (%)", fontsize=8)
+            ax.set_title("instructions (exact counts), lower is better", fontsize=8)
+            ax.legend(fontsize=5, loc="best")
+        else:
+            shown = runs[runs["headline"] == panel]
+            label = axis_label(
+                f"median, {shown['better'].iloc[0]} is better", shown["unit"].iloc[0], shown["median"]
+            )
+            ax.set_ylabel(label, fontsize=8)
+            ax.set_title(shown["label"].iloc[0], fontsize=8)
+        ax.set_xticks(range(len(ticks)), ticks, rotation=60, ha="right", fontsize=6)
+        ax.tick_params(axis="y", labelsize=7)
         ax.grid(True, alpha=0.3)
-    for ax in list(axes.flat)[len(headlines) :]:
+    for ax in list(axes.flat)[len(panels) :]:
         ax.set_visible(False)
-    axes.flat[0].legend(fontsize=7)
+    if panels[0] != "instructions":
+        axes.flat[0].legend(fontsize=6)
     _finish(fig)
     return fig
 

@@ -89,6 +89,53 @@ def test_asv_finds_the_fixtures_known_steps_with_their_direction():
     assert "instructions_population_step_dense" not in set(steps["headline"])
 
 
+def quick_after_full(folder: Path, factor: float = 1.5, levels: dict | None = None) -> Path:
+    """Machine A's first four fixture runs (``full``), then ``quick`` runs of the same four commits.
+
+    A quick run measures smaller n with fewer repeats: every figure reads ``factor`` times the full
+    one (``levels`` sets a headline's full and quick medians instead).
+    """
+    folder.mkdir()
+    for path in sorted(FIXTURE.glob("*-0ae6f989.json"))[:4]:
+        record = json.loads(path.read_text())
+        if levels:
+            record["figures"] = {name: dict(record["figures"]["import_lazy"], median=full)
+                                 for name, (full, _) in levels.items()}  # fmt: skip
+        (folder / path.name).write_text(json.dumps(record))
+        quick = dict(record, profile="quick", run_id=record["run_id"] + "-quick")
+        quick["utc_time"] = record["utc_time"].replace("2026-01-0", "2026-02-0")
+        quick["figures"] = {
+            name: dict(figure, median=levels[name][1] if levels else figure["median"] * factor)
+            for name, figure in record["figures"].items()
+        }
+        (folder / f"quick-{path.name}").write_text(json.dumps(quick))
+    return folder
+
+
+def test_a_quick_and_a_full_record_of_the_same_code_show_no_step(tmp_path):
+    both = history.load_history(quick_after_full(tmp_path / "history"))
+    assert set(both["profile"]) == {"full", "quick"} and both["commit"].nunique() == 4
+    steps = history.history_steps(both)
+    # each profile is its own series: the full/quick switch (figures x1.5) is no step; the fixture's
+    # own steps within the first four commits (memory at 3, the lazy spawn's count at 4) are found
+    # in each profile, and nothing else
+    found = {(s.headline, s.profile, s.after_commit, s.change) for s in steps.itertuples()}
+    assert found == {
+        (headline, profile, commit, "regressed" if headline.startswith("instructions") else "improved")
+        for headline, commit in (("memory_lazy", "03abcdef"), ("instructions_spawn_lazy", "04abcdef"))
+        for profile in ("full", "quick")
+    }
+
+
+def test_a_level_at_or_below_zero_has_no_ratio(tmp_path):
+    # import time above the bare interpreter: 2 ms, then -8 ms (noise around the floor)
+    runs = history.load_history(quick_after_full(tmp_path / "history", levels={"import_lazy": (2e-3, 2e-3)}))
+    runs.loc[runs["utc_time"] > runs["utc_time"].iloc[3], "profile"] = "full"
+    runs.loc[runs["utc_time"] > runs["utc_time"].iloc[3], "median"] = -8e-3
+    steps = history.history_steps(runs)
+    assert list(steps["change"]) == ["not comparable"] and steps["ratio"].isna().all()
+
+
 def test_instruction_counts_are_headlines_of_the_history():
     from explorer.measure.instruments.counts import METHOD
     from explorer.measure.results.stats import frame, summarize
