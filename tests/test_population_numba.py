@@ -115,6 +115,31 @@ def test_numba_engine_agrees_with_the_numpy_engine_at_many_agents():
             np.testing.assert_allclose(a, b, rtol=0, atol=1e-10)
 
 
+def test_numba_reuses_a_twin_prefix_only_where_its_prediction_is_the_same():
+    import dataclasses
+
+    from explorer.population.numba_engine import kernel_arrays
+
+    model, n, rng = Model(**TMAZE_KWARGS, policy_len=2), 150, np.random.default_rng(6)
+    # after any move the T-maze's location is known: a prefix ending in move u predicts what u alone does
+    assert kernel_arrays(model).node_twin.tolist() == [-1] * 4 + [0, 1, 2, 3] * 4
+    populations = [Population(model, n, backend="numba", seed=2) for _ in range(3)]
+    for population, twins in zip(populations[1:], (-1, 0), strict=True):
+        engine = population._engine
+        wrong = np.full_like(engine.arrays.node_twin, twins)
+        wrong[0] = -1
+        engine.arrays = dataclasses.replace(engine.arrays, node_twin=wrong)  # none; every node node 0's
+    for _ in range(3):
+        observations = np.stack([rng.integers(0, count, size=n) for count in model.n_obs], axis=1)
+        actions = [p.step(observations) for p in populations]
+        for other in populations[1:]:
+            assert np.array_equal(other.policy_posterior, populations[0].policy_posterior)
+            assert all(
+                np.array_equal(*pair) for pair in zip(other.beliefs, populations[0].beliefs, strict=True)
+            )
+        assert np.array_equal(actions[0], actions[1]) and np.array_equal(actions[0], actions[2])
+
+
 def test_jax_tmaze_matches_legacy_agents_on_environment_observations():
     kwargs = {**TMAZE_KWARGS, "policy_len": 2}
     n = 2

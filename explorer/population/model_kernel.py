@@ -4,7 +4,8 @@ Importing this imports numba. The equations are those pymdp's legacy ``Agent`` r
 ``inference_algo="VANILLA"`` (``run_vanilla_fpi_factorized`` and
 ``update_posterior_policies_factorized``, every modality depending on every factor); each agent's
 state is flat (``qs`` of all factors end to end, one joint state index over the factors in C
-order). What can be computed once per model comes in :class:`~explorer.population.numba_engine.KernelArrays`.
+order). What can be computed once per model comes in :class:`~explorer.population.numba_engine.KernelArrays`;
+the policies' part of the step is :mod:`explorer.population.model_policies`.
 
 Agents are stepped ``LANES`` side by side: every scratch array is ``(..., LANES)``, agents innermost,
 so that LLVM vectorizes each loop over agents (one SIMD lane per agent). Each agent's arithmetic is
@@ -21,16 +22,7 @@ import numpy as np
 from numba import njit, prange
 
 from explorer.population.lane_math import exp_lanes, log_lanes
-
-#: pymdp legacy's ``EPS_VAL``, added inside every ``log``.
-LOG_EPS = 1e-16
-#: ``spm_MDP_G`` only counts joint predicted states with ``q(s) > exp(-16)``.
-INFO_GAIN_THRESHOLD = math.exp(-16)
-#: Unnormalized action marginals closer than this to the best one send the agent to the shared
-#: selection (legacy ties actions within 1e-8 of the best after normalizing: this is wider).
-UNSURE_GAP = 1e-7
-#: Agents stepped side by side in one pass of the kernel (a multiple of the widest SIMD vector).
-LANES = 64
+from explorer.population.model_policies import LANES, LOG_EPS, policy_values, select_best
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -54,6 +46,7 @@ def step_model_agents(
     neg_ambiguity,
     node_parent,
     node_actions,
+    node_twin,
     policy_leaf,
     first_action,
     control_offset,
@@ -76,9 +69,10 @@ def step_model_agents(
     ``utility[s] = sum_m ln(softmax(C[m]) + 1e-16) . A[m][:, s]``; ``neg_ambiguity[s] = sum_m
     A[m][:, s] . ln(A[m][:, s] + exp(-16))``. The policies come as a tree of their distinct prefixes:
     node ``k`` takes ``node_actions[k]`` after node ``node_parent[k]`` (-1: from the posterior), parents
-    first; policy ``p`` ends at node ``policy_leaf[p]``. ``best`` (n, F) gets each factor's most
-    probable first action and ``unsure`` (n,) marks agents where another action comes within
-    ``UNSURE_GAP`` of it. Blocks of ``block`` agents run in parallel, ``LANES`` at a time.
+    first; policy ``p`` ends at node ``policy_leaf[p]``; ``node_twin[k]`` is an earlier node likely to
+    predict what node ``k`` predicts, or -1 (checked per block before its terms are reused). ``best``
+    (n, F) gets each factor's most probable first action and ``unsure`` (n,) marks agents where another
+    action comes within ``UNSURE_GAP`` of it. Blocks of ``block`` agents run in parallel, ``LANES`` at a time.
     """
     n = qs.shape[0]
     total_states = qs.shape[1]
@@ -92,15 +86,17 @@ def step_model_agents(
         log_prior = np.empty((total_states, LANES))
         LL = np.empty((n_joint, LANES))
         q = np.empty((total_states, LANES))
-        scratch = np.empty((3 * total_states + 10, LANES))
+        scratch = np.empty((3 * total_states + 11, LANES))
         x = np.empty((n_nodes + 1, total_states, LANES))
         g_node = np.empty((n_nodes, LANES))
+        node_terms = np.empty((n_nodes, 2, LANES))
         qo = np.empty((total_obs, LANES))
         terms = np.empty((6, LANES))
         bits = np.empty(2 * LANES, dtype=np.int64)
+        live = np.empty(total_states, dtype=np.bool_)
         G = np.empty((n_policies, LANES))
         G_exp = np.empty((n_policies, LANES))
-        marginal = np.empty(control_offset[-1])
+        marginal = np.empty((control_offset[-1], LANES))
         end = min(n, (b + 1) * block)
         for start in range(b * block, end, LANES):
             m = min(LANES, end - start)
@@ -142,14 +138,16 @@ def step_model_agents(
             for j in range(m):
                 for k in range(total_states):
                     qs_out[start + j, k] = q[k, j]
-            _policy_values(
+            policy_values(
                 m,
                 q,
                 x,
                 g_node,
+                node_terms,
                 qo,
                 terms,
                 bits,
+                live,
                 n_states,
                 state_offset,
                 joint_index,
@@ -159,6 +157,7 @@ def step_model_agents(
                 emission,
                 node_parent,
                 node_actions,
+                node_twin,
                 use_utility,
                 use_info_gain,
             )
@@ -180,10 +179,13 @@ def step_model_agents(
                 exp_lanes(G[p], G_exp[p], bits, m)
                 for j in range(m):
                     total[j] += G_exp[p, j]
+            for p in range(n_policies):
+                for j in range(m):
+                    G_exp[p, j] /= total[j]
             for j in range(m):
                 for p in range(n_policies):
-                    q_pi_out[start + j, p] = G_exp[p, j] / total[j]
-                _select(start + j, q_pi_out, first_action, control_offset, marginal, best, unsure)
+                    q_pi_out[start + j, p] = G_exp[p, j]
+            select_best(start, m, G_exp, first_action, control_offset, marginal, terms, bits, best, unsure)
 
 
 @njit(cache=True, error_model="numpy")
@@ -205,134 +207,6 @@ def _prior(
                     for c in range(size):
                         acc += transitions[f, a, r, c] * qs[i, off + c]
                     prior[off + r, j] = acc
-
-
-@njit(cache=True, error_model="numpy")
-def _predict(transitions, f, a, off, size, source, target, m):  # pragma: no cover - compiled
-    """``target[off + r, j] = sum_c B[f][r, c, a] source[off + c, j]`` for the first ``m`` lanes."""
-    for r in range(size):
-        for j in range(m):
-            target[off + r, j] = 0.0
-        for c in range(size):
-            weight = transitions[f, a, r, c]
-            if weight != 0.0:  # adding 0 * q leaves the sum as it is: deterministic moves skip most
-                for j in range(m):
-                    target[off + r, j] += weight * source[off + c, j]
-
-
-@njit(cache=True, error_model="numpy")
-def _policy_values(
-    m,
-    q,
-    x,
-    g_node,
-    qo,
-    terms,
-    bits,
-    n_states,
-    state_offset,
-    joint_index,
-    transitions,
-    utility,
-    neg_ambiguity,
-    emission,
-    node_parent,
-    node_actions,
-    use_utility,
-    use_info_gain,
-):  # pragma: no cover - compiled
-    """Every policy prefix's expected free energy over its steps into ``g_node`` (nodes x lanes).
-
-    Along the tree of policy prefixes: policies that begin alike share their predictions and terms
-    up to where they part; ``x[0]`` is the posterior, ``x[k + 1]`` node ``k``'s prediction.
-    """
-    n_factors = n_states.shape[0]
-    n_joint = joint_index.shape[0]
-    total_obs = emission.shape[1]
-    x[0, :, :m] = q[:, :m]
-    qx, utility_sum, ambiguity, entropy = terms[0], terms[1], terms[2], terms[3]
-    shifted, logs = terms[4], terms[5]
-    for node in range(node_parent.shape[0]):
-        parent = node_parent[node]
-        for f in range(n_factors):
-            _predict(
-                transitions,
-                f,
-                node_actions[node, f],
-                state_offset[f],
-                n_states[f],
-                x[parent + 1],
-                x[node + 1],
-                m,
-            )
-        prediction = x[node + 1]
-        for j in range(m):
-            utility_sum[j] = 0.0
-            ambiguity[j] = 0.0
-        for k in range(total_obs):
-            for j in range(m):
-                qo[k, j] = 0.0
-        for s in range(n_joint):
-            for j in range(m):
-                qx[j] = 1.0
-            for f in range(n_factors):
-                row = state_offset[f] + joint_index[s, f]
-                for j in range(m):
-                    qx[j] *= prediction[row, j]
-            u, a = utility[s], neg_ambiguity[s]
-            for j in range(m):
-                utility_sum[j] += qx[j] * u
-                # states at or below the threshold add nothing (adding 0 * a leaves the sum as it is)
-                counted = qx[j] if qx[j] > INFO_GAIN_THRESHOLD else 0.0
-                ambiguity[j] += counted * a
-                qx[j] = counted
-            for k in range(total_obs):
-                e = emission[s, k]
-                if e != 0.0:  # outcomes a state never emits add nothing
-                    for j in range(m):
-                        qo[k, j] += qx[j] * e
-        for j in range(m):
-            entropy[j] = 0.0
-        for k in range(total_obs):
-            uncertain = False  # an outcome predicted with probability 0 or 1 (for every lane) adds 0
-            for j in range(m):
-                shifted[j] = qo[k, j] + LOG_EPS
-                uncertain |= qo[k, j] > 0.0 and qo[k, j] != 1.0
-            if uncertain:
-                log_lanes(shifted, logs, bits, m)
-                for j in range(m):
-                    value = qo[k, j]
-                    # 1 + 1e-16 rounds to 1: its log is 0; 0 ln(1e-16) is 0: legacy skips both
-                    entropy[j] += value * logs[j] if value > 0.0 and value != 1.0 else 0.0
-        for j in range(m):
-            g = 0.0 if parent < 0 else g_node[parent, j]
-            if use_utility:
-                g += utility_sum[j]
-            if use_info_gain:
-                g += ambiguity[j] - entropy[j]
-            g_node[node, j] = g
-
-
-@njit(cache=True, error_model="numpy")
-def _select(i, q_pi, first_action, control_offset, marginal, best, unsure):  # pragma: no cover - compiled
-    """Agent ``i``'s most probable first action per factor; ``unsure`` where another is within
-    ``UNSURE_GAP`` of it (near-ties: the shared action selection decides those agents)."""
-    unsure[i] = False
-    for k in range(control_offset[-1]):
-        marginal[k] = 0.0
-    for p in range(first_action.shape[0]):
-        for f in range(first_action.shape[1]):
-            marginal[control_offset[f] + first_action[p, f]] += q_pi[i, p]
-    for f in range(first_action.shape[1]):
-        top_u = 0
-        start = control_offset[f]
-        for u in range(control_offset[f + 1] - start):
-            if marginal[start + u] > marginal[start + top_u]:
-                top_u = u
-        best[i, f] = top_u
-        for u in range(control_offset[f + 1] - start):
-            if u != top_u and marginal[start + top_u] - marginal[start + u] <= UNSURE_GAP:
-                unsure[i] = True
 
 
 @njit(cache=True, error_model="numpy")
@@ -382,7 +256,7 @@ def _fixed_point(
     base = 3 * total_states
     prev_vfe, vfe, dF, cross = scratch[base], scratch[base + 1], scratch[base + 2], scratch[base + 3]
     neg_entropy, accuracy, active = scratch[base + 4], scratch[base + 5], scratch[base + 6]
-    lanes = scratch[base + 7 :]
+    weight, lanes = scratch[base + 7], scratch[base + 8 :]
     for j in range(m):
         prev_vfe[j] = 0.0
         dF[j] = dF_initial
@@ -414,13 +288,16 @@ def _fixed_point(
                 qL[k, j] = 0.0
         for s in range(n_joint):
             for f in range(n_factors):
+                for j in range(m):
+                    weight[j] = LL[s, j]
+                for h in range(n_factors):
+                    if h != f:
+                        row = state_offset[h] + joint_index[s, h]
+                        for j in range(m):
+                            weight[j] *= q[row, j]
                 target = state_offset[f] + joint_index[s, f]
                 for j in range(m):
-                    weight = LL[s, j]
-                    for h in range(n_factors):
-                        if h != f:
-                            weight *= q[state_offset[h] + joint_index[s, h], j]
-                    qL[target, j] += weight
+                    qL[target, j] += weight[j]
         for j in range(m):
             vfe[j] = 0.0
         for f in range(n_factors):
@@ -441,16 +318,20 @@ def _fixed_point(
             accuracy[j] = 0.0
         for s in range(n_joint):
             for j in range(m):
-                weight = LL[s, j]
-                for f in range(n_factors):
-                    weight *= q_new[state_offset[f] + joint_index[s, f], j]
-                accuracy[j] += weight
+                weight[j] = LL[s, j]
+            for f in range(n_factors):
+                row = state_offset[f] + joint_index[s, f]
+                for j in range(m):
+                    weight[j] *= q_new[row, j]
+            for j in range(m):
+                accuracy[j] += weight[j]
         for j in range(m):
             vfe[j] -= accuracy[j]
+        for k in range(total_states):
+            for j in range(m):
+                q[k, j] = q_new[k, j] if active[j] != 0.0 else q[k, j]
         for j in range(m):
             if active[j] != 0.0:
-                for k in range(total_states):
-                    q[k, j] = q_new[k, j]
                 dF[j] = abs(prev_vfe[j] - vfe[j])
                 prev_vfe[j] = vfe[j]
                 if not dF[j] >= dF_tol:

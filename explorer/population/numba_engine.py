@@ -49,6 +49,7 @@ class KernelArrays:
     neg_ambiguity: np.ndarray  #: (S,): ``sum_m A[m][:, s] . ln(A[m][:, s] + exp(-16))``
     node_parent: np.ndarray  #: int64 (N,): the prefix each distinct policy prefix extends (-1: none)
     node_actions: np.ndarray  #: int64 (N, F): the actions of a prefix's last step
+    node_twin: np.ndarray  #: int64 (N,): an earlier prefix whose prediction is likely the same (-1: none)
     policy_leaf: np.ndarray  #: int64 (P,): the prefix that is the whole policy
     first_action: np.ndarray  #: int64 (P, F): each policy's first action per factor
     control_offset: np.ndarray  #: int64 (F + 1,): where each factor's actions start among all actions
@@ -78,6 +79,7 @@ def kernel_arrays(model: Model) -> KernelArrays:
         utility += np.log(shifted / shifted.sum() + LOG_EPS) @ A_m
         neg_ambiguity += np.einsum("os,os->s", A_m, np.log(A_m + AMBIGUITY_EPS))
     D = np.concatenate(model.D)
+    tree = policy_tree(model.policies)
     arrays = KernelArrays(
         n_states=np.array(n_states, dtype=np.int64),
         state_offset=np.concatenate(([0], np.cumsum(n_states)[:-1])).astype(np.int64),
@@ -90,7 +92,8 @@ def kernel_arrays(model: Model) -> KernelArrays:
         emission=np.ascontiguousarray(emission.T),
         utility=utility,
         neg_ambiguity=neg_ambiguity,
-        **dict(zip(("node_parent", "node_actions", "policy_leaf"), policy_tree(model.policies), strict=True)),
+        **dict(zip(("node_parent", "node_actions", "policy_leaf"), tree, strict=True)),
+        node_twin=prefix_twins(model.B, tree[0], tree[1]),
         first_action=np.ascontiguousarray(model.policies[:, 0, :], dtype=np.int64),
         control_offset=np.concatenate(([0], np.cumsum(model.n_controls))).astype(np.int64),
         log_E=np.log(np.asarray(model.E, dtype=np.float64) + LOG_EPS),
@@ -115,6 +118,26 @@ def policy_tree(policies: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     leaves = [index[tuple(map(tuple, policy.tolist()))] for policy in policies]
     as_int = lambda values: np.array(values, dtype=np.int64)  # noqa: E731
     return as_int(parents), as_int(actions).reshape(len(parents), policies.shape[2]), as_int(leaves)
+
+
+def prefix_twins(B: tuple[np.ndarray, ...], parent: np.ndarray, actions: np.ndarray) -> np.ndarray:
+    """Per policy prefix, the first earlier one whose actions move every factor's states by the same
+    matrix (``B[f][:, :, a_T] @ ... @ B[f][:, :, a_1]``, equal to the last bit), or -1.
+
+    Such prefixes predict the same states from any posterior up to round-off (after any move to a
+    fixed place, as the T-maze's, every prefix ending in the same move does); the step checks that
+    the predictions agree to the last bit before it takes a twin's terms.
+    """
+    products: list[tuple[np.ndarray, ...]] = []
+    first: dict[bytes, int] = {}
+    twins = np.full(len(parent), -1, dtype=np.int64)
+    for node, (up, moves) in enumerate(zip(parent.tolist(), actions.tolist(), strict=True)):
+        before = products[up] if up >= 0 else tuple(np.eye(b.shape[0]) for b in B)
+        products.append(tuple(b[:, :, u] @ p for b, u, p in zip(B, moves, before, strict=True)))
+        key = b"".join(p.tobytes() for p in products[-1])
+        twins[node] = first.setdefault(key, node)
+    twins[twins == np.arange(len(parent))] = -1
+    return twins
 
 
 class NumbaEngine:
@@ -219,6 +242,7 @@ class NumbaEngine:
                 a.neg_ambiguity,
                 a.node_parent,
                 a.node_actions,
+                a.node_twin,
                 a.policy_leaf,
                 a.first_action,
                 a.control_offset,
