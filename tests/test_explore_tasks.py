@@ -90,3 +90,28 @@ def test_picking_a_task_redraws_both_pictures_in_place():
     assert view.population_panel()._repr_mimebundle_()["text/plain"].startswith("grid: 40 agents, 12 steps")
     app.set(replace(SMALL, walls=(6,)))  # the world above changed: the grid task re-runs in it
     assert view.episode.task.settings["walls"] == (6,)
+
+
+def test_a_researchers_model_is_a_task_of_its_own_process_with_its_goal_where_its_preferences_point():
+    from explorer.measure.harness.declared import tmaze
+
+    task = tasks.model_task(tmaze(), "tmaze")
+    assert sorted(zip(*task.events["goal"].nonzero(), strict=True)) == [(1, 0), (2, 1)]  # the paying arms
+    summary = run_behaviour(task, 50, 4, seed=0, backend="numpy").summary.iloc[0]
+    assert summary["success_rate"] == 1.0 and summary["steps_to_goal_median"] == 2  # the cue, then the arm
+    with pytest.raises(TypeError, match=r"model must be an explorer\.Model"):
+        tasks.model_task("tmaze")
+
+
+def test_the_picker_offers_the_researchers_model_first_and_draws_every_factor():
+    path = "explorer.measure.harness.declared:random3"
+    view = TaskView(ExploreApp(SMALL, background=False), model=path)
+    assert view.picker.options[-1] == "random3" and view.picker.value == "random3"
+    assert len(view.episode.beliefs) == 3 and view.episode.steps == 12  # three factors, each a heatmap
+    own = view.episode_image.value
+    text = view.population_panel()._repr_mimebundle_()["text/plain"]
+    assert text.startswith("random3: 40 agents, 12 steps")
+    view.picker.value = "T-maze"
+    assert view.episode.task.name == "tmaze" and view.episode_image.value != own
+    view.picker.value = "random3"
+    assert view.episode_image.value == own  # the model's episode again, drawn the same

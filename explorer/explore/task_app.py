@@ -16,9 +16,11 @@ from explorer.explore.panel import Panel, picture
 from explorer.explore.settings import Settings
 from explorer.explore.task_runs import (
     MAX_TASK_AGENTS,
+    MODEL_STEPS,
     TASKS,
     TaskEpisode,
     make_task,
+    own_task,
     population_text,
     record_task_episode,
     run_task_population,
@@ -31,16 +33,26 @@ class TaskView:
 
     The episode runs at once (one agent, a few ms a step); the population, ``min(agents,
     MAX_TASK_AGENTS)`` agents on the numpy engine, on a thread when ``app`` runs in the background.
+    ``model`` (a Model, a factory or its ``package.module:function`` path, as ``report --model`` gives
+    it): the picker offers it too, first shown, its world the model's own generative process
+    (:func:`explorer.tasks.model_task`). ``app`` None: the default settings, nothing in the background.
     """
 
-    def __init__(self, app: ExploreApp, task: str = "T-maze") -> None:
-        self.app = app
-        self.task_name = check_choice("task", task, TASKS)
+    def __init__(
+        self, app: ExploreApp | None = None, task: str | None = None, *, model: object = None
+    ) -> None:
+        self.app = ExploreApp(background=False) if app is None else app
+        self.own = None if model is None else own_task(model)
+        self.choices = TASKS if self.own is None else (*TASKS, self.own.name)
+        default = "T-maze" if self.own is None else self.own.name
+        self.task_name = check_choice("task", default if task is None else task, self.choices)
         self.episode: TaskEpisode | None = None
         self.behaviour = None
         self._building = False
         layout = w.Layout(width="250px")
-        self.picker = w.Dropdown(options=TASKS, value=self.task_name, description="task", layout=layout)
+        self.picker = w.Dropdown(
+            options=self.choices, value=self.task_name, description="task", layout=layout
+        )
         self.picker.observe(self._on_pick, names="value")
         self.description = w.HTML("")
         self.episode_image = w.Image(format="png", layout=w.Layout(max_width="100%"))
@@ -54,7 +66,7 @@ class TaskView:
             [w.HBox([self.picker, self.description]), w.HBox([self.play, self.step]), self.episode_image]
         )
         self.population_view = w.VBox([self.job.box, self.population_image])
-        app.listeners.append(self._on_world)
+        self.app.listeners.append(self._on_world)
         self.refresh(background=False)
 
     @property
@@ -72,8 +84,10 @@ class TaskView:
     def refresh(self, background: bool = False) -> None:
         """Run the picked task's episode (at once) and its population (on a thread if asked)."""
         s = self.settings
-        task = make_task(self.task_name, s)
-        steps = task_steps(self.task_name, s)
+        if self.own is not None and self.task_name == self.own.name:
+            task, steps = self.own, MODEL_STEPS
+        else:
+            task, steps = make_task(self.task_name, s), task_steps(self.task_name, s)
         self.description.value = f"<i>{task.description}</i>"
         self.episode = record_task_episode(task, steps, s.seed)
         self._building = True

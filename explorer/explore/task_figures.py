@@ -12,7 +12,7 @@ import numpy as np
 
 from explorer.checks import check_int
 from explorer.explore.figures import grid
-from explorer.explore.task_runs import factor_labels, first_columns, policy_label
+from explorer.explore.task_runs import factor_labels, first_columns, is_model_task, policy_label
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -158,7 +158,7 @@ def _world(episode: TaskEpisode) -> object | None:
     from explorer.world import GridWorld
 
     task = episode.task
-    if task.name != "grid":
+    if task.name != "grid" or is_model_task(task):
         return None
     s = task.settings
     try:
@@ -168,6 +168,8 @@ def _world(episode: TaskEpisode) -> object | None:
 
 
 def _title(task: object) -> str:
+    if is_model_task(task):
+        return f"{task.name} (your model)"
     if task.name == "grid":
         return "uncertain-start grid" if task.settings["uncertain_start"] else "grid"
     return {"tmaze": "T-maze"}.get(task.name, task.name)

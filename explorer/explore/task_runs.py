@@ -19,6 +19,9 @@ TASKS = ("grid", "uncertain grid", "T-maze", "signposts")
 #: Steps of an episode and a population run per task (``None``: the settings' ``steps``): the T-maze
 #: and the signposts are over in a few moves, and more steps would only repeat the last one.
 TASK_STEPS = {"grid": None, "uncertain grid": 12, "T-maze": 4, "signposts": 6}
+#: Steps of an episode of a researcher's own model (``report --model``), its task made by
+#: :func:`explorer.tasks.model_task`: a few policies' worth, as for the uncertain grid.
+MODEL_STEPS = 12
 #: Most agents of a task's population: signposts' 125 policies cost about 10x the grid's per agent.
 MAX_TASK_AGENTS = 1000
 #: The engine behaviour runs on: every task's model, exactly as pymdp legacy computes it.
@@ -52,9 +55,28 @@ def task_steps(name: str, settings: Settings | None = None) -> int:
     return (Settings() if settings is None else settings).steps if steps is None else steps
 
 
+def own_task(model: object) -> object:
+    """A researcher's model (a Model, a factory or its ``package.module:function`` path) as a task of its
+    own generative process (:func:`explorer.tasks.model_task`), named after its factory."""
+    from explorer.measure.harness.subjects import subject
+    from explorer.tasks import model_task
+
+    measured = subject(model)
+    if not measured.is_model:
+        raise TypeError(f"model must be an explorer.Model, a factory or its path, got {model!r}")
+    return model_task(measured.agents_of, measured.name if measured.path else "your model")
+
+
+def is_model_task(task: object) -> bool:
+    """Whether ``task`` is a researcher's model (made by ``model_task``), not one of the built-in tasks."""
+    return "model" in task.settings
+
+
 def factor_labels(task: object) -> list[tuple[str, list[str]]]:
     """Per hidden-state factor of ``task``, its name and a label per state (for the heatmaps' axes)."""
     n_states = task.model.n_states
+    if is_model_task(task):
+        return [(f"factor {f}", [str(s) for s in range(size)]) for f, size in enumerate(n_states)]
     if task.name == "tmaze":
         return [("location", list(_TMAZE_PLACES)), ("context", ["left pays", "right pays"])]
     labels = [("cell", [str(s) for s in range(n_states[0])])]
@@ -64,7 +86,12 @@ def factor_labels(task: object) -> list[tuple[str, list[str]]]:
 
 
 def policy_label(task: object, policy: np.ndarray) -> str:
-    """A policy (``(policy_len, n_factors)`` actions) as the moves of its controlled factor, 'a>b'."""
+    """A policy (``(policy_len, n_factors)`` actions) as the moves of its controlled factor, 'a>b' (a
+    model's: every controlled factor's action numbers, 'a,b>c,d')."""
+    if is_model_task(task):
+        controls = task.model.n_controls
+        controlled = [f for f, size in enumerate(controls) if size > 1] or list(range(len(controls)))
+        return ">".join(",".join(str(int(a[f])) for f in controlled) for a in np.asarray(policy))
     names = _TMAZE_PLACES if task.name == "tmaze" else _GRID_MOVES
     return ">".join(names[int(a)] for a in np.asarray(policy)[:, 0])
 
