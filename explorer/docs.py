@@ -95,23 +95,36 @@ def build_site(out: Path = SITE_DIR, config: Path = CONFIG) -> Path:
     return Path(out) / "index.html"
 
 
-def serve_site(port: int = 8000) -> int:
-    """Serve the site on 127.0.0.1:``port``, rebuilding on every change, until Ctrl-C; the exit code."""
-    command = [
-        sys.executable,
-        "-m",
-        "mkdocs",
-        "serve",
-        "--strict",
-        "-f",
-        str(CONFIG),
-        "-a",
-        f"127.0.0.1:{port}",
-    ]
+def serve_site(port: int = 8000, config: Path = CONFIG) -> int:
+    """Serve the site on 127.0.0.1:``port``, rebuilding on every change, until Ctrl-C (or SIGTERM).
+
+    MkDocs serves in this process, so Ctrl-C reaches it alone and it shuts down its own way: server,
+    watcher, and its temporary copy of the site removed. (Run as a child, ``subprocess.run`` killed it
+    0.25 s after Ctrl-C and left that copy behind; SIGTERM on the parent left it serving.) The exit
+    code: 0 once stopped, 1 when the site does not build, 130 when stopped before it served.
+    """
+    import signal
+
+    import click
+    from mkdocs.__main__ import cli
+
+    arguments = ["serve", "--strict", "-f", str(config), "-a", f"127.0.0.1:{port}"]
+    os.environ.update(ENVIRONMENT)
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # a kill shuts down as Ctrl-C does
     try:
-        return subprocess.run(command, cwd=ROOT, env={**os.environ, **ENVIRONMENT}).returncode
-    except KeyboardInterrupt:
+        cli.main(arguments, prog_name="mkdocs", standalone_mode=False)
+    except click.exceptions.Abort:  # Ctrl-C before the first build was served
         return 130
+    except click.ClickException as error:  # the site does not build (strict: a warning is an error)
+        error.show()
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _defining_module(tree: ast.Module, module: str, name: str) -> str:

@@ -124,3 +124,79 @@ def test_the_docs_name_files_and_modules_that_exist():
 def test_the_name_check_catches_a_moved_module():
     assert resolves("explorer.measure.harness.cachegrind") and resolves("explorer.readme.update_readme")
     assert not resolves("explorer.measure.budgets") and not resolves("explorer.readme.no_such_function")
+
+
+def serve_and_stop(command, stop, tmp_path):
+    """Start ``command`` serving the docs, fetch its front page, send ``stop``; its output and exit code.
+
+    MkDocs' temporary copy of the site goes to TMPDIR: the test asserts it is there while serving.
+    """
+    import os
+    import subprocess
+    import urllib.request
+
+    from terminal import ctrl_c_as_in_a_terminal
+
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    with ctrl_c_as_in_a_terminal():
+        server = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=tmp_path,  # any folder: the site comes from the checkout
+            env={**os.environ, "TMPDIR": str(temporary)},
+        )
+    try:
+        seen = []
+        for line in server.stdout:  # MkDocs logs "Serving on http://..." once the site is built
+            seen.append(line)
+            if "Serving on" in line:
+                break
+        assert "Serving on" in "".join(seen), "".join(seen)
+        url = "".join(seen).split("Serving on ")[1].split()[0]
+        with urllib.request.urlopen(url, timeout=30) as reply:
+            assert reply.status == 200
+        assert [p.name[:7] for p in temporary.iterdir()] == ["mkdocs_"]  # the copy it serves
+        server.send_signal(stop)
+        output, _ = server.communicate(timeout=60)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.communicate()
+    return "".join(seen) + output, server.returncode, list(temporary.iterdir())
+
+
+def test_docs_serve_stops_on_ctrl_c_and_removes_its_temporary_site(tmp_path):
+    # Ctrl-C reaches the whole foreground job; the command is one process, so sending SIGINT to it
+    # is what a terminal does. As a child of the command, MkDocs was killed 0.25 s later (exit 130)
+    # before it removed its copy of the site.
+    import signal
+    import sys
+
+    from explorer.lab import free_port
+
+    command = [sys.executable, "-m", "explorer", "docs", "--serve", "--port", str(free_port(0))]
+    output, code, left = serve_and_stop(command, signal.SIGINT, tmp_path)
+    assert code == 0 and "Shutting down" in output, output
+    assert left == []
+
+
+def test_a_kill_shuts_the_docs_server_down_as_ctrl_c_does(tmp_path):
+    # the same shutdown on SIGTERM; a one-page site, so that this costs no second full build
+    import signal
+    import sys
+
+    from explorer.lab import free_port
+
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "index.md").write_text("# A page\n")
+    config = tmp_path / "mkdocs.yml"
+    config.write_text("site_name: one page\ndocs_dir: pages\n")
+    code = (
+        f"from explorer.docs import serve_site; raise SystemExit(serve_site({free_port(0)}, {str(config)!r}))"
+    )
+    output, code, left = serve_and_stop([sys.executable, "-c", code], signal.SIGTERM, tmp_path)
+    assert code == 0 and "Shutting down" in output, output
+    assert left == []

@@ -1,6 +1,5 @@
 """``python -m explorer lab``: a real JupyterLab on loopback, reached with its token, stopped by Ctrl-C."""
 
-import contextlib
 import http.server
 import json
 import signal
@@ -13,6 +12,7 @@ import urllib.request
 
 import psutil
 import pytest
+from terminal import ctrl_c_as_in_a_terminal
 
 from explorer.__main__ import main
 from explorer.lab import FRONT_DOOR, announce_when_served, free_port, lab_arguments
@@ -44,22 +44,6 @@ def fetch(url, data=None, timeout=60):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.3)
-
-
-@contextlib.contextmanager
-def ctrl_c_as_in_a_terminal():
-    """Start children with Ctrl-C's default action, as a terminal's foreground job has.
-
-    A test run started in the background by a shell without job control (``pytest &``) ignores
-    SIGINT, and children inherit that: the server would then never see the test's Ctrl-C. A
-    handled signal is reset to its default on exec, so the parent handles SIGINT while it starts
-    the child; no ``preexec_fn``, which would fork a process where JAX's threads may be running.
-    """
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def live_children(server) -> list[tuple[psutil.Process, list[str]]]:
