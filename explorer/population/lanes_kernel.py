@@ -74,15 +74,16 @@ def step_range(
     first_block, end_block, fresh, upto = control[0], control[1], control[2], control[3]
     _, S, W = qs.shape
     U = utility_by_action.shape[0]
-    n_chunks = W // CHUNK
+    chunk = CHUNK if W >= CHUNK else W  # blocks narrower than CHUNK are one chunk
+    n_chunks = W // chunk
     significant_cut = INFO_GAIN_THRESHOLD / predecessors.shape[2]
     prior, post, counted, qo = work[0], work[1], work[2], work[3]
     acc, g, shifted_G = rows[0], rows[1], rows[2]
-    shifted, logs = rows[3, :CHUNK], rows[4, :CHUNK]
+    shifted, logs = rows[3, :chunk], rows[4, :chunk]
     G = rows[5 : 5 + U]
     targets, flagged, observed, slot, seen = ints[0], ints[1], ints[2], ints[3], ints[4]
     n_significant, exp_bits = ints[5], ints[6]
-    bits = exp_bits[:CHUNK]
+    bits = exp_bits[:chunk]
     significant = ints[7 : 7 + n_chunks]
     for b in range(first_block, end_block):
         for s in range(S):
@@ -148,7 +149,7 @@ def step_range(
         for c in range(n_chunks):
             for s in range(S):
                 above = 0
-                for j in range(c * CHUNK, (c + 1) * CHUNK):
+                for j in range(c * chunk, (c + 1) * chunk):
                     above += post[s, j] > significant_cut
                 if above:
                     significant[c, n_significant[c]] = s
@@ -166,7 +167,7 @@ def step_range(
                     G[u, j] = POLICY_PRECISION * g[j] + log_policy_prior[u]
                 continue
             for c in range(n_chunks):
-                lanes = slice(c * CHUNK, (c + 1) * CHUNK)
+                lanes = slice(c * chunk, (c + 1) * chunk)
                 # 4. the predicted states (B[:, :, u] @ qs) above exp(-16), and their negative
                 # ambiguity. A predicted state sums at most ``max_predecessors`` beliefs, so only the
                 # successors of the chunk's significant states can pass: those are summed exactly
@@ -176,15 +177,15 @@ def step_range(
                     if flagged[t]:
                         continue
                     flagged[t] = 1
-                    row = counted[n_counted, :CHUNK]
+                    row = counted[n_counted, :chunk]
                     row[:] = 0.0
                     for k in range(predecessor_count[u, t]):
                         source = post[predecessors[u, t, k], lanes]
-                        for j in range(CHUNK):
+                        for j in range(chunk):
                             row[j] += source[j]
                     w = neg_ambiguity[t]
                     chunk_g = g[lanes]
-                    for j in range(CHUNK):
+                    for j in range(chunk):
                         q = row[j] if row[j] > INFO_GAIN_THRESHOLD else 0.0
                         row[j] = q
                         chunk_g[j] += q * w
@@ -199,18 +200,18 @@ def step_range(
                 n_observed = 0
                 for i in range(n_counted):
                     t = targets[i]
-                    row = counted[i, :CHUNK]
+                    row = counted[i, :chunk]
                     for k in range(emission_count[t]):
                         o = emissions[t, k]
                         if not seen[o]:
                             seen[o] = 1
                             observed[n_observed] = o
-                            qo[n_observed, :CHUNK] = 0.0
+                            qo[n_observed, :chunk] = 0.0
                             slot[o] = n_observed
                             n_observed += 1
                         p_o = emission_probs[t, k]
-                        predicted = qo[slot[o], :CHUNK]
-                        for j in range(CHUNK):
+                        predicted = qo[slot[o], :chunk]
+                        for j in range(chunk):
                             predicted[j] += p_o * row[j]
                 for i in range(n_observed):
                     seen[observed[i]] = 0
@@ -219,11 +220,11 @@ def step_range(
                 # 6. minus their entropy (observations of probability 0 add 0 * ln(eps) = 0)
                 chunk_g = g[lanes]
                 for i in range(n_observed):
-                    predicted = qo[i, :CHUNK]
-                    for j in range(CHUNK):
+                    predicted = qo[i, :chunk]
+                    for j in range(chunk):
                         shifted[j] = predicted[j] + LOG_EPS
-                    log_lanes(shifted, logs, bits, CHUNK)
-                    for j in range(CHUNK):
+                    log_lanes(shifted, logs, bits, chunk)
+                    for j in range(chunk):
                         chunk_g[j] -= predicted[j] * logs[j]
             for j in range(W):
                 G[u, j] = POLICY_PRECISION * g[j] + log_policy_prior[u]

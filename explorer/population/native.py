@@ -127,7 +127,12 @@ def native_function(
 
 def _cache_key(
     qualified_name: str, sources: Sequence[Path], types: tuple[str, ...], llvmlite_version: str, ll
-):
+) -> str:
+    """A digest of everything the object code depends on (sources, installs, CPU, argument types)."""
+    try:
+        features = ll.get_host_cpu_features().flatten()
+    except RuntimeError:  # LLVM cannot read them on this platform: the CPU's name stands alone
+        features = ""
     numba_spec = importlib.util.find_spec("numba")  # the installed numba, without importing it
     numba_origin = numba_spec.origin if numba_spec and numba_spec.origin else "absent"
     parts = [
@@ -138,7 +143,7 @@ def _cache_key(
         str(os.stat(numba_origin).st_mtime_ns) if numba_origin != "absent" else "",
         ll.get_process_triple(),
         ll.get_host_cpu_name(),
-        ll.get_host_cpu_features().flatten(),
+        features,
         *(f"{name}={os.environ.get(name, '')}" for name in _CODEGEN_ENVIRONMENT),
     ]
     digest = hashlib.sha256("\n".join(parts).encode())
