@@ -28,6 +28,10 @@ Run it with the Python of the virtual environment you installed into, from the r
 Each command has its own help: .venv/bin/python -m explorer bench --help"""
 
 
+#: The optional dependencies (pyproject.toml's extras) each command needs beyond the core install.
+EXTRAS = {"bench": "measure", "compare": "measure", "report": "report", "sweep": "sweep", "docs": "docs"}
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, one sub-command per job."""
     parser = argparse.ArgumentParser(
@@ -47,6 +51,16 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args) or 0
+    except ModuleNotFoundError as error:
+        extra, package = EXTRAS.get(args.command), (error.name or "").partition(".")[0]
+        if extra is None or package in ("", "explorer"):
+            raise
+        print(
+            f"{args.command} needs {package}, from the optional dependencies [{extra}]: "
+            f".venv/bin/pip install -e '.[{extra}]' (or '.[dev]' for every command and the tests)",
+            file=sys.stderr,
+        )
+        return 2
     except OSError as error:
         from explorer.files import WriteFailed
 

@@ -34,6 +34,10 @@ ROWS: tuple[tuple[str, str, bool], ...] = (
     ("spawn_eager", "eager agent: spawn (builds pymdp's Agent)", False),
 )
 
+#: Headlines that are a difference from a floor: while their spread reaches zero they are not
+#: told from it (methodology, "A negative difference is noise").
+ABOVE_FLOOR = {"import_lazy": "the bare interpreter"}
+
 
 def reference_records(folder: Path = HISTORY_DIR) -> list[Path]:
     """The reference machine's records in ``folder`` (not ``local/``), oldest first."""
@@ -63,7 +67,10 @@ def headline_table(record: dict, source: str = "") -> str:
             median, q1, q3, unit = 1 / median, q3 and 1 / q3, q1 and 1 / q1, RATE
         spread = format_spread(q1, q3, unit) if q1 and q3 else ""
         label = label.format(n=f"{figure.get('n', 1):,}")
-        lines.append(f"| {label} | {format_value(median, unit)} | {spread} |")
+        shown = format_value(median, unit)
+        if name in ABOVE_FLOOR and min(median, q1 if q1 is not None else median) <= 0:
+            shown = f"≈ 0: not distinguishable from {ABOVE_FLOOR[name]}"
+        lines.append(f"| {label} | {shown} | {spread} |")
     load = (record.get("load_average_1_5_15") or [None])[0]
     where = f"`{source}`" if source else f"run {record['run_id']}"
     lines += [

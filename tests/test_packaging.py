@@ -8,6 +8,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,3 +143,31 @@ def test_an_agent_and_a_dense_population_need_only_the_core_dependencies():
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert json.loads(result.stdout.splitlines()[-1]) == hidden
+
+
+@pytest.mark.parametrize(
+    ("argv", "hidden", "extra"),
+    [
+        (["bench", "--quick", "--only", "spawn_time"], "tqdm", "measure"),
+        (["report", "--quick", "--history", "off"], "jupyter_core", "report"),
+        (["docs"], "mkdocs", "docs"),
+    ],
+)
+def test_a_command_without_its_extra_says_which_to_install(
+    argv, hidden, extra, monkeypatch, capsys, tmp_path
+):
+    # the README's first install is the core alone (pip install -e .): a command it lacks must say
+    # what to install in one line, not end in a traceback (bench: tqdm; report: KeyError 'value')
+    from explorer.__main__ import EXTRAS, main
+
+    monkeypatch.chdir(tmp_path)
+    argv = [*argv, "--out", str(tmp_path / "reports")] if argv[0] == "report" else argv
+    for name in [m for m in sys.modules if m == hidden or m.startswith(hidden + ".")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, hidden, None)  # import hidden -> ModuleNotFoundError
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"needs {hidden}, from the optional dependencies [{extra}]" in err
+    assert f"pip install -e '.[{extra}]'" in err
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert set(EXTRAS.values()) <= set(extras)

@@ -74,4 +74,7 @@ def test_a_negative_quartile_reads_unambiguously():
     figure = {"median": 1e-3, "q1": -33.8e-3, "q3": 39.6e-3, "n": 7, "unit": "s", "better": "lower"}
     record["figures"] = {"import_lazy": figure}
     row = readme.headline_table(record, "x.json").splitlines()[2]
-    assert row.endswith("| 1 ms | (-33.8 to 39.6 ms) |")
+    # and a difference whose spread reaches zero is not told from its floor (never "-8.25 ms")
+    assert row.endswith("| ≈ 0: not distinguishable from the bare interpreter | (-33.8 to 39.6 ms) |")
+    figure.update(median=5e-3, q1=2e-3, q3=7e-3)
+    assert readme.headline_table(record, "x.json").splitlines()[2].endswith("| 5 ms | (2 to 7 ms) |")

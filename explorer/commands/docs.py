@@ -25,8 +25,12 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Build the site and print where to open it (1 if the build fails), or serve it until Ctrl-C."""
+    import importlib.util
+
     from explorer.docs import SITE_DIR, build_site, serve_site
 
+    if importlib.util.find_spec("mkdocs") is None:  # the build runs it in a child: say so here
+        raise ModuleNotFoundError("No module named 'mkdocs'", name="mkdocs")
     if args.serve:
         return serve_site(args.port)
     started = time.perf_counter()

@@ -351,11 +351,11 @@ def _in_thread(run: ReportRun, function):
     (nbclient replaces SIGINT's in the main thread and swallows it) and wakes for them."""
     import threading
 
+    from jupyter_core.utils import ensure_event_loop  # here: missing, it says so in the main thread
+
     outcome: dict[str, object] = {}
 
     def target() -> None:
-        from jupyter_core.utils import ensure_event_loop
-
         try:
             outcome["value"] = function()
         except BaseException as error:
