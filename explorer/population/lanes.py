@@ -27,9 +27,9 @@ from explorer.world import GridWorld
 STAGES = ("prior", "posterior", "utility", "ambiguity", "observations", "entropy", "softmax", "selection")
 #: Agents per chunk of the stages after the utility (a chunk sums the predicted states any of its
 #: agents holds above threshold, and takes the logarithm of the observations they predict): at most
-#: this many. Measured at 5x5, n = 10,000, one thread, CPU time, interleaved: the compiled step took
-#: 163-167 ns per agent-step with 128, 168-174 with 64, 223-237 with 32 (fewer chunks, less of their
-#: bookkeeping), 151-196 with 256.
+#: this many. Measured at 5x5, n = 10,000, one thread, CPU time, interleaved, loaded machine, each
+#: width compiled in as a constant: the compiled step took 163-167 ns per agent-step with 128, 168-174
+#: with 64, 223-237 with 32 (fewer chunks, less of their bookkeeping), 151-196 with 256.
 CHUNK = 128
 #: Agents per block are a multiple of this; a block narrower than ``CHUNK`` is one chunk.
 LANE_MULTIPLE = 32
@@ -43,10 +43,10 @@ KERNEL_SOURCES = tuple(
 #: Bytes a block's scratch may take (four ``states x W`` float64 arrays, and the block's beliefs):
 #: within a core's share of the L2 cache (2 MiB here), so that every pass after the first reads cache.
 BLOCK_BYTES = 512 * 2**10
-#: Agents per block: a multiple of the kernel's entropy chunk, at most this many.
+#: Agents per block: at most this many (a multiple of ``CHUNK``).
 MAX_LANES = 512
-#: Below this many agent-states per step (n x states) the kernel runs on one thread: waking numba's
-#: second thread costs more than a short step on a loaded machine (the sparse engine's measured rule).
+#: Below this many agent-states per step (n x states) the kernel runs on one thread: a second thread
+#: costs more than a short step on a loaded machine (the sparse engine's measured rule).
 PARALLEL_MIN_WORK = 2_000_000
 DTYPES = (np.float64, np.float32)
 #: Beliefs and policy posteriors held in float32 agree with pymdp legacy's within this (float64: 1e-8):
@@ -111,8 +111,8 @@ class LanesBackend:
         self.fresh = True
         self._observations = np.zeros(slots, dtype=np.int64)
         self._actions = np.empty(slots, dtype=np.int64)
-        self._ties = np.empty(slots, dtype=np.int64)  # bit mask of the actions tied for best
-        #: numba threads for the step: None picks 1 below ``PARALLEL_MIN_WORK``, else numba's count
+        self._ties = np.empty(slots, dtype=np.int64)  # bit mask of the actions tied for best, or 0
+        #: threads for the step: None picks 1 below ``PARALLEL_MIN_WORK``, else :func:`default_threads`
         self.threads: int | None = None
         self._controls: list[np.ndarray] = []  # per thread: first block, end block, fresh, upto
         self._calls: list = []  # per thread: the kernel bound to its control and scratch

@@ -26,9 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-#: Loaded kernels by cache key: one per kernel and argument types (two for the lanes kernel, float64
-#: and float32 beliefs), kept for the process's life because their code lives in this MCJIT engine.
-_LOADED: dict[str, NativeFunction] = {}
+#: Loaded functions by name and argument types (three for the lanes engine: the kernel with float64
+#: and with float32 beliefs, the choice among ties), kept for the process's life: their code lives in
+#: their MCJIT engines. A process keeps the code it loaded first, as it keeps the modules it imported.
+_LOADED: dict[tuple[str, tuple[str, ...]], NativeFunction] = {}
 #: Environment variables that change the code numba generates (its target CPU, its optimisation).
 _CODEGEN_ENVIRONMENT = ("NUMBA_CPU_NAME", "NUMBA_CPU_FEATURES", "NUMBA_OPT")
 
@@ -95,15 +96,15 @@ def native_function(
 
     ``sources`` are the files whose text the compiled code depends on (part of the cache key).
     """
+    types = array_types(arrays)
+    if (qualified_name, types) in _LOADED:
+        return _LOADED[qualified_name, types]
     import llvmlite
     import llvmlite.binding as ll
 
     ll.initialize_native_target()
     ll.initialize_native_asmprinter()
-    types = array_types(arrays)
     key = _cache_key(qualified_name, sources, types, llvmlite.__version__, ll)
-    if key in _LOADED:
-        return _LOADED[key]
     path = cache_dir() / f"{qualified_name.rpartition(':')[2]}-{key[:24]}.o"
     try:
         data = path.read_bytes()
@@ -121,7 +122,7 @@ def native_function(
         raise RuntimeError(f"{path} does not define {meta['symbol']}")
     function = NativeFunction(address, types, meta["arguments"])
     function._engine = engine  # the code lives as long as its engine
-    _LOADED[key] = function
+    _LOADED[qualified_name, types] = function
     return function
 
 
