@@ -248,7 +248,8 @@ def wide_results(metric, unit, log_spread=True):
     return pd.DataFrame(rows)
 
 
-def every_plot():
+def every_plot() -> dict:
+    """Each kind of figure explorer.plots draws, by name, drawn only when its maker is called."""
     samples = pd.DataFrame({"t_s": np.linspace(0, 1, 40), "rss_MiB": np.linspace(50, 80, 40)})
     samples.attrs["spawned_s"] = 0.6
     breakdown = pd.DataFrame(
@@ -258,34 +259,36 @@ def every_plot():
             "depth": [0, 1] * 6,
         }
     )
-    yield (
-        "bars log",
-        plots.bars(
+
+    def history():
+        from pathlib import Path
+
+        from explorer.history import history_steps, load_history
+
+        runs = load_history(Path(__file__).resolve().parent / "fixtures" / "history")
+        return plots.history(runs, history_steps(runs))
+
+    return {
+        "bars log": lambda: plots.bars(
             wide_results("first_action_time", "s"),
             "first_action_time",
             log=True,
             title="Fresh process: import, spawn and first step, timed inside",
         ),
-    )
-    yield "bars linear", plots.bars(wide_results("memory_per_agent", "B", False), "memory_per_agent")
-    yield (
-        "bars large",
-        plots.bars(
+        "bars linear": lambda: plots.bars(wide_results("memory_per_agent", "B", False), "memory_per_agent"),
+        "bars large": lambda: plots.bars(
             results().query("n == 1").assign(median=[2130e-6, 5e-6, 4e-6], max=[2600e-6, 6e-6, 5e-6]),
             "spawn_time",
         ),
-    )
-    yield "scaling", plots.scaling(results(), "spawn_time", title="Spawn time per agent (constructor only)")
-    yield "throughput", plots.throughput(results("agent_step_time"), "agent_step_time")
-    yield "import breakdown", plots.import_breakdown(breakdown)
-    yield "rss timeline", plots.rss_timeline(samples)
-    yield "ratios", plots.ratios(ratio_table())
-    from pathlib import Path
-
-    from explorer.history import history_steps, load_history
-
-    runs = load_history(Path(__file__).resolve().parent / "fixtures" / "history")
-    yield "history", plots.history(runs, history_steps(runs))
+        "scaling": lambda: plots.scaling(
+            results(), "spawn_time", title="Spawn time per agent (constructor only)"
+        ),
+        "throughput": lambda: plots.throughput(results("agent_step_time"), "agent_step_time"),
+        "import breakdown": lambda: plots.import_breakdown(breakdown),
+        "rss timeline": lambda: plots.rss_timeline(samples),
+        "ratios": lambda: plots.ratios(ratio_table()),
+        "history": history,
+    }
 
 
 @pytest.mark.parametrize(
@@ -303,7 +306,7 @@ def every_plot():
     ],
 )
 def test_no_two_texts_overlap_and_no_value_sits_on_a_whisker(name):
-    fig = next(figure for found, figure in every_plot() if found == name)  # draws only up to it
+    fig = every_plot()[name]()  # draws this figure alone
     texts = texts_of(fig)
     assert texts, "the figure has texts"
     clashes = [
