@@ -30,8 +30,6 @@ import numpy as np
 #: and with float32 beliefs, the choice among ties), kept for the process's life: their code lives in
 #: their MCJIT engines. A process keeps the code it loaded first, as it keeps the modules it imported.
 _LOADED: dict[tuple[str, tuple[str, ...]], NativeFunction] = {}
-#: Environment variables that change the code numba generates (its target CPU, its optimisation).
-_CODEGEN_ENVIRONMENT = ("NUMBA_CPU_NAME", "NUMBA_CPU_FEATURES", "NUMBA_OPT")
 
 
 def cache_dir() -> Path:
@@ -129,11 +127,18 @@ def native_function(
 def _cache_key(
     qualified_name: str, sources: Sequence[Path], types: tuple[str, ...], llvmlite_version: str, ll
 ) -> str:
-    """A digest of everything the object code depends on (sources, installs, CPU, argument types)."""
-    try:
-        features = ll.get_host_cpu_features().flatten()
-    except RuntimeError:  # LLVM cannot read them on this platform: the CPU's name stands alone
-        features = ""
+    """A digest of everything the object code depends on: sources, installs, argument types and the CPU
+    numba compiles for (``NUMBA_CPU_NAME`` and ``NUMBA_CPU_FEATURES`` when set, as numba reads them, so
+    that a generic build is found under Valgrind, whose CPU differs)."""
+    cpu = os.environ.get("NUMBA_CPU_NAME") or ll.get_host_cpu_name()
+    features = os.environ.get("NUMBA_CPU_FEATURES")
+    if features is None and cpu.lower() == "generic":
+        features = ""  # numba's own rule: a generic CPU has no extra features
+    elif features is None:
+        try:
+            features = ll.get_host_cpu_features().flatten()
+        except RuntimeError:  # LLVM cannot read them on this platform: the CPU's name stands alone
+            features = ""
     numba_spec = importlib.util.find_spec("numba")  # the installed numba, without importing it
     numba_origin = numba_spec.origin if numba_spec and numba_spec.origin else "absent"
     parts = [
@@ -143,9 +148,9 @@ def _cache_key(
         numba_origin,
         str(os.stat(numba_origin).st_mtime_ns) if numba_origin != "absent" else "",
         ll.get_process_triple(),
-        ll.get_host_cpu_name(),
+        cpu,
         features,
-        *(f"{name}={os.environ.get(name, '')}" for name in _CODEGEN_ENVIRONMENT),
+        f"NUMBA_OPT={os.environ.get('NUMBA_OPT', '')}",
     ]
     digest = hashlib.sha256("\n".join(parts).encode())
     for source in sources:
