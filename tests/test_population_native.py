@@ -53,3 +53,28 @@ def _loaded():
     from explorer.population import native
 
     return list(native._LOADED.values())
+
+
+def test_damaged_object_code_is_never_handed_to_llvm(tmp_path):
+    """LLVM crashes the process on damaged object code: a file whose digest differs reads as absent."""
+    from explorer.population.native import _read, _write
+
+    path = tmp_path / "kernel.o"
+    code = bytes(range(256)) * 8
+    _write(path, {"symbol": "f", "arguments": 3}, code)
+    assert _read(path) == ({"symbol": "f", "arguments": 3, "sha256": _read(path)[0]["sha256"]}, code)
+    whole = path.read_bytes()
+    for damaged in (whole[: len(whole) // 2], whole[:-1] + b"\x00", b"not json\n" + code, b""):
+        path.write_bytes(damaged)
+        assert _read(path) == ({}, None)
+    assert _read(tmp_path / "absent.o") == ({}, None)
+
+
+def test_a_cache_folder_that_cannot_be_written_costs_a_compile_not_an_error(tmp_path):
+    from explorer.population.native import _read, _write
+
+    blocked = tmp_path / "a file, not a folder"
+    blocked.write_text("")
+    _write(blocked / "kernel.o", {"symbol": "f", "arguments": 3}, b"code")  # no exception
+    assert _read(blocked / "kernel.o") == ({}, None)
+    assert list(tmp_path.iterdir()) == [blocked]

@@ -90,7 +90,7 @@ def native_function(
     qualified_name: str, sources: Sequence[Path], arrays: Sequence[np.ndarray]
 ) -> NativeFunction:
     """The numba function ``"module:name"`` (jitted with ``_nrt=False``) for the types of ``arrays``:
-    loaded from its object code on disk, compiled and written there first when absent.
+    loaded from its object code on disk, compiled and written there first when absent or damaged.
 
     ``sources`` are the files whose text the compiled code depends on (part of the cache key).
     """
@@ -104,13 +104,10 @@ def native_function(
     ll.initialize_native_asmprinter()
     key = _cache_key(qualified_name, sources, types, llvmlite.__version__, ll)
     path = cache_dir() / f"{qualified_name.rpartition(':')[2]}-{key[:24]}.o"
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        data = _compile(qualified_name, types, ll)
-        _write(path, data)
-    header, _, object_code = data.partition(b"\n")
-    meta = json.loads(header)
+    meta, object_code = _read(path)
+    if object_code is None:
+        meta, object_code = _compile(qualified_name, types, ll)
+        _write(path, meta, object_code)
     target = ll.Target.from_default_triple()
     engine = ll.create_mcjit_compiler(ll.parse_assembly(""), target.create_target_machine())
     engine.add_object_file(ll.ObjectFileRef.from_data(object_code))
@@ -158,7 +155,7 @@ def _cache_key(
     return digest.hexdigest()
 
 
-def _compile(qualified_name: str, types: tuple[str, ...], ll) -> bytes:
+def _compile(qualified_name: str, types: tuple[str, ...], ll) -> tuple[dict, bytes]:
     """numba compiles the function; its module without the Python and C wrappers becomes object code."""
     import numba
 
@@ -182,18 +179,39 @@ def _compile(qualified_name: str, types: tuple[str, ...], ll) -> bytes:
             function.linkage = "available_externally"
     arguments = len(list(module.get_function(symbol).arguments))
     object_code = result.library._codegen._tm.emit_object(module)  # numba's target machine for this CPU
-    header = json.dumps({"symbol": symbol, "arguments": arguments, "numba": numba.__version__})
-    return header.encode() + b"\n" + object_code
+    return {"symbol": symbol, "arguments": arguments, "numba": numba.__version__}, object_code
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` whole or not at all (a temporary file renamed over it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+def _read(path: Path) -> tuple[dict, bytes | None]:
+    """The header and object code kept at ``path``; no code when the file is absent, unreadable or not
+    what was written (its digest differs): LLVM would crash the process on damaged object code."""
+    try:
+        header, _, object_code = path.read_bytes().partition(b"\n")
+        meta = json.loads(header)
+        if meta.get("sha256") == hashlib.sha256(object_code).hexdigest():
+            return meta, object_code
+    except (OSError, ValueError, AttributeError):
+        pass
+    return {}, None
+
+
+def _write(path: Path, meta: dict, object_code: bytes) -> None:
+    """Keep the code at ``path`` whole or not at all (a temporary file renamed over it), with its digest.
+
+    A folder that cannot be written (read-only, full) only costs the next process a compile.
+    """
+    header = json.dumps(meta | {"sha256": hashlib.sha256(object_code).hexdigest()}).encode()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    except OSError:
+        return
     try:
         with os.fdopen(handle, "wb") as file:
-            file.write(data)
+            file.write(header + b"\n" + object_code)
         os.replace(temporary, path)
+    except OSError:
+        Path(temporary).unlink(missing_ok=True)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
