@@ -93,7 +93,7 @@ def step_model_agents(
         qo = np.empty((total_obs, LANES))
         terms = np.empty((6, LANES))
         bits = np.empty(2 * LANES, dtype=np.int64)
-        live = np.empty(total_states, dtype=np.bool_)
+        flags = np.empty(total_states + total_obs, dtype=np.bool_)
         G = np.empty((n_policies, LANES))
         G_exp = np.empty((n_policies, LANES))
         marginal = np.empty((control_offset[-1], LANES))
@@ -147,7 +147,7 @@ def step_model_agents(
                 qo,
                 terms,
                 bits,
-                live,
+                flags,
                 n_states,
                 state_offset,
                 joint_index,

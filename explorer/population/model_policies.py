@@ -28,15 +28,26 @@ LANES = 64
 
 @njit(cache=True, error_model="numpy")
 def predict(transitions, f, a, off, size, source, target, m):  # pragma: no cover - compiled
-    """``target[off + r, j] = sum_c B[f][r, c, a] source[off + c, j]`` for the first ``m`` lanes."""
+    """``target[off + r, j] = sum_c B[f][r, c, a] source[off + c, j]`` for the first ``m`` lanes.
+
+    Terms whose weight is 0 are left out (adding ``0 * q`` leaves the sum as it is: deterministic moves
+    skip most) and a sum starts at its first term (``0 + w q`` is ``w q``, every term being >= 0).
+    """
     for r in range(size):
-        for j in range(m):
-            target[off + r, j] = 0.0
+        empty = True
         for c in range(size):
             weight = transitions[f, a, r, c]
-            if weight != 0.0:  # adding 0 * q leaves the sum as it is: deterministic moves skip most
-                for j in range(m):
-                    target[off + r, j] += weight * source[off + c, j]
+            if weight != 0.0:
+                if empty:
+                    for j in range(m):
+                        target[off + r, j] = weight * source[off + c, j]
+                    empty = False
+                else:
+                    for j in range(m):
+                        target[off + r, j] += weight * source[off + c, j]
+        if empty:
+            for j in range(m):
+                target[off + r, j] = 0.0
 
 
 @njit(cache=True, error_model="numpy")
@@ -49,7 +60,7 @@ def policy_values(
     qo,
     terms,
     bits,
-    live,
+    flags,
     n_states,
     state_offset,
     joint_index,
@@ -97,7 +108,7 @@ def policy_values(
                 qo,
                 terms,
                 bits,
-                live,
+                flags,
                 state_offset,
                 joint_index,
                 utility,
@@ -117,9 +128,9 @@ def policy_values(
 def _same_lanes(a, b, m):  # pragma: no cover - compiled
     """Whether ``a[:, :m]`` and ``b[:, :m]`` hold the same values."""
     for k in range(a.shape[0]):
-        differ = False
+        differ = 0  # counted, not or-ed: LLVM vectorizes an integer sum, not a boolean or
         for j in range(m):
-            differ |= a[k, j] != b[k, j]
+            differ += a[k, j] != b[k, j]
         if differ:
             return False
     return True
@@ -127,39 +138,43 @@ def _same_lanes(a, b, m):  # pragma: no cover - compiled
 
 @njit(cache=True, error_model="numpy")
 def _node_terms(
-    m, prediction, out, qo, terms, bits, live, state_offset, joint_index, utility, neg_ambiguity, emission
+    m, prediction, out, qo, terms, bits, flags, state_offset, joint_index, utility, neg_ambiguity, emission
 ):  # pragma: no cover - compiled
     """One prediction's expected utility into ``out[0]``, its information gain (``ambiguity`` minus the
     predicted outcomes' entropy, as ``spm_MDP_G``) into ``out[1]``, for the first ``m`` lanes.
 
-    A joint state with a factor's state predicted 0 in every lane adds 0 to every sum: it is skipped
-    (``live`` is scratch, one flag per state); after a move to a known place most are.
+    What adds exactly 0 to a sum is skipped: a joint state with a factor's state predicted 0 in every
+    lane, an outcome no other state emits (predicted 0) or predicted 0 or 1 in every lane (after a move
+    to a known place most are). Sums start at their first term (every term >= 0); ``flags`` is
+    scratch, one per state and one per outcome.
     """
     n_factors = state_offset.shape[0]
     n_joint = joint_index.shape[0]
+    total_states = prediction.shape[0]
     total_obs = emission.shape[1]
     qx, utility_sum, ambiguity, entropy = terms[0], terms[1], terms[2], terms[3]
     shifted, logs = terms[4], terms[5]
+    live, touched = flags[:total_states], flags[total_states:]
+    for k in range(total_states):
+        nonzero = 0
+        for j in range(m):
+            nonzero += prediction[k, j] != 0.0
+        live[k] = nonzero > 0
+    for k in range(total_obs):
+        touched[k] = False
     for j in range(m):
         utility_sum[j] = 0.0
         ambiguity[j] = 0.0
-    for k in range(total_obs):
-        for j in range(m):
-            qo[k, j] = 0.0
-    for k in range(prediction.shape[0]):
-        nonzero = False
-        for j in range(m):
-            nonzero |= prediction[k, j] != 0.0
-        live[k] = nonzero
     for s in range(n_joint):
         skip = False
         for f in range(n_factors):
             skip |= not live[state_offset[f] + joint_index[s, f]]
         if skip:
             continue
+        row = state_offset[0] + joint_index[s, 0]
         for j in range(m):
-            qx[j] = 1.0
-        for f in range(n_factors):
+            qx[j] = prediction[row, j]
+        for f in range(1, n_factors):
             row = state_offset[f] + joint_index[s, f]
             for j in range(m):
                 qx[j] *= prediction[row, j]
@@ -173,16 +188,24 @@ def _node_terms(
         for k in range(total_obs):
             e = emission[s, k]
             if e != 0.0:  # outcomes a state never emits add nothing
-                for j in range(m):
-                    qo[k, j] += qx[j] * e
+                if touched[k]:
+                    for j in range(m):
+                        qo[k, j] += qx[j] * e
+                else:
+                    touched[k] = True
+                    for j in range(m):
+                        qo[k, j] = qx[j] * e
     for j in range(m):
         entropy[j] = 0.0
     for k in range(total_obs):
-        uncertain = False  # an outcome predicted with probability 0 or 1 (for every lane) adds 0
+        if not touched[k]:
+            continue
+        uncertain = 0
         for j in range(m):
-            shifted[j] = qo[k, j] + LOG_EPS
-            uncertain |= (qo[k, j] > 0.0) & (qo[k, j] != 1.0)
+            uncertain += (qo[k, j] > 0.0) & (qo[k, j] != 1.0)
         if uncertain:
+            for j in range(m):
+                shifted[j] = qo[k, j] + LOG_EPS
             log_lanes(shifted, logs, bits, m)
             for j in range(m):
                 value = qo[k, j]
