@@ -128,6 +128,7 @@ def test_numba_reuses_a_twin_prefix_only_where_its_prediction_is_the_same():
         engine = population._engine
         wrong = np.full_like(engine.arrays.node_twin, twins)
         wrong[0] = -1
+        wrong.setflags(write=False)  # as the model's arrays are: the same compiled kernel
         engine.arrays = dataclasses.replace(engine.arrays, node_twin=wrong)  # none; every node node 0's
     for _ in range(3):
         observations = np.stack([rng.integers(0, count, size=n) for count in model.n_obs], axis=1)

@@ -288,16 +288,26 @@ def _fixed_point(
                 qL[k, j] = 0.0
         for s in range(n_joint):
             for f in range(n_factors):
-                for j in range(m):
-                    weight[j] = LL[s, j]
-                for h in range(n_factors):
-                    if h != f:
-                        row = state_offset[h] + joint_index[s, h]
-                        for j in range(m):
-                            weight[j] *= q[row, j]
+                # LL times every other factor's q, in factor order: the first and last products fused
+                # with the copy and the sum (one pass over the lanes for two factors)
+                first = 1 if f == 0 else 0
+                last = n_factors - 2 if f == n_factors - 1 else n_factors - 1
                 target = state_offset[f] + joint_index[s, f]
+                row = state_offset[last] + joint_index[s, last]
+                if first == last:
+                    for j in range(m):
+                        qL[target, j] += LL[s, j] * q[row, j]
+                    continue
+                row_first = state_offset[first] + joint_index[s, first]
                 for j in range(m):
-                    qL[target, j] += weight[j]
+                    weight[j] = LL[s, j] * q[row_first, j]
+                for h in range(first + 1, last):
+                    if h != f:
+                        row_h = state_offset[h] + joint_index[s, h]
+                        for j in range(m):
+                            weight[j] *= q[row_h, j]
+                for j in range(m):
+                    qL[target, j] += weight[j] * q[row, j]
         for j in range(m):
             vfe[j] = 0.0
         for f in range(n_factors):
@@ -317,14 +327,20 @@ def _fixed_point(
         for j in range(m):
             accuracy[j] = 0.0
         for s in range(n_joint):
+            row = state_offset[0] + joint_index[s, 0]
+            row_last = state_offset[n_factors - 1] + joint_index[s, n_factors - 1]
+            if n_factors == 2:
+                for j in range(m):
+                    accuracy[j] += LL[s, j] * q_new[row, j] * q_new[row_last, j]
+                continue
             for j in range(m):
-                weight[j] = LL[s, j]
-            for f in range(n_factors):
+                weight[j] = LL[s, j] * q_new[row, j]
+            for f in range(1, n_factors - 1):
                 row = state_offset[f] + joint_index[s, f]
                 for j in range(m):
                     weight[j] *= q_new[row, j]
             for j in range(m):
-                accuracy[j] += weight[j]
+                accuracy[j] += weight[j] * q_new[row_last, j]
         for j in range(m):
             vfe[j] -= accuracy[j]
         for k in range(total_states):

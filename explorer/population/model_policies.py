@@ -171,18 +171,23 @@ def _node_terms(
             skip |= not live[state_offset[f] + joint_index[s, f]]
         if skip:
             continue
+        # the joint state's probability, the product over factors (1 q is q: the first needs no 1);
+        # the last factor's product fused with the sums
         row = state_offset[0] + joint_index[s, 0]
         for j in range(m):
             qx[j] = prediction[row, j]
-        for f in range(1, n_factors):
+        for f in range(1, n_factors - 1):
             row = state_offset[f] + joint_index[s, f]
             for j in range(m):
                 qx[j] *= prediction[row, j]
+        row = state_offset[n_factors - 1] + joint_index[s, n_factors - 1]
+        last = n_factors > 1
         u, a = utility[s], neg_ambiguity[s]
         for j in range(m):
-            utility_sum[j] += qx[j] * u
+            value = qx[j] * prediction[row, j] if last else qx[j]
+            utility_sum[j] += value * u
             # states at or below the threshold add nothing (adding 0 * a leaves the sum as it is)
-            counted = qx[j] if qx[j] > INFO_GAIN_THRESHOLD else 0.0
+            counted = value if value > INFO_GAIN_THRESHOLD else 0.0
             ambiguity[j] += counted * a
             qx[j] = counted
         for k in range(total_obs):
