@@ -136,12 +136,8 @@ def _batched_agent_factory(model: object):
     """The function building pymdp's batched Agent configured as legacy for ``model`` (None: none here)."""
     from explorer.population.engine import MODEL_ENGINES
 
-    if "jax" in MODEL_ENGINES:
+    if "jax" in MODEL_ENGINES:  # a grid world's model too (one factor, one modality)
         from explorer.population.jax_engine import legacy_equivalent_agent
-
-        return legacy_equivalent_agent
-    if getattr(model, "world", None) is not None:
-        from explorer.population.pymdp_jax import legacy_equivalent_agent
 
         return legacy_equivalent_agent
     return None
