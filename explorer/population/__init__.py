@@ -30,10 +30,11 @@ NUMBA_BACKENDS = ("lanes", "sparse")
 DTYPES = ("float64", "float32")
 #: ``auto`` for a Model: the last engine here whose least population ``n`` reaches. An engine that
 #: pays only for many agents (a compile to repay) joins with the size from which it measured faster.
-#: numba from 10,000 agents: on the T-maze (n = 100,000, CPU time, loaded 2-core machine) it steps
-#: an agent in about 0.85 us against numpy's 7.4 us, but its first step in a fresh process loads the
-#: compiled kernel from numba's disk cache (about 6 s at load 12; about 100 s to compile it when the
-#: cache is empty, once per install): at 10,000 agents a warm-cache load is repaid in about 100 steps.
+#: numba from 10,000 agents: on the T-maze (n = 100,000, CPU time of one thread, loaded 2-core
+#: machine) it steps an agent in about 0.37 us (0.85 us before its policy prefixes shared their terms)
+#: against numpy's 7.4 us, but its first step in a fresh process loads the compiled kernel from
+#: numba's disk cache (about 6 s at load 12; about 100 s to compile it when the cache is empty, once
+#: per install): at 10,000 agents a warm-cache load is repaid in about 100 steps.
 AUTO_MODEL: tuple[tuple[str, int], ...] = (("numpy", 1), ("numba", 10_000))
 #: ``auto`` takes a compiled engine from this many agent-states per step (n x states) up, or for
 #: worlds past ``AUTO_DENSE_MAX_STATES``; below, the dense one, whose cold start skips numba's
