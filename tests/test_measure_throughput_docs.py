@@ -76,3 +76,5 @@ def test_a_block_is_replaced_between_its_markers_only():
     assert replace_block(text, "t", "new") == "a\n<!-- t:start -->\nnew\n<!-- t:end -->\nb"
     with pytest.raises(ValueError, match="no <!-- u:start -->"):
         replace_block(text, "u", "new")
+    empty = "a\n<!-- t:start -->\n<!-- t:end -->\nb"  # as a page holds it before its first record
+    assert replace_block(empty, "t", "new") == "a\n<!-- t:start -->\nnew\n<!-- t:end -->\nb"

@@ -78,3 +78,10 @@ def test_a_negative_quartile_reads_unambiguously():
     assert row.endswith("| ≈ 0: not distinguishable from the bare interpreter | (-33.8 to 39.6 ms) |")
     figure.update(median=5e-3, q1=2e-3, q3=7e-3)
     assert readme.headline_table(record, "x.json").splitlines()[2].endswith("| 5 ms | (2 to 7 ms) |")
+
+
+def test_the_throughput_tables_in_the_readme_and_the_docs_are_the_committed_records():
+    from explorer.measure.reading.throughput import RECORD, stale_tables
+
+    assert RECORD.is_file(), f"{RECORD.name} is the committed record of the full throughput table"
+    assert stale_tables() == [], "not the record's tables: run .venv/bin/python -m explorer readme"

@@ -1,4 +1,5 @@
-"""``python -m explorer readme``: the README's table of headline figures, from the newest reference record."""
+"""``python -m explorer readme``: the README's headline figures (the newest reference record) and the
+throughput table (its committed record), in the README and the docs."""
 
 from __future__ import annotations
 
@@ -20,13 +21,20 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Rewrite the table (or with ``--check`` only compare it: 1 when it differs)."""
+    """Rewrite the tables (or with ``--check`` only compare them: 1 when one differs): the headline
+    figures from the newest reference record, the throughput table from ``data/throughput_table.json``."""
+    from explorer.measure.reading.throughput import RECORD, stale_tables, write_tables
     from explorer.readme import README, current_table, readme_table, update_readme
 
     if args.check:
         current = readme_table(README.read_text(encoding="utf-8")) == current_table()
         print(f"readme: the table {'matches' if current else 'does not match'} the newest reference record")
-        return 0 if current else 1
+        stale = stale_tables()
+        for path in stale:
+            print(f"readme: the throughput table in {path.name} does not match {RECORD.name}")
+        return 0 if current and not stale else 1
     changed = update_readme()
     print(f"readme: {'rewrote' if changed else 'already current:'} the table in {README.name}")
+    for path in write_tables():
+        print(f"readme: rewrote the throughput table in {path.name} from {RECORD.name}")
     return 0

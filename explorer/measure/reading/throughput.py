@@ -19,12 +19,11 @@ from explorer.paths import DATA_DIR, ROOT
 
 #: The committed record of the last full run of the table.
 RECORD = DATA_DIR / "throughput_table.json"
-#: What measures the record again: the full profile, niced, every allocation under a 4 GiB limit (so that
-#: the run's peak stays near 6 GB on a shared machine).
-COMMAND = (
-    "EXPLORER_MEMORY_LIMIT=4GiB nice -n 10 .venv/bin/python -m explorer bench --only throughput_table "
-    "--json data/throughput_table.json"
-)
+#: What measures the record again (the full profile), run niced with every allocation under a 4 GiB limit (so
+#: that the run's peak stays near 6 GB on a shared machine).
+COMMAND = ".venv/bin/python -m explorer bench --only throughput_table --json data/throughput_table.json"
+#: How the command ran: niced, every allocation under 4 GiB.
+ENVIRONMENT = "under `nice -n 10`, with `EXPLORER_MEMORY_LIMIT=4GiB`"
 #: Where each view goes: file -> (marker name, which view).
 TARGETS = {ROOT / "README.md": "short", ROOT / "docs" / "throughput.md": "full"}
 #: The README's few rows: the array engines and pymdp's, on the T-maze and the 5x5 grid.
@@ -61,6 +60,8 @@ def _why(error: str) -> str:
         return "not measured"
     if error.startswith("MemoryError"):
         return "over the memory limit"
+    if error.startswith("first-step beliefs differ"):
+        return "beliefs differ, not timed"
     return "failed"
 
 
@@ -108,12 +109,19 @@ def short_table(results: pd.DataFrame) -> str:
                 weights.append("-")
                 continue
             cells.append(f"{_cell(_select(results, 'throughput_table', engine, task, n), False)} ({n:,})")
-            weight = _select(results, "throughput_table_bytes", engine, task, n)
-            weights.append(
-                _cell(weight, interval=False) + " B" if len(weight) and not weight.iloc[0]["error"] else "-"
-            )
+            weights.append(_weight(results, engine, task, n))
         lines.append("| " + " | ".join([*cells, " / ".join(weights)]) + " |")
     return "\n".join(lines)
+
+
+def _weight(results: pd.DataFrame, engine: str, task: str, n: int) -> str:
+    """Bytes per agent at ``n``, else at the largest n weighed below it (that n in parentheses)."""
+    rows = _select(results, "throughput_table_bytes", engine, task)
+    rows = rows[(rows["error"] == "") & (rows["n"] <= n)].sort_values("n")
+    if rows.empty:
+        return "-"
+    weighed = int(rows.iloc[-1]["n"])
+    return _cell(rows.tail(1), interval=False) + " B" + ("" if weighed == n else f" (n = {weighed:,})")
 
 
 def full_tables(results: pd.DataFrame) -> str:
@@ -170,7 +178,8 @@ def throughput_note(results: pd.DataFrame) -> str:
         f"Measured {meta.get('utc_time', '?')[:16]} UTC{ran}, commit {commit}, on {machine} shared with "
         f"other work: 1-minute load average {figure(load[0])} at the start and {figure(load[1])} at the "
         "end, so absolute figures are below an idle machine's; ratios come from one interleaved run. "
-        f"{_memory_note(meta)}Re-measure: `{COMMAND}`, then `.venv/bin/python -m explorer readme`."
+        f"{_memory_note(meta)}Re-measure: `{COMMAND}` ({ENVIRONMENT}), then "
+        "`.venv/bin/python -m explorer readme`."
     )
 
 
@@ -205,11 +214,11 @@ def throughput_record(path: str | Path = RECORD) -> pd.DataFrame:
 
 def block(text: str, name: str = "throughput-table") -> str:
     """What stands between ``<!-- name:start -->`` and ``<!-- name:end -->`` in ``text``."""
-    pattern = re.compile(rf"<!-- {name}:start -->\n(.*?)\n<!-- {name}:end -->", re.S)
+    pattern = re.compile(rf"<!-- {name}:start -->\n(?:(.*?)\n)?<!-- {name}:end -->", re.S)
     found = pattern.search(text)
     if found is None:
         raise ValueError(f"text has no <!-- {name}:start --> ... <!-- {name}:end --> block")
-    return found.group(1)
+    return found.group(1) or ""
 
 
 def stale_tables(record: str | Path = RECORD) -> list[Path]:
@@ -220,10 +229,10 @@ def stale_tables(record: str | Path = RECORD) -> list[Path]:
 
 def replace_block(text: str, name: str, body: str) -> str:
     """``text`` with what stands between ``<!-- name:start -->`` and ``<!-- name:end -->`` replaced."""
-    pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(\n<!-- {name}:end -->)", re.S)
+    pattern = re.compile(rf"(<!-- {name}:start -->\n)(?:.*?\n)?(<!-- {name}:end -->)", re.S)
     if not pattern.search(text):
         raise ValueError(f"text has no <!-- {name}:start --> ... <!-- {name}:end --> block")
-    return pattern.sub(lambda m: m.group(1) + body + m.group(2), text)
+    return pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
 
 
 def write_tables(record: str | Path = RECORD) -> list[Path]:
