@@ -21,6 +21,8 @@ information gain (legacy: only those above ``exp(-16)``): differences far below 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -86,6 +88,21 @@ def _infer(agent: Agent, observations, qs_prev, actions_prev, first):
 _infer_jit = jax.jit(_infer)
 
 
+def counted_bytes_per_agent(lowered: Callable[[int], Any]) -> float:
+    """Bytes one more agent adds to a jitted computation, by XLA's count: its arguments, temporaries and
+    outputs compiled (``lowered(n)``) for 2 and for 4 agents, the difference halved; 0 where the backend
+    does not count."""
+    totals = []
+    for n in (2, 4):
+        counted = lowered(n).compile().memory_analysis()
+        if counted is None:
+            return 0.0
+        totals.append(
+            counted.argument_size_in_bytes + counted.temp_size_in_bytes + counted.output_size_in_bytes
+        )
+    return (totals[1] - totals[0]) / 2
+
+
 def xla_bytes_per_agent(model: Model) -> float:
     """What one more agent adds to a compiled step, by XLA's own count: arguments, temporaries and
     outputs of the step compiled for 2 and for 4 agents, the difference halved.
@@ -96,21 +113,15 @@ def xla_bytes_per_agent(model: Model) -> float:
     dtype = jnp.float64 if jax.config.jax_enable_x64 else jnp.float32
     key = (model, dtype)
     if key not in _XLA_BYTES:
-        totals = []
-        for n in (2, 4):
+
+        def lowered(n: int):
             engine = JaxEngine(model, n)
             observations = jnp.zeros((n, len(model.n_obs)), dtype=jnp.int32)
-            lowered = _infer_jit.lower(engine.agent, observations, engine.qs, engine.actions, engine.first)
-            counted = lowered.compile().memory_analysis()
-            if counted is None:  # a backend that does not count: the arrays alone
-                totals = []
-                break
-            totals.append(
-                counted.argument_size_in_bytes + counted.temp_size_in_bytes + counted.output_size_in_bytes
-            )
+            return _infer_jit.lower(engine.agent, observations, engine.qs, engine.actions, engine.first)
+
         if len(_XLA_BYTES) >= _XLA_MODELS:
             _XLA_BYTES.pop(next(iter(_XLA_BYTES)))
-        _XLA_BYTES[key] = (totals[1] - totals[0]) / 2 if totals else 0.0
+        _XLA_BYTES[key] = counted_bytes_per_agent(lowered)
     return _XLA_BYTES[key]
 
 

@@ -213,22 +213,18 @@ def rollout_xla_bytes_per_agent(model: object, steps: int) -> float:
     on the 20x20 grid about 20 MB per agent against 3.8 MB of float32 arrays (a full table that checked the
     arrays alone ran out of the machine's memory at n = 1,000). Never below the arrays themselves.
     """
+    from explorer.population.jax_engine import counted_bytes_per_agent
+
     key = (model, steps)
     if key not in _XLA_BYTES:
-        totals = []
-        for n in (2, 4):
+
+        def lowered(n: int):
             rolled = _Rollout(model, n, 0)
-            compiled = rolled.run.lower(rolled.agent, rolled.env, steps, rolled.key, env_params=rolled.params)
-            counted = compiled.compile().memory_analysis()
-            if counted is None:  # a backend that does not count: the arrays alone
-                totals = []
-                break
-            totals.append(
-                counted.argument_size_in_bytes + counted.temp_size_in_bytes + counted.output_size_in_bytes
-            )
+            return rolled.run.lower(rolled.agent, rolled.env, steps, rolled.key, env_params=rolled.params)
+
         if len(_XLA_BYTES) >= _KEPT_MODELS:
             _XLA_BYTES.pop(next(iter(_XLA_BYTES)))
-        _XLA_BYTES[key] = (totals[1] - totals[0]) / 2 if totals else 0.0
+        _XLA_BYTES[key] = counted_bytes_per_agent(lowered)
     return max(float(rollout_bytes_per_agent(model)), _XLA_BYTES[key])
 
 
