@@ -29,6 +29,9 @@ ENVIRONMENT = {
     "MKL_NUM_THREADS": "1",
     "NUMBA_NUM_THREADS": "1",  # one thread in the sparse engine's prange
     "NUMBA_CPU_NAME": "generic",  # one machine code, and one on-disk cache entry, native and counted
+    # a forked child may run parallel kernels its parent loaded: numba's own pool restarts in the child,
+    # where GNU OpenMP's (numba's default here) terminates it
+    "NUMBA_THREADING_LAYER": "workqueue",
     "LC_ALL": "C.UTF-8",
     "TZ": "UTC",
     "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -120,6 +123,36 @@ def count_process(code: str, *, python: str, cwd: Path, cache_sim: bool = False)
     if cache_sim:
         misses = events["ILmr"] + events["DLmr"] + events["DLmw"]
     return ProcessCount(events["Ir"], misses, events)
+
+
+def count_children(code: str, *, python: str, cwd: Path, cache_sim: bool = False) -> list[ProcessCount]:
+    """What cachegrind counted for each child ``code`` forks, in the order its last output line lists them.
+
+    A forked child inherits its parent's counters (Valgrind's state is the process's memory), so a
+    child's count is everything its parent executed before the fork plus the child's own work: children
+    forked from one parent share their start-up and imports, counted once (see
+    :mod:`explorer.measure.instruments.counts`). ``code`` must print its children's pids on its last line.
+    """
+    valgrind = valgrind_path()
+    with tempfile.TemporaryDirectory(prefix="explorer-cachegrind-") as folder:
+        simulation = ["--cache-sim=yes", *CACHES] if cache_sim else ["--cache-sim=no"]
+        args = [valgrind, "--tool=cachegrind", *simulation, f"--cachegrind-out-file={folder}/cachegrind.%p"]
+        result = subprocess.run(
+            [*args, python, "-c", code], cwd=cwd, env=environment(), capture_output=True, text=True,
+            timeout=TIMEOUT, check=False,
+        )  # fmt: skip
+        if result.returncode != 0:
+            raise RuntimeError(f"a counted process failed under valgrind: {_last_line(result)}")
+        pids = result.stdout.strip().splitlines()[-1].split()
+        counts = []
+        for pid in pids:
+            path = Path(folder) / f"cachegrind.{pid}"
+            if not path.is_file():
+                raise RuntimeError(f"a counted child (pid {pid}) wrote no cachegrind output: did it fail?")
+            events = parse_summary(path.read_text(encoding="utf-8"))
+            misses = events["ILmr"] + events["DLmr"] + events["DLmw"] if cache_sim else None
+            counts.append(ProcessCount(events["Ir"], misses, events))
+    return counts
 
 
 def parse_summary(text: str) -> dict[str, int]:

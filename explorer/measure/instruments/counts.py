@@ -1,18 +1,20 @@
 """Instructions executed per spawn, per import, per step: the figures that machine load cannot move.
 
-Each claim is the difference between two fresh processes counted by cachegrind that differ only in
-the amount of work (N vs 2N agents, K vs 2K steps; ``pass`` vs ``import explorer``), divided by that
-work, so that the interpreter's start-up and imports cancel. In the fixed setting of
+Each claim is the difference between two children of one counted process that differ only in the
+amount of work (N vs 2N agents, K vs 2K steps; nothing vs ``import explorer``), divided by that work:
+forked after a shared setup, the children share the interpreter's start-up and imports, which
+cancel (:mod:`explorer.measure.instruments.counted_programs`). In the fixed setting of
 :mod:`explorer.measure.harness.cachegrind` (hash seed 0, one thread, gc disabled in the program,
-numpy's global generator seeded from fixed entropy) every count is identical on every run, so a
-change of 1% is a change of the code, never noise (docs/methodology.md#instruction-counts,
-#where-counts-mislead). Before counting, every program runs once natively in the same setting: .pyc
-files are written and numba's on-disk cache is filled there, not counted. Programs share processes
-where the difference design allows: a family's base program serves each of its claims.
+numpy's global generator seeded from fixed entropy, a private environment that pip cannot change
+under the count) every count is identical on every run, so a change of 1% is a change of the code,
+never noise (docs/methodology.md#instruction-counts, #where-counts-mislead). Before counting, every
+program runs once natively in the same setting: .pyc files are written and numba's on-disk cache is
+filled there, not counted.
 """
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -24,11 +26,26 @@ from pathlib import Path
 from explorer.checks import check_int
 from explorer.measure.harness.cachegrind import (
     ENVIRONMENT,
-    PROLOGUE,
     ProcessCount,
+    count_children,
     count_process,
+    environment,
     run_native,
     valgrind_version,
+)
+from explorer.measure.harness.private_venv import private_venv
+from explorer.measure.instruments.counted_programs import (
+    EAGER_N,
+    IMPORT_FAMILY,
+    LEGACY_K,
+    NUMBA_FAMILY,
+    NUMPY_FAMILY,
+    POPULATION_AGENTS,
+    POPULATION_STEPS,
+    PYMDP_FAMILY,
+    SPAWN_FAMILY,
+    SPAWNS,
+    Family,
 )
 from explorer.paths import ROOT
 
@@ -36,111 +53,38 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import pandas as pd
 
-METHOD = "cachegrind Ir, difference of two fresh processes"
+METHOD = "cachegrind Ir, difference of two children forked after a shared setup"
 UNIT = "instructions"
 
 
 @dataclass(frozen=True)
 class Claim:
-    """One counted claim: ``large`` does ``units`` more of the work (a ``per``) than ``small``."""
+    """One counted claim: child ``large`` of ``family`` does ``units`` more of the work than ``small``.
+
+    ``small`` and ``large`` are (stage, variant) of the family's children (see
+    :mod:`explorer.measure.instruments.counted_programs`).
+    """
 
     name: str
     label: str
     variant: str
     stage: str
-    small: str
-    large: str
+    family: Family
+    small: tuple[int, int]
+    large: tuple[int, int]
     units: int
     per: str
-    #: True when the programs import pymdp's legacy agent or numba (25-60 s of CPU each under Valgrind,
-    #: against 2-6 s for the others): pytest counts these only when asked (tests/test_measure_counts.py)
-    heavy: bool = False
+
+    @property
+    def heavy(self) -> bool:
+        """True when its family imports pymdp (7 billion instructions, about 2 minutes of CPU under Valgrind)."""
+        return self.family.heavy
 
 
-#: The floor's import in a checkout of any revision (``compare --counts`` counts BASE in its own checkout):
-#: measure/ was grouped by role after the first counted revisions. Every program of the family imports it.
-_FLOOR_IMPORT = """\
-try:
-    from explorer.measure.harness.floor import Floor
-except ImportError:
-    from explorer.measure.floor import Floor"""
-_SPAWNS = (
-    """\
-import gc
-gc.disable()
-from explorer.agents import ExplorerAgent
-"""
-    + _FLOOR_IMPORT
-    + """
-from explorer.world import GridWorld
-world = GridWorld()
-lazy = [ExplorerAgent(i, "agent", world) for i in range({lazy})]
-floor = [Floor(i, "agent", world) for i in range({floor})]
-"""
-)
-# two populations stepped in one program: the dense grid engine, then a Model's engine ({engine})
-_POPULATIONS = (
-    PROLOGUE
-    + """\
-import gc
-gc.disable()
-import numpy as np
-from explorer import Population
-from explorer.model import build_model
-from explorer.world import GridWorld
-world = GridWorld()
-grid = Population(world, {agents}, backend="{grid}")
-model = Population(build_model(world), {agents}, backend="{engine}")
-observations = np.arange({agents}, dtype=np.intp) % world.n_states
-model_observations = observations.reshape({agents}, 1)
-for _ in range({grid_steps}):
-    grid.step(observations)
-for _ in range({model_steps}):
-    model.step(model_observations)
-"""
-)
-# the lazy agent's first step (it imports pymdp), then eager spawns and a legacy agent's steps
-_LAZY = PROLOGUE + 'import gc\ngc.disable()\nimport explorer\nagent = explorer.ExplorerAgent(0, "first")\n'
-_FIRST_STEP = _LAZY + "agent.step(0)\n"
-_LEGACY = (
-    _FIRST_STEP
-    + """\
-from explorer.eager import EagerExplorerAgent
-from explorer.legacy import legacy_step
-world = agent.world
-agents = [EagerExplorerAgent(i, "agent", world) for i in range({eager})]
-legacy = agents[0]._pymdp
-for t in range({steps}):
-    legacy_step(legacy, t % world.n_states)
-"""
-)
-#: Agents in a counted population; spawns, population steps, eager spawns and legacy steps in the
-#: smaller program of each family (the larger one doubles one of them).
-POPULATION_AGENTS = 1000
-SPAWNS, POPULATION_STEPS, EAGER_N, LEGACY_K = 1000, 5, 10, 10
-
-
-def _family(template: str, sizes: dict[str, int], **fields: object) -> tuple[str, dict[str, str]]:
-    """A program family: the base program (every size) and, per size, the program with that size doubled.
-
-    Each claim of a family is the difference of its doubled program and the shared base: three
-    processes give two claims where two pairs would take four.
-    """
-    base = template.format(**sizes, **fields)
-    return base, {k: template.format(**(sizes | {k: 2 * v}), **fields) for k, v in sizes.items()}
-
-
-_SPAWN_BASE, _SPAWN_DOUBLED = _family(_SPAWNS, {"lazy": SPAWNS, "floor": SPAWNS})
-_NUMPY_BASE, _NUMPY_DOUBLED = _family(
-    _POPULATIONS, {"grid_steps": POPULATION_STEPS, "model_steps": POPULATION_STEPS},
-    agents=POPULATION_AGENTS, grid="dense", engine="numpy",
-)  # fmt: skip
-_NUMBA_BASE, _NUMBA_DOUBLED = _family(
-    _POPULATIONS, {"grid_steps": POPULATION_STEPS, "model_steps": POPULATION_STEPS},
-    agents=POPULATION_AGENTS, grid="sparse", engine="numba",
-)  # fmt: skip
-_LEGACY_BASE, _LEGACY_DOUBLED = _family(_LEGACY, {"eager": EAGER_N, "steps": LEGACY_K})
 _STEPPED = POPULATION_STEPS * POPULATION_AGENTS
+_SPAWNS, _IMPORT, _NUMPY, _NUMBA, _PYMDP = (
+    SPAWN_FAMILY, IMPORT_FAMILY, NUMPY_FAMILY, NUMBA_FAMILY, PYMDP_FAMILY
+)  # fmt: skip
 
 #: Every claim, by name. Sizes are small: the per-unit count is the same at any size that repeats
 #: the same code path, and every Valgrind second counts in CI.
@@ -148,29 +92,27 @@ CLAIMS: dict[str, Claim] = {
     c.name: c
     for c in (
         Claim("spawn_lazy", "lazy spawn, per agent (constructor in a list, gc off)", "lazy", "constructor",
-              _SPAWN_BASE, _SPAWN_DOUBLED["lazy"], SPAWNS, "spawn"),
+              _SPAWNS, (0, 0), (0, 1), SPAWNS, "spawn"),
         Claim("spawn_floor", "floor spawn, per agent (bare __slots__ object)", "floor", "constructor",
-              _SPAWN_BASE, _SPAWN_DOUBLED["floor"], SPAWNS, "spawn"),
-        Claim("import_explorer", "import explorer, above python -c pass", "lazy", "import", "pass",
-              "import explorer", 1, "import"),
+              _SPAWNS, (0, 0), (0, 2), SPAWNS, "spawn"),
+        Claim("import_explorer", "import explorer, above a bare interpreter", "lazy", "import", _IMPORT,
+              (0, 0), (0, 1), 1, "import"),
         Claim("population_step_dense", "population step, dense numpy engine, per agent-step",
-              "population_dense", "steady", _NUMPY_BASE, _NUMPY_DOUBLED["grid_steps"], _STEPPED,
-              "agent-step"),
+              "population_dense", "steady", _NUMPY, (0, 0), (0, 1), _STEPPED, "agent-step"),
         Claim("population_step_model_numpy", "population of any Model, numpy engine (grid model), per "
-              "agent-step", "population_model_numpy", "steady", _NUMPY_BASE, _NUMPY_DOUBLED["model_steps"],
-              _STEPPED, "agent-step"),
+              "agent-step", "population_model_numpy", "steady", _NUMPY, (0, 0), (0, 2), _STEPPED,
+              "agent-step"),
         Claim("population_step_sparse", "population step, sparse numba engine, per agent-step",
-              "population_sparse", "steady", _NUMBA_BASE, _NUMBA_DOUBLED["grid_steps"], _STEPPED,
-              "agent-step", heavy=True),
+              "population_sparse", "steady", _NUMBA, (0, 0), (0, 1), _STEPPED, "agent-step"),
         Claim("population_step_model_numba", "population of any Model, numba engine (grid model), per "
-              "agent-step", "population_model_numba", "steady", _NUMBA_BASE, _NUMBA_DOUBLED["model_steps"],
-              _STEPPED, "agent-step", heavy=True),
+              "agent-step", "population_model_numba", "steady", _NUMBA, (0, 0), (0, 2), _STEPPED,
+              "agent-step"),
         Claim("first_step_lazy", "the lazy agent's first step (imports pymdp, builds, steps)", "lazy",
-              "first_step", _LAZY, _FIRST_STEP, 1, "first step", heavy=True),
+              "first_step", _PYMDP, (0, 0), (0, 1), 1, "first step"),
         Claim("spawn_eager", "eager spawn, per agent (builds pymdp's Agent)", "eager", "constructor",
-              _LEGACY_BASE, _LEGACY_DOUBLED["eager"], EAGER_N, "spawn", heavy=True),
-        Claim("step_legacy", "pymdp legacy agent step, per agent-step", "pymdp_legacy", "steady",
-              _LEGACY_BASE, _LEGACY_DOUBLED["steps"], LEGACY_K, "agent-step", heavy=True),
+              _PYMDP, (1, 0), (1, 1), EAGER_N, "spawn"),
+        Claim("step_legacy", "pymdp legacy agent step, per agent-step", "pymdp_legacy", "steady", _PYMDP,
+              (1, 0), (1, 2), LEGACY_K, "agent-step"),
     )
 }  # fmt: skip
 #: Ratios of two claims' counts, reported beside them: name -> (numerator, denominator).
@@ -196,40 +138,64 @@ def count_programs(
     python: str | None = None,
     cache_sim: bool = False,
     jobs: int = 2,
-) -> dict[str, ProcessCount | Exception]:
+    forks: bool = False,
+) -> dict[str, ProcessCount | list[ProcessCount] | Exception]:
     """Each distinct program warmed natively, then counted under cachegrind, ``jobs`` processes at a time.
 
-    A program that fails maps to its exception (its claims become failed rows).
+    With ``forks`` each program maps to the counts of the children it forks (a family's program);
+    otherwise to the count of its whole process. A program that fails maps to its exception (its
+    claims become failed rows).
     """
     jobs = check_int("jobs", jobs, low=1)
     python = python or sys.executable
-    with counting_folder(Path(root)) as folder:
-        return _count_in(programs, folder=folder, python=python, cache_sim=cache_sim, jobs=jobs)
+    with counting_folder(Path(root), python) as (folder, counted):
+        return _count_in(programs, folder=folder, python=counted, cache_sim=cache_sim, jobs=jobs, forks=forks)
 
 
 @contextmanager
-def counting_folder(root: Path) -> Iterator[Path]:
-    """A new folder holding only a link to ``root``'s ``explorer``: the processes start there.
+def counting_folder(root: Path, python: str) -> Iterator[tuple[Path, str]]:
+    """A new folder holding only a link to ``root``'s ``explorer``, and the python to count there.
 
     ``python -c`` lists the folder it starts in when it imports ``explorer``; from the checkout itself
     the count of ``import explorer`` moved by thousands of instructions with whatever else lay there
-    (``docs/``, caches, reports), so the count would depend on the checkout, not on the code.
+    (``docs/``, caches, reports), so the count would depend on the checkout, not on the code. The
+    python is ``python`` in a private virtual environment beside that folder, seeing ``python``'s
+    packages as they were when the folder was made (:mod:`explorer.measure.harness.private_venv`).
     """
-    folder = Path(tempfile.mkdtemp(prefix="explorer-counts-"))
+    top = _new_folder(Path(tempfile.gettempdir()))
     try:
+        counted = private_venv(python, top / "venv", env=environment())
+        folder = top / "run"
+        folder.mkdir()
         (folder / "explorer").symlink_to((root / "explorer").resolve(), target_is_directory=True)
-        yield folder
+        yield folder, counted
     finally:
-        (folder / "explorer").unlink(missing_ok=True)
-        folder.rmdir()
+        shutil.rmtree(top)  # removes the links, never what they point to
+
+
+def _new_folder(parent: Path) -> Path:
+    """``parent/explorer-counts-NN``, the first free NN: the same path on every run but concurrent ones.
+
+    The counted processes hash the paths they import from: with a random folder name (``mkdtemp``)
+    the count of ``import explorer`` moved by tens of instructions from run to run.
+    """
+    for slot in range(100):
+        folder = parent / f"explorer-counts-{slot:02d}"
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        return folder
+    raise RuntimeError(f"no free counting folder in {parent}: remove stale explorer-counts-* folders there")
 
 
 def _count_in(
-    programs: list[str], *, folder: Path, python: str, cache_sim: bool, jobs: int
-) -> dict[str, ProcessCount | Exception]:
+    programs: list[str], *, folder: Path, python: str, cache_sim: bool, jobs: int, forks: bool
+) -> dict[str, ProcessCount | list[ProcessCount] | Exception]:
     """:func:`count_programs` with the processes started in ``folder``."""
     distinct = list(dict.fromkeys(programs))
-    results: dict[str, ProcessCount | Exception] = {}
+    results: dict[str, ProcessCount | list[ProcessCount] | Exception] = {}
+    counter = count_children if forks else count_process
 
     def warm(code: str) -> None:
         try:
@@ -241,7 +207,7 @@ def _count_in(
         if code in results:
             return
         try:
-            results[code] = count_process(code, python=python, cwd=folder, cache_sim=cache_sim)
+            results[code] = counter(code, python=python, cwd=folder, cache_sim=cache_sim)
         except Exception as exc:
             results[code] = exc
 
@@ -277,27 +243,25 @@ def instruction_counts(
     if not (root / "explorer" / "__init__.py").is_file():
         raise ValueError(f"root must be a checkout holding explorer/, got {str(root)!r}")
     chosen = [CLAIMS[n] for n in names]
+    families = list(dict.fromkeys(c.family for c in chosen))
     results = count_programs(
-        [p for c in chosen for p in (c.small, c.large)],
-        root=root,
-        python=python,
-        cache_sim=cache_sim,
-        jobs=jobs,
+        [f.program() for f in families], root=root, python=python, cache_sim=cache_sim, jobs=jobs, forks=True
     )
     rows, per_unit = [], {}
     figures = [("instructions", UNIT, "instructions")] + ([("ll_misses", "misses", "ll_misses")] * cache_sim)
     for claim in chosen:
-        small, large = results[claim.small], results[claim.large]
-        note = f"per {claim.per}: ({claim.large!r} - {claim.small!r}) / {claim.units}"
+        children = results[claim.family.program()]
+        note = f"per {claim.per}: (child {claim.large} - child {claim.small}) / {claim.units}"
+        note += f" in the {claim.family.name} family"
         for metric, unit, attribute in figures:
             common = {"metric": metric, "variant": claim.variant, "n": claim.units, "unit": unit}
             common |= {"method": METHOD, "stage": claim.stage, "note": note}
             extra = {"claim": claim.name, "per": claim.per}
-            error = next((r for r in (small, large) if isinstance(r, Exception)), None)
-            if error is not None:
-                rows.append(failed(**common, repeats=1, error=f"{type(error).__name__}: {error}") | extra)
+            if isinstance(children, Exception):
+                error = f"{type(children).__name__}: {children}"
+                rows.append(failed(**common, repeats=1, error=error) | extra)
                 continue
-            totals = getattr(small, attribute), getattr(large, attribute)
+            totals = _claim_totals(claim, [getattr(c, attribute) for c in children])
             value = (totals[1] - totals[0]) / claim.units
             if metric == "instructions":
                 per_unit[claim.name] = value
@@ -319,3 +283,16 @@ def instruction_counts(
         "counted_root": str(root.resolve()),
     }
     return frame(rows, metadata)
+
+
+def _claim_totals(claim: Claim, counts: list[int]) -> tuple[int, int]:
+    """The counts of ``claim``'s small and large children, the large one less the forks between them.
+
+    The parent pays one fork per child; the children forked between the two of a claim add that to
+    the larger's count: measured by the stage's two idle children, and taken off.
+    """
+    family: Family = claim.family
+    small, large = family.child(*claim.small), family.child(*claim.large)
+    first, second = family.null(claim.small[0])
+    per_fork = counts[second] - counts[first]
+    return counts[small], counts[large] - (large - small) * per_fork
