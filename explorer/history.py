@@ -55,6 +55,9 @@ class Headline:
 
 
 #: The figures the history follows (the rows with the largest ``n`` when several match).
+#: The counts' method (explorer.measure.instruments.counts.METHOD; the history may not import the instruments
+#: at import time). Records before 2026-11-30 counted two fresh processes per claim, with their teardown.
+_COUNTED = "cachegrind Ir, difference of two children forked after a shared setup"
 HEADLINES: tuple[Headline, ...] = (
     Headline("import_lazy", "cold import explorer (above bare interpreter)", "import_time", "lazy",
              "import", "process_wall_above_floor", "s", "lower"),
@@ -79,7 +82,7 @@ HEADLINES: tuple[Headline, ...] = (
              "steady", "", "x", "higher"),
     # instructions counted under Valgrind (explorer.measure.instruments.counts): exact, so a 1% step is real
     *(Headline(f"instructions_{name}", f"instructions: {label}", "instructions", variant, stage,
-               "cachegrind Ir, difference of two fresh processes", "instructions", "lower")
+               _COUNTED, "instructions", "lower")
       for name, label, variant, stage in (
           ("spawn_lazy", "lazy spawn per agent", "lazy", "constructor"),
           ("spawn_floor", "floor spawn per agent", "floor", "constructor"),

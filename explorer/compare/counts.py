@@ -14,9 +14,10 @@ from explorer.compare.verdict import Verdict, judge, not_measured
 #: Default threshold of ``compare --counts``: a count 1% above BASE's is a regression.
 COUNTS_THRESHOLD = 0.01
 METHOD = (
-    "Instructions counted by Valgrind's cachegrind (Ir), each claim the difference of two fresh processes "
-    "that differ only in the amount of work, in a fixed setting (hash seed 0, one thread, gc off): every "
-    "count is identical on every run, so HEAD/BASE is exact and has no interval."
+    "Instructions counted by Valgrind's cachegrind (Ir), each claim the difference of two children forked "
+    "after one shared setup that differ only in the amount of work, in a fixed setting (hash seed 0, one "
+    "thread, gc off, a private environment): every count is identical on every run, so HEAD/BASE is exact "
+    "and has no interval."
 )
 
 

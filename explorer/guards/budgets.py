@@ -51,6 +51,11 @@ INSTRUCTIONS_TODAY = (
     ("population_step_model_numpy", 18_889.7148, "instructions", "per agent-step of a Model's numpy engine"),
     ("population_step_sparse", 8_264.3482, "instructions", "per agent-step of the sparse numba engine"),
     ("population_step_model_numba", 21_713.1256, "instructions", "per agent-step of a Model's numba engine"),
+    # the pymdp family (heavy: checked where EXPLORER_COUNTS=all), counted once with pyarrow's jemalloc
+    # thread off (with it on, one count read the eager spawn 36% higher)
+    ("first_step_lazy", 6_985_747_231, "instructions", "the lazy agent's first step (imports pymdp)"),
+    ("spawn_eager", 799_997.7, "instructions", "instructions per eager spawn"),
+    ("step_legacy", 3_943_432.7, "instructions", "instructions per pymdp legacy agent-step"),
 )
 
 #: Every budget, by name. ``today``: measured on Python 3.11.7, numpy 2.4.6, pymdp 1.0.4, 2026-11-25

@@ -5,8 +5,9 @@ A family is one process. Each of its stages runs ``setup`` once, then forks one 
 exits at once. Under cachegrind a forked child inherits its parent's counters, so a child's count is
 the shared setup (the interpreter's start-up and imports, counted once) plus its own work, and the
 difference of two children is the difference of their work. Before its variants each stage forks
-two children that do nothing: their difference is what one more fork costs the parent (about 6,000
-instructions), subtracted per fork between the two children of a claim.
+twelve children that do nothing: Python's adaptive interpreter settles over the first ten, and the
+difference of the last two is what one more fork costs the parent (5,000-30,000 instructions),
+subtracted per fork between the two children of a claim (to within about 100 instructions).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 from explorer.measure.harness.cachegrind import PROLOGUE
 
-#: Children each stage forks before its variants, doing nothing: their difference is one fork's cost.
+#: Children each stage forks before its variants, doing nothing: the last two differ by one fork's cost.
 NULLS = 12
 
 
@@ -159,13 +160,18 @@ def _populations(name: str, grid: str, engine: str, *, heavy: bool) -> Family:
 
 NUMPY_FAMILY = _populations("numpy populations", "dense", "numpy", heavy=False)
 NUMBA_FAMILY = _populations("numba populations", "sparse", "numba", heavy=False)
+# pymdp's legacy agent imports pandas, which loads pyarrow, whose jemalloc starts a thread that wakes
+# to purge memory: its instructions depend on time, and a parent's land in the children forked after
+# it (the eager spawn read 803,598 and 1,090,879 instructions in two runs). jemalloc reads this
+# setting when pyarrow first allocates, after the line below.
+_NO_JEMALLOC_THREAD = "import os\nos.environ['JE_ARROW_MALLOC_CONF'] = 'background_thread:false'\n"
 # the lazy agent's first step (it imports pymdp) in a child; then, the parent having stepped too,
 # eager spawns and a legacy agent's steps
 PYMDP_FAMILY = Family(
     "pymdp agents",
     (
         Stage(
-            PROLOGUE + "import gc\ngc.disable()\nimport explorer\n"
+            PROLOGUE + _NO_JEMALLOC_THREAD + "import gc\ngc.disable()\nimport explorer\n"
             'agent = explorer.ExplorerAgent(0, "first")\n',
             "if first:\n    agent.step(0)\n",
             ("first",),

@@ -6,10 +6,11 @@ forked after a shared setup, the children share the interpreter's start-up and i
 cancel (:mod:`explorer.measure.instruments.counted_programs`). In the fixed setting of
 :mod:`explorer.measure.harness.cachegrind` (hash seed 0, one thread, gc disabled in the program,
 numpy's global generator seeded from fixed entropy, a private environment that pip cannot change
-under the count) every count is identical on every run, so a change of 1% is a change of the code,
-never noise (docs/methodology.md#instruction-counts, #where-counts-mislead). Before counting, every
-program runs once natively in the same setting: .pyc files are written and numba's on-disk cache is
-filled there, not counted.
+under the count) a count repeats on every run (the numba engines' to within a few hundred
+instructions in 5,000 agent-steps: their worker thread's handshakes), so a change of 1% is a change
+of the code, never noise (docs/methodology.md#instruction-counts, #where-counts-mislead). Before
+counting, every program runs once natively in the same setting: .pyc files are written and numba's
+on-disk cache is filled there, not counted.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class Claim:
 
     @property
     def heavy(self) -> bool:
-        """True when its family imports pymdp (7 billion instructions, about 2 minutes of CPU under Valgrind)."""
+        """True when its family imports pymdp (7 billion instructions: minutes of CPU under Valgrind)."""
         return self.family.heavy
 
 

@@ -101,7 +101,7 @@ def instructions_per_ns(counts: pd.DataFrame | None = None, repeats: int = 15) -
     (:func:`explorer.measure.harness.clock.clock_ghz`), since the nominal rate is not what it runs at.
 
     ``counts``: :func:`explorer.measure.instruments.counts.instruction_counts`' frame, or None to
-    count the claims CI counts now (fresh processes under Valgrind, about a minute of two idle cores).
+    count the claims CI counts now (under Valgrind, about a minute of two idle cores).
     The work is timed in this process as the claims count it (spawns in a list with gc off, warm
     population and legacy steps); the numba engines run this machine's own code here, not the
     generic-CPU code counted.
