@@ -39,7 +39,8 @@ class BudgetExceeded(AssertionError):
 
 #: Instructions per unit of each counted claim today (explorer.measure.instruments.counts):
 #: name, count, unit, what. Counted as children forked after one shared setup, in a private
-#: environment (2026-11-30): spawns no longer pay for their agents' deallocation at exit, nor the
+#: environment (2026-11-30; the population steps on the tree with the numba engine of 56f5aab and the
+#: population of ae6e76f): spawns no longer pay for their agents' deallocation at exit, nor the
 #: import for its modules' teardown, hence lower than the fresh-process figures before (2,734.2 and
 #: 2,075.4 per spawn, import 569,919).
 INSTRUCTIONS_TODAY = (
@@ -47,10 +48,10 @@ INSTRUCTIONS_TODAY = (
     ("spawn_floor", 1767.439, "instructions", "instructions per floor spawn"),
     ("spawn_lazy_over_floor", 1.363852, "x", "lazy spawn's instructions over the floor's"),
     ("import_explorer", 493_909, "instructions", "instructions of `import explorer` over a bare interpreter"),
-    ("population_step_dense", 18_764.1008, "instructions", "instructions per dense agent-step"),
-    ("population_step_model_numpy", 18_889.7148, "instructions", "per agent-step of a Model's numpy engine"),
-    ("population_step_sparse", 8_264.3482, "instructions", "per agent-step of the sparse numba engine"),
-    ("population_step_model_numba", 21_713.1256, "instructions", "per agent-step of a Model's numba engine"),
+    ("population_step_dense", 18_751.1256, "instructions", "instructions per dense agent-step"),
+    ("population_step_model_numpy", 18_888.7902, "instructions", "per agent-step of a Model's numpy engine"),
+    ("population_step_sparse", 8_253.0554, "instructions", "per agent-step of the sparse numba engine"),
+    ("population_step_model_numba", 21_573.4402, "instructions", "per agent-step of a Model's numba engine"),
     # the pymdp family (heavy: checked where EXPLORER_COUNTS=all), counted once with pyarrow's jemalloc
     # thread off (with it on, one count read the eager spawn 36% higher)
     ("first_step_lazy", 6_985_747_231, "instructions", "the lazy agent's first step (imports pymdp)"),
