@@ -1,7 +1,7 @@
 """Instruction counts (explorer/measure/instruments/counts.py): every count within budget, regressions caught.
 
 Tests marked ``counts`` run one process per family of claims under Valgrind's cachegrind, its
-children counted (160 s of CPU in all, with the copy holding the regressions); without Valgrind they
+children counted (130 s of CPU in all, with the copy holding the regressions); without Valgrind they
 skip, saying how to enable them. The others check the parsing,
 the claims and the arguments without Valgrind.
 """
