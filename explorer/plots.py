@@ -222,13 +222,17 @@ def scaling(
     title: str | None = None,
     per: str | None = "agent",
     xlabel: str = "n (agents)",
+    size: tuple[float, float] = (6.4, 4.0),
 ) -> Figure:
-    """Median against ``n`` on log-log axes, one line per variant, min-max as a shaded band."""
+    """Median against ``n`` on log-log axes, one line per variant, min-max as a shaded band.
+
+    ``size`` in inches: smaller for a page that draws several (a notebook page has a size limit).
+    """
     import matplotlib.pyplot as plt
 
     rows = _rows(results, metric)
     factor, label = display_unit(rows["unit"].iloc[0], rows["median"])
-    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    fig, ax = plt.subplots(figsize=size)
     rows = rows.assign(label=labels(rows, within="n"))
     palette = variant_colours(rows["variant"])
     variants = list(palette)

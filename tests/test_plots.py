@@ -404,3 +404,8 @@ def test_coinciding_lines_stay_visible():
     assert all(line.get_markerfacecolor() == "none" for line in lines)  # hollow: the one below shows
     widths = [line.get_linewidth() for line in lines]
     assert widths == sorted(widths, reverse=True) and widths[0] > widths[-1]  # later lines drawn thinner
+
+
+def test_scaling_draws_at_the_size_asked():
+    fig = plots.scaling(results(), "spawn_time", size=(5.2, 3.4))
+    assert tuple(fig.get_size_inches()) == (5.2, 3.4)

@@ -60,3 +60,8 @@ def test_the_use_it_example_runs_as_written():
     exec(compile(code, "README.md", "exec"), namespace)
     assert len(namespace["trajectory"].to_frame()) >= 1
     assert len(namespace["population"]) == 100_000
+
+
+def test_the_readme_stays_within_150_lines():
+    """A newcomer reads it in two minutes; the rest lives in docs/."""
+    assert len(README.splitlines()) <= 150
