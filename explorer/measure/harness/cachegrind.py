@@ -107,22 +107,10 @@ def run_native(code: str, *, python: str, cwd: Path) -> None:
 
 def count_process(code: str, *, python: str, cwd: Path, cache_sim: bool = False) -> ProcessCount:
     """Run ``python -c code`` in ``cwd`` under cachegrind and return what it counted."""
-    valgrind = valgrind_path()
     with tempfile.TemporaryDirectory(prefix="explorer-cachegrind-") as folder:
         out = Path(folder) / "cachegrind.out"
-        simulation = ["--cache-sim=yes", *CACHES] if cache_sim else ["--cache-sim=no"]
-        args = [valgrind, "--tool=cachegrind", *simulation, f"--cachegrind-out-file={out}"]
-        result = subprocess.run(
-            [*args, python, "-c", code], cwd=cwd, env=environment(), capture_output=True, text=True,
-            timeout=TIMEOUT, check=False,
-        )  # fmt: skip
-        if result.returncode != 0:
-            raise RuntimeError(f"a counted process failed under valgrind: {_last_line(result)}")
-        events = parse_summary(out.read_text(encoding="utf-8"))
-    misses = None
-    if cache_sim:
-        misses = events["ILmr"] + events["DLmr"] + events["DLmw"]
-    return ProcessCount(events["Ir"], misses, events)
+        _run_counted(code, python=python, cwd=cwd, cache_sim=cache_sim, out_file=str(out))
+        return _read_count(out, cache_sim)
 
 
 def count_children(code: str, *, python: str, cwd: Path, cache_sim: bool = False) -> list[ProcessCount]:
@@ -133,26 +121,38 @@ def count_children(code: str, *, python: str, cwd: Path, cache_sim: bool = False
     forked from one parent share their start-up and imports, counted once (see
     :mod:`explorer.measure.instruments.counts`). ``code`` must print its children's pids on its last line.
     """
-    valgrind = valgrind_path()
     with tempfile.TemporaryDirectory(prefix="explorer-cachegrind-") as folder:
-        simulation = ["--cache-sim=yes", *CACHES] if cache_sim else ["--cache-sim=no"]
-        args = [valgrind, "--tool=cachegrind", *simulation, f"--cachegrind-out-file={folder}/cachegrind.%p"]
-        result = subprocess.run(
-            [*args, python, "-c", code], cwd=cwd, env=environment(), capture_output=True, text=True,
-            timeout=TIMEOUT, check=False,
-        )  # fmt: skip
-        if result.returncode != 0:
-            raise RuntimeError(f"a counted process failed under valgrind: {_last_line(result)}")
-        pids = result.stdout.strip().splitlines()[-1].split()
+        result = _run_counted(code, python=python, cwd=cwd, cache_sim=cache_sim,
+                              out_file=f"{folder}/cachegrind.%p")  # fmt: skip
         counts = []
-        for pid in pids:
+        for pid in result.stdout.strip().splitlines()[-1].split():
             path = Path(folder) / f"cachegrind.{pid}"
             if not path.is_file():
                 raise RuntimeError(f"a counted child (pid {pid}) wrote no cachegrind output: did it fail?")
-            events = parse_summary(path.read_text(encoding="utf-8"))
-            misses = events["ILmr"] + events["DLmr"] + events["DLmw"] if cache_sim else None
-            counts.append(ProcessCount(events["Ir"], misses, events))
+            counts.append(_read_count(path, cache_sim))
     return counts
+
+
+def _run_counted(
+    code: str, *, python: str, cwd: Path, cache_sim: bool, out_file: str
+) -> subprocess.CompletedProcess:
+    """``python -c code`` in ``cwd`` under cachegrind, its output to ``out_file``; raises if it failed."""
+    simulation = ["--cache-sim=yes", *CACHES] if cache_sim else ["--cache-sim=no"]
+    args = [valgrind_path(), "--tool=cachegrind", *simulation, f"--cachegrind-out-file={out_file}"]
+    result = subprocess.run(
+        [*args, python, "-c", code], cwd=cwd, env=environment(), capture_output=True, text=True,
+        timeout=TIMEOUT, check=False,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise RuntimeError(f"a counted process failed under valgrind: {_last_line(result)}")
+    return result
+
+
+def _read_count(path: Path, cache_sim: bool) -> ProcessCount:
+    """One cachegrind output file's instructions and, with the cache simulation, last-level misses."""
+    events = parse_summary(path.read_text(encoding="utf-8"))
+    misses = events["ILmr"] + events["DLmr"] + events["DLmw"] if cache_sim else None
+    return ProcessCount(events["Ir"], misses, events)
 
 
 def parse_summary(text: str) -> dict[str, int]:
