@@ -156,3 +156,27 @@ def test_ctrl_c_keeps_finished_runs_and_a_rerun_computes_only_the_rest(tmp_path,
     assert {name: (out / "runs" / name).stat().st_mtime_ns for name in kept} == kept  # none recomputed
     whole = sweep(**document, executor="serial", progress=False)
     pd.testing.assert_frame_equal(behaviour(resumed), behaviour(whole))
+
+
+@pytest.mark.parametrize("executor", ["processes", "dask"])
+def test_ctrl_c_while_workers_start_is_one_line_not_their_tracebacks(tmp_path, executor):
+    """Workers take seconds to import; a Ctrl-C meanwhile must not kill them with a traceback each."""
+    spec, out = tmp_path / "spec.yaml", tmp_path / "out"
+    spec.write_text("grid: {side: [4, 5], obs_noise: [0.0, 0.2]}\nseeds: 8\nagents: 1000\nsteps: 10\n")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "explorer", "sweep", str(spec), "--out", str(out), "--no-progress",
+         "--executor", executor, "--workers", "2"],
+        start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline, sweeper = time.monotonic() + 120, psutil.Process(process.pid)
+    while process.poll() is None and in_time(deadline):  # until the second worker has been spawned
+        with contextlib.suppress(psutil.Error):
+            spawned = [c for c in sweeper.children(recursive=True) if "spawn_main" in " ".join(c.cmdline())]
+            if len(spawned) >= 2:
+                break
+        time.sleep(0.005)
+    os.killpg(process.pid, signal.SIGINT)  # still importing: the window in which Ctrl-C used to kill them
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert err.strip().splitlines()[-1].startswith("sweep: "), err

@@ -39,14 +39,14 @@ def serial(runs: list[Run]) -> Iterator[tuple[Run, dict]]:
 def processes(runs: list[Run], workers: int) -> Iterator[tuple[Run, dict]]:
     """Runs in a ``concurrent.futures`` pool of ``workers`` fresh (spawned) processes.
 
-    The workers ignore SIGINT: Ctrl-C reaches this process, which cancels what
+    The workers ignore SIGINT from their start: Ctrl-C reaches this process, which cancels what
     has not started and terminates the workers (a worker that dies breaks the pool: its runs are
     recorded as failed, and a re-run retries them).
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    from explorer.sweeps.worker import ignore_sigint
+    from explorer.sweeps.worker import ignore_sigint, sigint_held
 
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=ignore_sigint
@@ -54,7 +54,9 @@ def processes(runs: list[Run], workers: int) -> Iterator[tuple[Run, dict]]:
     futures = {}
     finished = False
     try:
-        futures = {pool.submit(run_one, run): run for run in runs}
+        with sigint_held():  # the pool spawns its workers as runs are submitted
+            for run in runs:
+                futures[pool.submit(run_one, run)] = run
         for future in as_completed(futures):
             yield futures[future], _result(future.result)
         finished = True
@@ -130,16 +132,20 @@ def dask_client(
         return
     from distributed import LocalCluster
 
+    from explorer.sweeps.worker import sigint_held
+
     count = workers or default_workers()
-    cluster = LocalCluster(
-        n_workers=count,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=":0",  # a free port: several sweeps (or users) may run on one machine
-        silence_logs=logging.ERROR,
-        preload=["explorer.sweeps.worker"],  # workers ignore Ctrl-C: the sweep stops them itself
-    )
+    cluster = None
     try:
+        with sigint_held():  # until each worker's preload ignores it
+            cluster = LocalCluster(
+                n_workers=count,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",  # a free port: several sweeps (or users) may run on one machine
+                silence_logs=logging.ERROR,
+                preload=["explorer.sweeps.worker"],  # workers ignore Ctrl-C: the sweep stops them itself
+            )
         local = Client(cluster, set_as_default=False)
         try:
             say(f"Dask LocalCluster: {count} worker processes x 1 thread; dashboard {_dashboard(local)}")
@@ -147,7 +153,8 @@ def dask_client(
         finally:
             local.close()
     finally:
-        cluster.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def _dashboard(client) -> str:
