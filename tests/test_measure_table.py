@@ -20,7 +20,7 @@ SMALL = {"steps": 1, "repeats": 2, "loop_max_n": 4, "bytes_max_n": 8, "cold_repe
 @pytest.fixture(scope="module")
 def results():
     return throughput_table(
-        tasks=("random3", "grid5"), engines=("numpy", "sparse", "legacy", "lazy"), ns=(4, 8), **SMALL
+        tasks=("random3", "grid5"), engines=("numpy", "lanes", "sparse", "legacy", "lazy"), ns=(4, 8), **SMALL
     )
 
 
@@ -44,8 +44,10 @@ def test_every_engine_that_applies_is_measured_at_every_n(results):
 
 
 def test_what_cannot_run_says_why_and_loops_are_not_extrapolated(results):
-    sparse = _row(results, "throughput_table", "sparse", "random3", 4)
-    assert math.isnan(sparse["median"]) and "grid worlds only" in sparse["error"]
+    for grid_only in ("lanes", "sparse"):
+        row = _row(results, "throughput_table", grid_only, "random3", 4)
+        assert math.isnan(row["median"]) and "grid worlds only" in row["error"]
+    assert _row(results, "throughput_table", "lanes", "grid5", 8)["median"] > 0
     loop = _row(results, "throughput_table", "legacy", "random3", 8)
     assert math.isnan(loop["median"]) and "not extrapolated" in loop["error"]
 

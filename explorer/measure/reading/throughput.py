@@ -27,13 +27,14 @@ ENVIRONMENT = "under `nice -n 10`, with `EXPLORER_MEMORY_LIMIT=4GiB`"
 #: Where each view goes: file -> (marker name, which view).
 TARGETS = {ROOT / "README.md": "short", ROOT / "docs" / "throughput.md": "full"}
 #: The README's few rows: the array engines and pymdp's, on the T-maze and the 5x5 grid.
-SHORT_ENGINES = ("numba", "sparse", "numpy", "jax", "rollout", "legacy")
+SHORT_ENGINES = ("numba", "lanes", "numpy", "jax", "rollout", "legacy")
 SHORT_TASKS = ("tmaze", "grid5")
 #: Table names for readers.
 TASK_NAMES = {"grid5": "5x5 grid", "grid20": "20x20 grid", "tmaze": "T-maze", "random3": "random 3-factor"}
 ENGINE_NAMES = {
     "numpy": "explorer, numpy engine",
     "numba": "explorer, numba engine",
+    "lanes": "explorer, the grid's lanes engine",
     "sparse": "explorer, the grid's sparse engine",
     "jax": "pymdp 1.0 batched JAX `Agent`",
     "rollout": "pymdp 1.0 jitted `rollout`",

@@ -1,6 +1,7 @@
 """The engines the throughput table times, each behind one interface: n agents of one model, stepped.
 
-Population engines (``numpy``, ``numba``, ``jax``: pymdp 1.0's batched ``Agent``; ``sparse``: the grid's),
+Population engines (``numpy``, ``numba``, ``jax``: pymdp 1.0's batched ``Agent``; ``lanes``, the grid's
+default, and ``sparse``, its older kernel: grid worlds only),
 loops of per-object agents (``legacy``: pymdp legacy ``Agent`` objects; ``lazy``: ``explorer.LazyAgent``)
 and ``rollout``: pymdp 1.0's jitted ``rollout`` of its batched agent in its ``PymdpEnv`` (agent and
 world stepped together inside one compiled ``lax.scan``). An engine that is not installed on this
@@ -14,12 +15,15 @@ import time
 import numpy as np
 
 #: Every engine of the table, in the order it is shown.
-ENGINES = ("numpy", "numba", "sparse", "jax", "rollout", "legacy", "lazy")
+ENGINES = ("numpy", "numba", "lanes", "sparse", "jax", "rollout", "legacy", "lazy")
+#: Population engines that take a grid world only.
+GRID_ENGINES = ("lanes", "sparse")
 
 #: What each engine is, for the table's protocol.
 LABELS = {
     "numpy": "explorer Population, numpy engine",
     "numba": "explorer Population, numba engine",
+    "lanes": "explorer Population, the grid's lanes engine (agents side by side; grid worlds only; default)",
     "sparse": "explorer Population, the grid's sparse numba engine (grid worlds only)",
     "jax": "pymdp 1.0 batched JAX Agent (explorer Population, jax engine)",
     "rollout": "pymdp 1.0 jitted rollout (agent and PymdpEnv in one lax.scan; the world's steps included)",
@@ -39,8 +43,8 @@ def unavailable(engine: str, model: object) -> str:
         if engine == "jax" and getattr(model, "world", None) is not None:
             return ""  # the grid's own jax backend
         return f"no {engine!r} engine for any Model on this checkout (explorer.population.engine)"
-    if engine == "sparse" and getattr(model, "world", None) is None:
-        return "the sparse engine takes grid worlds only"
+    if engine in GRID_ENGINES and getattr(model, "world", None) is None:
+        return f"the {engine} engine takes grid worlds only"
     if engine == "lazy":
         import explorer
 
@@ -61,7 +65,7 @@ class Handle:
 def build(engine: str, model: object, n: int, seed: int, steps: int = 3) -> Handle:
     """``n`` agents of ``engine`` for ``model``; raises MemoryError above the limit, before allocating
     (a rollout is checked for ``steps`` steps, the length it will be timed over)."""
-    if engine in ("numpy", "numba", "jax", "sparse"):
+    if engine in ("numpy", "numba", "jax", *GRID_ENGINES):
         return _population(engine, model, n, seed)
     if engine == "legacy":
         return _legacy_loop(model, n)
@@ -76,7 +80,7 @@ def _population(engine: str, model: object, n: int, seed: int) -> Handle:
     from explorer.population import Population
     from explorer.population.engine import MODEL_ENGINES
 
-    grid = engine == "sparse" or (engine == "jax" and "jax" not in MODEL_ENGINES)
+    grid = engine in GRID_ENGINES or (engine == "jax" and "jax" not in MODEL_ENGINES)
     population = Population(model.world if grid else model, n, backend=engine, seed=seed)
     if grid:
 
