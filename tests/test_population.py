@@ -168,6 +168,21 @@ def test_the_seed_makes_tie_breaking_reproducible(engine):
     assert not np.array_equal(first, other)
 
 
+def test_the_lanes_engine_draws_its_tie_keys_in_pieces_as_the_dense_engine_draws_them_at_once(monkeypatch):
+    from explorer.population import lanes
+
+    monkeypatch.setattr(lanes, "DRAW_ROWS", 7)  # 50 tied agents: eight pieces, the last one short
+    observations = np.zeros(53, dtype=int)
+    observations[[4, 20, 41]] = 12  # three agents elsewhere: not tied, skipped between pieces
+    lanes_population = Population(GridWorld(), 53, backend="lanes", seed=7)
+    dense_population = Population(GridWorld(), 53, backend="dense", seed=7)
+    for _ in range(2):
+        actions = lanes_population.step(observations)
+        assert np.count_nonzero(lanes_population._engine._ties[:53]) >= 50
+        assert np.array_equal(actions, dense_population.step(observations))
+    assert lanes_population._rng.random() == dense_population._rng.random()  # no more draws, no fewer
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_before_the_first_step_beliefs_are_uniform_and_len_is_n(engine):
     population = Population(GridWorld(side=3), 4, backend=engine)

@@ -49,6 +49,10 @@ MAX_LANES = 512
 #: costs more than a short step on a loaded machine (the sparse engine's measured rule).
 PARALLEL_MIN_WORK = 2_000_000
 DTYPES = (np.float64, np.float32)
+#: Agents whose tie draws are made at once (a buffer of ``DRAW_ROWS x actions`` float64, 160 KiB on a
+#: grid: it stays in the L2 cache between numpy's draws and the compiled choice, and costs no memory
+#: per agent).
+DRAW_ROWS = 4096
 #: Beliefs and policy posteriors held in float32 agree with pymdp legacy's within this (float64: 1e-8):
 #: measured worst 5.0e-8 (beliefs) and 8.7e-8 (policy posteriors) over the exactness tests' seven
 #: worlds, 12 agents x 10 steps each, walked and on random observations; untied actions all equal.
@@ -116,7 +120,11 @@ class LanesBackend:
         self.threads: int | None = None
         self._controls: list[np.ndarray] = []  # per thread: first block, end block, fresh, upto
         self._calls: list = []  # per thread: the kernel bound to its control and scratch
-        self._chooser = None  # the compiled choice among tied actions, loaded on the first tie
+        #: the compiled choice among tied actions (bound on the first tie), its control row (next agent,
+        #: rows of draws, end) and the draws, :data:`DRAW_ROWS` agents' at a time
+        self._chooser = None
+        self._chooser_control = np.array([0, 0, n], dtype=np.int64)
+        self._draws = np.empty((0, self.n_actions))
         self.reset()
 
     def reset(self) -> None:
@@ -151,13 +159,27 @@ class LanesBackend:
         else:
             tied = np.count_nonzero(masks)
             if tied:
-                draws = rng.random((tied, self.n_actions))  # as break_ties draws them
-                if self._chooser is None:
-                    self._chooser = native_function(CHOOSER, KERNEL_SOURCES, (masks, draws, actions))
-                self._chooser.bind((masks, draws, actions))()
+                self._choose_tied(tied, rng)
         self.last_action[: self.n] = actions
         self.fresh = False
         return actions.copy()
+
+    def _choose_tied(self, tied: int, rng: np.random.Generator) -> None:
+        """The ``tied`` agents' actions among their ties, drawn as ``rng.random((tied, actions))`` would
+        draw (in consecutive pieces of :data:`DRAW_ROWS` rows: the same numbers, in a buffer that stays
+        in cache) and chosen among in compiled code."""
+        if self._chooser is None:
+            self._draws = np.empty((min(self.n, DRAW_ROWS), self.n_actions))
+            arrays = (self._chooser_control, self._ties, self._draws, self._actions)
+            self._chooser = native_function(CHOOSER, KERNEL_SOURCES, arrays).bind(arrays)
+        control = self._chooser_control
+        control[0] = 0
+        while tied:
+            rows = min(tied, len(self._draws))
+            rng.random(out=self._draws[:rows])
+            control[1] = rows
+            self._chooser()
+            tied -= rows
 
     def kernel(self, observations: np.ndarray, upto: int = 8) -> None:
         """The compiled part of a step alone (``upto`` < 8: a truncated step, for profiling only)."""

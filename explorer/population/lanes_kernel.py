@@ -102,8 +102,10 @@ def step_range(
                 for j in range(W):
                     prior[s, j] = d
         else:
-            for u in range(U):
-                for t in range(S):
+            # state by state, every action in turn: the prior's row stays in the L1 cache while the
+            # actions' sources (the state and its neighbours) are summed into it
+            for t in range(S):
+                for u in range(U):
                     count = predecessor_count[u, t]
                     if count == 0:
                         for j in range(W):
@@ -139,29 +141,39 @@ def step_range(
         for s in range(S):
             for j in range(W):
                 acc[j] += post[s, j]
-        for s in range(S):
-            for j in range(W):
-                post[s, j] /= acc[j]
-                belief[s, j] = post[s, j]
         if upto < 3:
-            continue
-        # each chunk's states holding more than threshold / max_predecessors for some agent
-        for c in range(n_chunks):
             for s in range(S):
+                for j in range(W):
+                    post[s, j] /= acc[j]
+                    belief[s, j] = post[s, j]
+            continue
+        # (the normalisation's last pass, row by row) 3. utility: the posterior . (utility weight of
+        # each state's successor under u), every action from one read of each posterior row (summed
+        # over states in order, as a dot product); and each chunk's states holding more than
+        # threshold / max_predecessors for some agent
+        for u in range(U):
+            for j in range(W):
+                G[u, j] = 0.0
+        for s in range(S):
+            row = post[s]
+            for j in range(W):
+                row[j] /= acc[j]
+                belief[s, j] = row[j]
+            for u in range(U):
+                w = utility_by_action[u, s]
+                utility = G[u]
+                for j in range(W):
+                    utility[j] += row[j] * w
+            for c in range(n_chunks):
                 above = 0
                 for j in range(c * chunk, (c + 1) * chunk):
-                    above += post[s, j] > significant_cut
+                    above += row[j] > significant_cut
                 if above:
                     significant[c, n_significant[c]] = s
                     n_significant[c] += 1
         for u in range(U):
-            # 3. utility: the posterior . (utility weight of each state's successor under u)
             for j in range(W):
-                g[j] = 0.0
-            for s in range(S):
-                w = utility_by_action[u, s]
-                for j in range(W):
-                    g[j] += post[s, j] * w
+                g[j] = G[u, j]
             if upto < 4:
                 for j in range(W):
                     G[u, j] = POLICY_PRECISION * g[j] + log_policy_prior[u]
@@ -271,18 +283,24 @@ def step_range(
 
 
 @njit(_nrt=False, error_model="numpy")
-def choose_tied(tie_masks, draws, actions):  # pragma: no cover - compiled; tested against dense
-    """For the ``r``-th agent whose ``tie_masks`` is not 0, the tied action (a bit of its mask) with the
-    largest ``draws[r, u]``, the first of equal ones: ``np.where(tied, draws, -1).argmax(axis=1)`` over
-    the tied agents in order, in one pass. ``draws`` has a row per tied agent."""
+def choose_tied(control, tie_masks, draws, actions):  # pragma: no cover - compiled; tested against dense
+    """For the agents from ``control[0]`` on (up to ``control[2]``, excluded) whose ``tie_masks`` is not 0,
+    in order, the ``r``-th of them takes the tied action (a bit of its mask) with the largest
+    ``draws[r, u]``, the first of equal ones (``np.where(tied, draws, -1).argmax(axis=1)``), for ``r`` below
+    ``control[1]``; ``control[0]`` is left at the agent after the last one served. The choice is
+    branch-free: the draws are random, so branches on them would be mispredicted half the time."""
+    agent, rows, end = control[0], control[1], control[2]
     r = 0
-    for agent in range(actions.shape[0]):
+    while r < rows and agent < end:
         mask = tie_masks[agent]
-        if mask == 0:
-            continue
-        best, top = 0, -1.0
-        for u in range(draws.shape[1]):
-            if (mask >> u) & 1 and draws[r, u] > top:
-                best, top = u, draws[r, u]
-        actions[agent] = best
-        r += 1
+        if mask != 0:
+            best, top = 0, -1.0
+            for u in range(draws.shape[1]):
+                d = draws[r, u]
+                take = (((mask >> u) & 1) == 1) & (d > top)
+                best = u if take else best
+                top = d if take else top
+            actions[agent] = best
+            r += 1
+        agent += 1
+    control[0] = agent
