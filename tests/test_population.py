@@ -168,19 +168,21 @@ def test_the_seed_makes_tie_breaking_reproducible(engine):
     assert not np.array_equal(first, other)
 
 
-def test_the_lanes_engine_draws_its_tie_keys_in_pieces_as_the_dense_engine_draws_them_at_once(monkeypatch):
-    from explorer.population import lanes
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_each_lanes_thread_draws_its_tie_keys_where_the_dense_engines_one_draw_would(threads):
+    from explorer.population.lanes import lanes_for
 
-    monkeypatch.setattr(lanes, "DRAW_ROWS", 7)  # 50 tied agents: eight pieces, the last one short
-    observations = np.zeros(53, dtype=int)
-    observations[[4, 20, 41]] = 12  # three agents elsewhere: not tied, skipped between pieces
-    lanes_population = Population(GridWorld(), 53, backend="lanes", seed=7)
-    dense_population = Population(GridWorld(), 53, backend="dense", seed=7)
+    n = 3 * lanes_for(25) + 5  # four blocks: a thread's range ends mid-way through the ties
+    observations = np.zeros(n, dtype=int)
+    observations[[4, 700, 1500]] = 12  # three agents elsewhere: not tied, skipped among the tied
+    lanes_population = Population(GridWorld(), n, backend="lanes", seed=7)
+    lanes_population._engine.threads = threads
+    dense_population = Population(GridWorld(), n, backend="dense", seed=7)
     for _ in range(2):
         actions = lanes_population.step(observations)
-        assert np.count_nonzero(lanes_population._engine._ties[:53]) >= 50
+        assert np.count_nonzero(lanes_population._engine._ties[:n]) >= n - 3
         assert np.array_equal(actions, dense_population.step(observations))
-    assert lanes_population._rng.random() == dense_population._rng.random()  # no more draws, no fewer
+    assert lanes_population._rng.bit_generator.state == dense_population._rng.bit_generator.state
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -15,10 +15,12 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from explorer.population.lane_ties import ThreadTies, draws_here
 from explorer.population.native import native_function
 from explorer.population.sparse_model import break_ties, build_sparse_model, predecessor_table
 from explorer.world import GridWorld
@@ -37,7 +39,7 @@ LANE_MULTIPLE = 32
 KERNEL = "explorer.population.lanes_kernel:step_range"
 CHOOSER = "explorer.population.lanes_kernel:choose_tied"
 KERNEL_SOURCES = tuple(
-    Path(__file__).parent / name for name in ("lanes_kernel.py", "lane_math.py", "lanes.py")
+    Path(__file__).parent / name for name in ("lanes_kernel.py", "lane_math.py", "pcg64.py", "lanes.py")
 )
 
 #: Bytes a block's scratch may take (four ``states x W`` float64 arrays, and the block's beliefs):
@@ -49,10 +51,6 @@ MAX_LANES = 512
 #: costs more than a short step on a loaded machine (the sparse engine's measured rule).
 PARALLEL_MIN_WORK = 2_000_000
 DTYPES = (np.float64, np.float32)
-#: Agents whose tie draws are made at once (a buffer of ``DRAW_ROWS x actions`` float64, 160 KiB on a
-#: grid: it stays in the L2 cache between numpy's draws and the compiled choice, and costs no memory
-#: per agent).
-DRAW_ROWS = 4096
 #: Beliefs and policy posteriors held in float32 agree with pymdp legacy's within this (float64: 1e-8):
 #: measured worst 5.0e-8 (beliefs) and 8.7e-8 (policy posteriors) over the exactness tests' seven
 #: worlds, 12 agents x 10 steps each, walked and on random observations; untied actions all equal.
@@ -120,11 +118,8 @@ class LanesBackend:
         self.threads: int | None = None
         self._controls: list[np.ndarray] = []  # per thread: first block, end block, fresh, upto
         self._calls: list = []  # per thread: the kernel bound to its control and scratch
-        #: the compiled choice among tied actions (bound on the first tie), its control row (next agent,
-        #: rows of draws, end) and the draws, :data:`DRAW_ROWS` agents' at a time
-        self._chooser = None
-        self._chooser_control = np.array([0, 0, n], dtype=np.int64)
-        self._draws = np.empty((0, self.n_actions))
+        self._choosers: list[tuple] = []  # per thread: see _chooser, bound on the first tie
+        self._chooser_lock = threading.Lock()
         self.reset()
 
     def reset(self) -> None:
@@ -149,40 +144,21 @@ class LanesBackend:
 
     def step(self, observations: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
         """Step every agent in the compiled kernel; near-ties broken as the dense engine breaks them (the
-        same draws; those from ``rng`` chosen among in compiled code too)."""
-        self.kernel(observations)
+        same draws; those from ``rng`` drawn and chosen among by each thread for its agents)."""
+        compiled = draws_here(rng)
+        self.kernel(observations, rng=rng if compiled else None)
         actions, masks = self._actions[: self.n], self._ties[: self.n]  # masks: 0 unless tied
-        if rng is None:
+        if not compiled:
             rows = np.flatnonzero(masks)
             if rows.size:
-                actions[rows] = break_ties(masks[rows], self.n_actions, None)
-        else:
-            tied = np.count_nonzero(masks)
-            if tied:
-                self._choose_tied(tied, rng)
+                actions[rows] = break_ties(masks[rows], self.n_actions, rng)
         self.last_action[: self.n] = actions
         self.fresh = False
         return actions.copy()
 
-    def _choose_tied(self, tied: int, rng: np.random.Generator) -> None:
-        """The ``tied`` agents' actions among their ties, drawn as ``rng.random((tied, actions))`` would
-        draw (in consecutive pieces of :data:`DRAW_ROWS` rows: the same numbers, in a buffer that stays
-        in cache) and chosen among in compiled code."""
-        if self._chooser is None:
-            self._draws = np.empty((min(self.n, DRAW_ROWS), self.n_actions))
-            arrays = (self._chooser_control, self._ties, self._draws, self._actions)
-            self._chooser = native_function(CHOOSER, KERNEL_SOURCES, arrays).bind(arrays)
-        control = self._chooser_control
-        control[0] = 0
-        while tied:
-            rows = min(tied, len(self._draws))
-            rng.random(out=self._draws[:rows])
-            control[1] = rows
-            self._chooser()
-            tied -= rows
-
-    def kernel(self, observations: np.ndarray, upto: int = 8) -> None:
-        """The compiled part of a step alone (``upto`` < 8: a truncated step, for profiling only)."""
+    def kernel(self, observations: np.ndarray, upto: int = 8, rng: np.random.Generator | None = None) -> None:
+        """The compiled part of a step (``upto`` < 8: a truncated step, for profiling only); with ``rng`` (a
+        PCG64 generator) each thread also breaks its agents' ties (:mod:`explorer.population.lane_ties`)."""
         self._observations[: self.n] = observations
         blocks = self.qs.shape[0]
         if self.threads is not None:
@@ -194,27 +170,46 @@ class LanesBackend:
         threads = max(1, min(threads, blocks))
         while len(self._calls) < threads:
             self._bind_thread()
+        bounds = [blocks * t // threads for t in range(threads + 1)]
         for t in range(threads):
-            self._controls[t][:] = (blocks * t // threads, blocks * (t + 1) // threads, self.fresh, upto)
-        if threads == 1:
-            self._calls[0]()
-            return
+            self._controls[t][:] = (bounds[t], bounds[t + 1], self.fresh, upto)
+        ties = None
+        if rng is not None and upto >= len(STAGES):
+            starts = [min(bound * self.lanes, self.n) for bound in bounds]
+            ties = ThreadTies(rng, self._ties, starts, self.n_actions, self._chooser)
         failures: list[BaseException] = []
 
-        def run(call) -> None:
+        def run(t: int) -> None:
             try:
-                call()
+                self._calls[t]()
+                if ties is not None:
+                    ties.choose(t)
             except BaseException as error:  # raised again in the stepping thread
                 failures.append(error)
+                if ties is not None:
+                    ties.fail()
 
-        workers = [threading.Thread(target=run, args=(call,)) for call in self._calls[1:threads]]
+        workers = [threading.Thread(target=run, args=(t,)) for t in range(1, threads)]
         for worker in workers:
             worker.start()
-        run(self._calls[0])
+        run(0)
         for worker in workers:
             worker.join()
         if failures:
             raise failures[0]
+        if ties is not None:
+            ties.finish()
+
+    def _chooser(self, t: int) -> tuple[Callable[[], None], np.ndarray, np.ndarray, np.random.PCG64]:
+        """Thread ``t``'s choice among ties: the compiled call bound to its control row (first agent, end,
+        actions) and PCG64 words, and a generator to advance states with; loaded on the first tie."""
+        with self._chooser_lock:
+            while len(self._choosers) <= t:
+                control, words = np.zeros(3, dtype=np.int64), np.zeros(4, dtype=np.uint64)
+                arrays = (control, self._ties, words, self._actions)
+                call = native_function(CHOOSER, KERNEL_SOURCES, arrays).bind(arrays)
+                self._choosers.append((call, control, words, np.random.PCG64(0)))
+            return self._choosers[t]
 
     def _bind_thread(self) -> None:
         """One more thread's control row and scratch, and the kernel bound to them."""

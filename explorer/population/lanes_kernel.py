@@ -23,6 +23,7 @@ from numba import njit
 
 from explorer.population.lane_math import exp_lanes, log_lanes
 from explorer.population.lanes import CHUNK
+from explorer.population.pcg64 import next_double
 
 #: pymdp legacy's ``EPS_VAL`` inside every log, and ``spm_MDP_G``'s threshold on predicted states.
 LOG_EPS = 1e-16
@@ -283,24 +284,21 @@ def step_range(
 
 
 @njit(_nrt=False, error_model="numpy")
-def choose_tied(control, tie_masks, draws, actions):  # pragma: no cover - compiled; tested against dense
-    """For the agents from ``control[0]`` on (up to ``control[2]``, excluded) whose ``tie_masks`` is not 0,
-    in order, the ``r``-th of them takes the tied action (a bit of its mask) with the largest
-    ``draws[r, u]``, the first of equal ones (``np.where(tied, draws, -1).argmax(axis=1)``), for ``r`` below
-    ``control[1]``; ``control[0]`` is left at the agent after the last one served. The choice is
-    branch-free: the draws are random, so branches on them would be mispredicted half the time."""
-    agent, rows, end = control[0], control[1], control[2]
-    r = 0
-    while r < rows and agent < end:
+def choose_tied(control, tie_masks, pcg, actions):  # pragma: no cover - compiled; tested against dense
+    """Agents ``control[0]`` to ``control[1]`` (excluded) whose ``tie_masks`` is not 0, in order: each draws
+    ``control[2]`` keys from PCG64 (``pcg``: state high and low words, increment high and low, uint64; the
+    state is left after the last draw) and takes the tied action (a bit of its mask) with the largest key,
+    the first of equal ones: ``np.where(tied, rng.random((tied, actions)), -1).argmax(axis=1)``. The choice
+    is branch-free: the keys are random, so branches on them would be mispredicted half the time."""
+    high, low, increment_high, increment_low = pcg[0], pcg[1], pcg[2], pcg[3]
+    for agent in range(control[0], control[1]):
         mask = tie_masks[agent]
         if mask != 0:
             best, top = 0, -1.0
-            for u in range(draws.shape[1]):
-                d = draws[r, u]
-                take = (((mask >> u) & 1) == 1) & (d > top)
+            for u in range(control[2]):
+                high, low, key = next_double(high, low, increment_high, increment_low)
+                take = (((mask >> u) & 1) == 1) & (key > top)
                 best = u if take else best
-                top = d if take else top
+                top = key if take else top
             actions[agent] = best
-            r += 1
-        agent += 1
-    control[0] = agent
+    pcg[0], pcg[1] = high, low
