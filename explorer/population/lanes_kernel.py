@@ -262,25 +262,33 @@ def step_range(
                 q_pi[b, u, j] = G[u, j] / g[j]
         if upto < 8:
             continue
-        # 8. pymdp legacy's action marginals (q_pi normalized again), argmax and near-ties
+        # 8. pymdp legacy's action marginals (q_pi normalized again), argmax and near-ties, action by
+        # action over every agent (vectorized): the best is the first action holding the largest marginal
         for j in range(W):
             g[j] = 0.0
         for u in range(U):
             for j in range(W):
                 g[j] += q_pi[b, u, j]
+        for u in range(U):
+            for j in range(W):
+                G[u, j] = q_pi[b, u, j] / g[j]
         for j in range(W):
-            best = 0
-            top = q_pi[b, 0, j] / g[j]
-            for u in range(1, U):
-                m = q_pi[b, u, j] / g[j]
-                if m > top:
-                    best, top = u, m
-            tied = 0
-            for u in range(U):
-                if abs(q_pi[b, u, j] / g[j] - top) <= TIE_TOLERANCE:
-                    tied |= 1 << u
-            actions[first + j] = best
-            tie_masks[first + j] = tied if tied & (tied - 1) else 0  # 0: one best action
+            acc[j] = G[0, j]
+        for u in range(1, U):
+            for j in range(W):
+                acc[j] = max(acc[j], G[u, j])
+        best, tied = targets[:W], observed[:W]
+        for j in range(W):
+            best[j] = U
+            tied[j] = 0
+        for u in range(U - 1, -1, -1):
+            for j in range(W):
+                best[j] = u if G[u, j] == acc[j] else best[j]
+                tied[j] |= (abs(G[u, j] - acc[j]) <= TIE_TOLERANCE) << u
+        for j in range(W):
+            actions[first + j] = best[j]
+            tied_here = tied[j]
+            tie_masks[first + j] = tied_here if tied_here & (tied_here - 1) else 0  # 0: one best action
 
 
 @njit(_nrt=False, error_model="numpy")
