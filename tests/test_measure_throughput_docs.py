@@ -11,11 +11,9 @@ def _rows():
     rows = [
         summarize([40_000.0, 48_800.0, 52_000.0], **common, variant="numba", stage="tmaze", n=100_000),
         summarize([900.0, 1_000.0, 1_100.0], **common, variant="numba", stage="tmaze", n=100),
+        failed(**common, variant="lanes", stage="tmaze", n=100, repeats=3, error="not run: grid worlds only"),
         failed(
-            **common, variant="sparse", stage="tmaze", n=100, repeats=3, error="not run: grid worlds only"
-        ),
-        failed(
-            **common, variant="sparse", stage="tmaze", n=100_000, repeats=3, error="not run: grid worlds only"
+            **common, variant="lanes", stage="tmaze", n=100_000, repeats=3, error="not run: grid worlds only"
         ),
         summarize([12.0, 11.0, 13.0], **common, variant="legacy", stage="tmaze", n=100),
         failed(**common, variant="legacy", stage="tmaze", n=100_000, repeats=3, error="not measured: loops"),
@@ -50,7 +48,7 @@ def test_figures_keep_three_significant_digits():
 def test_the_short_table_shows_each_engine_at_the_largest_n_it_ran_and_its_bytes_there():
     table = short_table(_rows())
     assert "| explorer, numba engine | 48,800 (100,000) | 378 B |" in table
-    assert "| explorer, the grid's sparse engine | does not apply | - |" in table
+    assert "| explorer, the grid's lanes engine | does not apply | - |" in table
     assert "| pymdp 1.0 batched JAX `Agent` | 510 (100) | - |" in table  # its 100,000 was over the limit
     assert "| loop of pymdp legacy `Agent`s | 12.0 (100) | 5,220 B |" in table
 

@@ -19,11 +19,11 @@ from explorer.paths import DATA_DIR, ROOT
 
 #: The committed record of the last full run of the table.
 RECORD = DATA_DIR / "throughput_table.json"
-#: What measures the record again (the full profile), run niced with every allocation under a 4 GiB limit (so
-#: that the run's peak stays near 6 GB on a shared machine).
+#: What measures the record again (the full profile), with every allocation under a 4 GiB limit (so that
+#: the run's peak stays near 6 GB).
 COMMAND = ".venv/bin/python -m explorer bench --only throughput_table --json data/throughput_table.json"
-#: How the command ran: niced, every allocation under 4 GiB.
-ENVIRONMENT = "under `nice -n 10`, with `EXPLORER_MEMORY_LIMIT=4GiB`"
+#: How the command runs: every allocation under 4 GiB.
+ENVIRONMENT = "with `EXPLORER_MEMORY_LIMIT=4GiB`"
 #: Where each view goes: file -> (marker name, which view).
 TARGETS = {ROOT / "README.md": "short", ROOT / "docs" / "throughput.md": "full"}
 #: The README's few rows: the array engines and pymdp's, on the T-maze and the 5x5 grid.
@@ -175,13 +175,23 @@ def throughput_note(results: pd.DataFrame) -> str:
     took = meta.get("duration_s")
     ran = f", {took / 60:.0f} minutes" if isinstance(took, (int, float)) else ""
     machine = f"{meta.get('cpu_count')} x {meta.get('cpu_model')}"
+    loads = f"1-minute load average {figure(load[0])} at the start and {figure(load[1])} at the end"
+    if _shared(load[0], meta.get("cpu_count")):
+        loads = f"shared with other work: {loads}, so absolute figures are below an idle machine's"
+    else:
+        loads = f"otherwise idle: {loads}"
     return (
-        f"Measured {meta.get('utc_time', '?')[:16]} UTC{ran}, commit {commit}, on {machine} shared with "
-        f"other work: 1-minute load average {figure(load[0])} at the start and {figure(load[1])} at the "
-        "end, so absolute figures are below an idle machine's; ratios come from one interleaved run. "
-        f"{_memory_note(meta)}Re-measure: `{COMMAND}` ({ENVIRONMENT}), then "
-        "`.venv/bin/python -m explorer readme`."
+        f"Measured {meta.get('utc_time', '?')[:16]} UTC{ran}, commit {commit}, on {machine} {loads}; "
+        f"ratios come from one interleaved run. {_memory_note(meta)}Re-measure: `{COMMAND}` "
+        f"({ENVIRONMENT}), then `.venv/bin/python -m explorer readme`."
     )
+
+
+def _shared(load: object, cores: object) -> bool:
+    """Whether a start load says other work ran beside the measurement (over half the cores busy)."""
+    if not isinstance(load, (int, float)) or not isinstance(cores, int) or cores < 1:
+        return True  # unknown: claim no idle machine
+    return load > cores / 2
 
 
 def _memory_note(meta: dict) -> str:
@@ -195,13 +205,14 @@ def _memory_note(meta: dict) -> str:
 
 
 def blocks(results: pd.DataFrame) -> dict[str, str]:
-    """The Markdown of each view (``short``, ``full``) with its note and, for the docs, the protocol."""
+    """The Markdown of each view (``short``, ``full``) with its note; the docs' carries the protocol."""
     from explorer.measure.instruments.population.table import throughput_protocol
 
     note = throughput_note(results)
     protocol = throughput_protocol(results).replace("\n", " ")
     return {
-        "short": f"{short_table(results)}\n\nProtocol. {protocol}\n\n{note}",
+        "short": f"{short_table(results)}\n\n{note} Protocol and every cell: "
+        "[the throughput table](docs/throughput.md#throughput-table).",
         "full": f"{full_tables(results)}\nProtocol. {protocol}\n\n{note}",
     }
 
