@@ -59,10 +59,10 @@ FLOAT32_TOLERANCE = 2e-7
 
 def scratch_shapes(n_states: int, n_actions: int, lanes: int) -> tuple[tuple[int, ...], ...]:
     """Shapes of one thread's scratch for the kernel: ``work`` (float64: prior, posterior, counted states,
-    predicted observations), ``rows`` (float64: five rows of ``lanes``, then ``G``) and ``ints`` (int64:
-    seven bookkeeping rows, then each chunk's significant states)."""
+    predicted observations), ``rows`` (float64: two rows of ``lanes``, then ``G``) and ``ints`` (int64:
+    six bookkeeping rows, then each chunk's significant states)."""
     n_chunks = lanes // min(CHUNK, lanes)
-    return (4, n_states, lanes), (5 + n_actions, lanes), (7 + n_chunks, max(n_states, 2 * lanes))
+    return (4, n_states, lanes), (2 + n_actions, lanes), (6 + n_chunks, max(n_states, lanes))
 
 
 def default_threads() -> int:
