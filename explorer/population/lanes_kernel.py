@@ -101,6 +101,7 @@ def step_range(
                 d = D[s] + LOG_EPS
                 for j in range(W):
                     prior[s, j] = d
+                    post[s, j] = d * LOG_EPS
         else:
             # state by state, every action in turn: the prior's row stays in the L1 cache while the
             # actions' sources (the state and its neighbours) are summed into it
@@ -124,13 +125,13 @@ def step_range(
                     else:
                         for j in range(W):
                             prior[t, j] = acc[j] + LOG_EPS if last[j] == u else prior[t, j]
+                # the posterior's likelihood is eps at every state but a few (step 2): from the row in cache
+                for j in range(W):
+                    post[t, j] = prior[t, j] * LOG_EPS
         if upto < 2:
             continue
-        # 2. the posterior (A[o] + eps) * (prior + eps), normalized: eps everywhere but at the few
-        # states that emit each agent's own observation (a scalar fix-up per agent)
-        for s in range(S):
-            for j in range(W):
-                post[s, j] = prior[s, j] * LOG_EPS
+        # 2. the posterior (A[o] + eps) * (prior + eps), normalized: eps everywhere (written with the
+        # prior) but at the few states that emit each agent's own observation (a scalar fix-up per agent)
         for j in range(W):
             o = observations[first + j]
             for k in range(emitter_count[o]):
@@ -154,23 +155,40 @@ def step_range(
         for u in range(U):
             for j in range(W):
                 G[u, j] = 0.0
-        for s in range(S):
-            row = post[s]
-            for j in range(W):
-                row[j] /= acc[j]
-                belief[s, j] = row[j]
-            for u in range(U):
-                w = utility_by_action[u, s]
-                utility = G[u]
+        for first_row in range(0, S, 4):
+            end_row = min(first_row + 4, S)
+            for s in range(first_row, end_row):
+                row = post[s]
                 for j in range(W):
-                    utility[j] += row[j] * w
-            for c in range(n_chunks):
-                above = 0
-                for j in range(c * chunk, (c + 1) * chunk):
-                    above += row[j] > significant_cut
-                if above:
-                    significant[c, n_significant[c]] = s
-                    n_significant[c] += 1
+                    row[j] /= acc[j]
+                    belief[s, j] = row[j]
+                for c in range(n_chunks):
+                    above = 0
+                    for j in range(c * chunk, (c + 1) * chunk):
+                        above += row[j] > significant_cut
+                    if above:
+                        significant[c, n_significant[c]] = s
+                        n_significant[c] += 1
+            if end_row - first_row == 4:  # four rows per pass over each action's sum (in state order)
+                r0, r1, r2, r3 = (
+                    post[first_row],
+                    post[first_row + 1],
+                    post[first_row + 2],
+                    post[first_row + 3],
+                )
+                for u in range(U):
+                    weights = utility_by_action[u, first_row:end_row]
+                    w0, w1, w2, w3 = weights[0], weights[1], weights[2], weights[3]
+                    utility = G[u]
+                    for j in range(W):
+                        utility[j] = utility[j] + r0[j] * w0 + r1[j] * w1 + r2[j] * w2 + r3[j] * w3
+            else:
+                for s in range(first_row, end_row):
+                    for u in range(U):
+                        w = utility_by_action[u, s]
+                        utility = G[u]
+                        for j in range(W):
+                            utility[j] += post[s, j] * w
         for u in range(U):
             for j in range(W):
                 g[j] = G[u, j]
