@@ -185,7 +185,9 @@ class Population:
     def step(self, observations: object) -> np.ndarray:
         """Take one observation per agent, update beliefs, return actions (see the class docstring)."""
         if self.model is None:
-            observations = _check_observations(observations, self._n, self.world.n_states)
+            # the lanes engine's threads convert their agents' observations as they copy them in
+            convert = self.backend != "lanes"
+            observations = _check_observations(observations, self._n, self.world.n_states, convert)
             return self._engine.step(observations, self._rng)
         observations = _check_model_observations(observations, self._n, self.model.n_obs)
         rng = self._rng
@@ -284,7 +286,7 @@ def _check_model_observations(observations: object, n: int, n_obs: tuple[int, ..
     return np.ascontiguousarray(array, dtype=np.intp)
 
 
-def _check_observations(observations: object, n: int, n_obs: int) -> np.ndarray:
+def _check_observations(observations: object, n: int, n_obs: int, convert: bool = True) -> np.ndarray:
     if isinstance(observations, np.ma.MaskedArray):
         raise TypeError(
             f"observations must be a plain int array of shape ({n},), got a masked array "
@@ -304,7 +306,7 @@ def _check_observations(observations: object, n: int, n_obs: int) -> np.ndarray:
             f"observations must be in [0, {n_obs - 1}], got {int(array[first])} at index {first} "
             f"({bad.size} out of range)"
         )
-    return array.astype(np.intp, copy=False)
+    return array.astype(np.intp, copy=False) if convert else array
 
 
 def _as_array(observations: object, shape: tuple[int, ...]) -> np.ndarray:

@@ -144,22 +144,32 @@ class LanesBackend:
 
     def step(self, observations: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
         """Step every agent in the compiled kernel; near-ties broken as the dense engine breaks them (the
-        same draws; those from ``rng`` drawn and chosen among by each thread for its agents)."""
-        compiled = draws_here(rng)
-        self.kernel(observations, rng=rng if compiled else None)
+        same draws; those from ``rng`` drawn and chosen among by each thread for its agents, which also
+        copies its agents' observations in and actions out). ``observations``: any integer dtype."""
+        if draws_here(rng):
+            actions = np.empty(self.n, dtype=np.int64)  # its pages are first written by the threads
+            self.kernel(observations, rng=rng, actions=actions)
+            self.fresh = False
+            return actions
+        self.kernel(observations)
         actions, masks = self._actions[: self.n], self._ties[: self.n]  # masks: 0 unless tied
-        if not compiled:
-            rows = np.flatnonzero(masks)
-            if rows.size:
-                actions[rows] = break_ties(masks[rows], self.n_actions, rng)
+        rows = np.flatnonzero(masks)
+        if rows.size:
+            actions[rows] = break_ties(masks[rows], self.n_actions, rng)
         self.last_action[: self.n] = actions
         self.fresh = False
         return actions.copy()
 
-    def kernel(self, observations: np.ndarray, upto: int = 8, rng: np.random.Generator | None = None) -> None:
+    def kernel(
+        self,
+        observations: np.ndarray,
+        upto: int = 8,
+        rng: np.random.Generator | None = None,
+        actions: np.ndarray | None = None,
+    ) -> None:
         """The compiled part of a step (``upto`` < 8: a truncated step, for profiling only); with ``rng`` (a
-        PCG64 generator) each thread also breaks its agents' ties (:mod:`explorer.population.lane_ties`)."""
-        self._observations[: self.n] = observations
+        PCG64 generator) each thread also breaks its agents' ties (:mod:`explorer.population.lane_ties`)
+        and writes their actions to ``actions`` and to the last actions."""
         blocks = self.qs.shape[0]
         if self.threads is not None:
             threads = self.threads
@@ -173,17 +183,22 @@ class LanesBackend:
         bounds = [blocks * t // threads for t in range(threads + 1)]
         for t in range(threads):
             self._controls[t][:] = (bounds[t], bounds[t + 1], self.fresh, upto)
+        starts = [min(bound * self.lanes, self.n) for bound in bounds]
         ties = None
         if rng is not None and upto >= len(STAGES):
-            starts = [min(bound * self.lanes, self.n) for bound in bounds]
             ties = ThreadTies(rng, self._ties, starts, self.n_actions, self._chooser)
         failures: list[BaseException] = []
 
         def run(t: int) -> None:
+            first, end = starts[t], starts[t + 1]
             try:
+                self._observations[first:end] = observations[first:end]
                 self._calls[t]()
                 if ties is not None:
                     ties.choose(t)
+                if actions is not None:
+                    actions[first:end] = self._actions[first:end]
+                    self.last_action[first:end] = self._actions[first:end]
             except BaseException as error:  # raised again in the stepping thread
                 failures.append(error)
                 if ties is not None:
