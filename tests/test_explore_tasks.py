@@ -106,12 +106,13 @@ def test_a_researchers_model_is_a_task_of_its_own_process_with_its_goal_where_it
 def test_the_picker_offers_the_researchers_model_first_and_draws_every_factor():
     path = "explorer.measure.harness.declared:random3"
     view = TaskView(ExploreApp(SMALL, background=False), model=path)
-    assert view.picker.options[-1] == "random3" and view.picker.value == "random3"
+    name = "explorer.measure.harness.declared.random3"  # its module and function
+    assert view.picker.options[-1] == name and view.picker.value == name
     assert len(view.episode.beliefs) == 3 and view.episode.steps == 12  # three factors, each a heatmap
     own = view.episode_image.value
     text = view.population_panel()._repr_mimebundle_()["text/plain"]
-    assert text.startswith("random3: 40 agents, 12 steps")
+    assert text.startswith(f"{name}: 40 agents, 12 steps")
     view.picker.value = "T-maze"
     assert view.episode.task.name == "tmaze" and view.episode_image.value != own
-    view.picker.value = "random3"
+    view.picker.value = name
     assert view.episode_image.value == own  # the model's episode again, drawn the same

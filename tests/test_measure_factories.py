@@ -19,7 +19,13 @@ TMAZE = "explorer.measure.harness.declared:tmaze"
 def test_a_factory_path_builds_its_model_and_names_it():
     model = factories.build(TMAZE)
     assert isinstance(model, Model) and model.n_factors == 2 and model.n_modalities == 3
-    assert factories.name_of(TMAZE) == "tmaze"
+    assert factories.name_of(TMAZE) == "explorer.measure.harness.declared.tmaze"
+
+
+def test_two_factories_called_build_get_two_file_safe_names():
+    names = {factories.name_of(path) for path in ("mymodel:build", "lab.models:build", "lab_models:build")}
+    assert names == {"mymodel.build", "lab.models.build", "lab_models.build"}
+    assert factories.name_of("modèle:build") == "mod_le.build"  # a non-ASCII identifier, file-safe
 
 
 @pytest.mark.parametrize(
@@ -28,16 +34,13 @@ def test_a_factory_path_builds_its_model_and_names_it():
         ("no_such_module_here:f", "no module named 'no_such_module_here'"),
         ("explorer.measure.harness.declared:nothing", "has no attribute 'nothing'"),
         ("explorer.measure.harness.declared:TASKS", "is a dict, expected a function"),
-        ("explorer.measure.harness.declared:world_of", None),  # raises: called without arguments
+        ("explorer.measure.reading.tables:TABLE_WIDTH", "'TABLE_WIDTH' is an int, expected a function"),
+        ("explorer.measure.harness.declared:world_of", "world_of\\(\\) needs the arguments model, n"),
         ("explorer.world:ACTIONS", "is a tuple, expected a function"),
         ("just a name", "must be 'package.module:function'"),
     ],
 )
 def test_bad_paths_are_refused_naming_what_is_wrong(path, words):
-    if words is None:
-        with pytest.raises(factories.FactoryFailed, match="world_of"):
-            factories.build(path)
-        return
     with pytest.raises(factories.FactoryNotFound, match=words):
         factories.build(path)
 
@@ -104,8 +107,10 @@ def test_cli_shows_a_failing_factorys_traceback_once_then_one_line(tmp_path, mon
     assert 'mymodels.py", line 6, in helper' in err
     last = err.strip().splitlines()[-1]
     assert last == (
-        "bench: --model: the model factory 'mymodels:broken' failed: ZeroDivisionError: my model's own bug"
+        "bench: --model: the model factory 'mymodels:broken' failed with the ZeroDivisionError above; "
+        "nothing was measured"
     )
+    assert err.count("ZeroDivisionError: my model's own bug") == 1  # the error once, in its traceback
     assert out == "" and not (tmp_path / "r.json").exists()
 
 
@@ -128,6 +133,38 @@ def test_report_and_compare_show_a_failing_factorys_traceback_once_then_one_line
     assert done.stderr.count("Traceback (most recent call last)") == 1
     assert 'brokenmodels.py", line 2, in broken' in done.stderr
     assert done.stderr.strip().splitlines()[-1] == (
-        f"{command}: --model: the model factory 'brokenmodels:broken' failed: KeyError: 'no such key'"
+        f"{command}: --model: the model factory 'brokenmodels:broken' failed with the KeyError above; "
+        "nothing was measured"
     )
     assert done.stdout == "" and not (tmp_path / "report").exists()
+
+
+def test_a_refused_model_shows_the_researchers_frames_not_explorers(tmp_path, monkeypatch, capsys):
+    (tmp_path / "columns.py").write_text(
+        textwrap.dedent(
+            """
+            import numpy as np
+            import explorer
+
+            def build():
+                A = np.full((2, 2), 0.6)  # columns summing to 1.2
+                return explorer.Model([A], [np.eye(2)[:, :, None]], [np.zeros(2)], [np.ones(2) / 2])
+            """
+        )
+    )
+    (tmp_path / "typo.py").write_text("def build():\n    return = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main(["bench", "--model", "columns:build", "--json", str(tmp_path / "r.json")]) == 2
+    err = capsys.readouterr().err
+    frames = [line for line in err.splitlines() if line.startswith('  File "')]
+    assert len(frames) == 1 and 'columns.py", line 7, in build' in frames[0], err
+    assert err.count("sums to 1.2") == 1 and err.count("Traceback (most recent call last)") == 1
+    assert err.splitlines()[-1].startswith("bench: --model: the model factory 'columns:build' failed with")
+    assert main(["bench", "--model", "typo:build", "--json", str(tmp_path / "r.json")]) == 2
+    err = capsys.readouterr().err
+    lines = err.rstrip().splitlines()
+    assert (
+        lines[0] == f'  File "{tmp_path / "typo.py"}", line 2' and lines[3] == "SyntaxError: invalid syntax"
+    )
+    assert "importlib" not in err and "frozen" not in err and len(lines) == 5, err
+    assert not (tmp_path / "r.json").exists()

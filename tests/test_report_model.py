@@ -82,9 +82,11 @@ def test_a_model_report_measures_the_model_on_each_page_and_says_what_does_not_a
     seconds = time.perf_counter() - started
     assert [p.name for p in written] == ["02_spawn_time.html", "06_history.html", "index.html"]
     spawn, history = (out / "02_spawn_time.html").read_text(), (out / "06_history.html").read_text()
-    assert re.search(r"<title>02 · [^<]*: model two_rooms</title>", spawn)
-    assert "Model <code>two_rooms</code>" in spawn and "my_models:two_rooms" in spawn
-    assert "'agents of': 'two_rooms'" in html.unescape(spawn)  # the model's lazy agent, not the grid's
-    assert "not run for the model <code>two_rooms</code>" in history
+    assert re.search(r"<title>02 · [^<]*: model my_models\.two_rooms</title>", spawn)  # module and function
+    assert "Model <code>my_models.two_rooms</code>" in spawn and "my_models:two_rooms" in spawn
+    assert "'agents of': 'my_models.two_rooms'" in html.unescape(
+        spawn
+    )  # the model's lazy agent, not the grid's
+    assert "not run for the model <code>my_models.two_rooms</code>" in history
     assert "Traceback" not in spawn + history
     print(f"two pages for a model in {seconds:.0f} s")

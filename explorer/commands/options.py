@@ -18,10 +18,9 @@ def add_model_option(parser: argparse.ArgumentParser) -> None:
 
 
 def checked_model(path: str, command: str) -> bool:
-    """Whether ``--model path`` builds a Model; if not, says why on stderr (the factory's traceback once)."""
-    import traceback
-
-    from explorer.measure.harness.factories import FactoryFailed, FactoryNotFound, build
+    """Whether ``--model path`` builds a Model; if not, says why on stderr: the factory's traceback once
+    (the researcher's frames, without explorer's and importlib's), then one line naming the factory."""
+    from explorer.measure.harness.factories import FactoryFailed, FactoryNotFound, build, researcher_traceback
 
     try:
         build(path)
@@ -30,8 +29,12 @@ def checked_model(path: str, command: str) -> bool:
         return False
     except FactoryFailed as error:
         cause = error.__cause__
-        traceback.print_exception(type(cause), cause, cause.__traceback__, file=sys.stderr)
-        print(f"{command}: --model: {error}", file=sys.stderr)
+        print(researcher_traceback(cause), end="", file=sys.stderr)
+        print(
+            f"{command}: --model: the model factory {error.path!r} failed with the {type(cause).__name__} "
+            "above; nothing was measured",
+            file=sys.stderr,
+        )
         return False
     return True
 

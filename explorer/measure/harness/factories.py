@@ -66,11 +66,36 @@ def load_factory(path: str):
     if function is None:
         raise FactoryNotFound(f"model {path!r}: module {module_name!r} has no attribute {function_name!r}")
     if not callable(function):
+        kind = type(function).__name__
         raise FactoryNotFound(
-            f"model {path!r}: {function_name!r} is a {type(function).__name__}, expected a function of "
+            f"model {path!r}: {function_name!r} is {_article(kind)} {kind}, expected a function of "
             "no arguments returning an explorer.Model"
         )
+    required = _required_arguments(function)
+    if required:
+        raise FactoryNotFound(
+            f"model {path!r}: {function_name}() needs the argument{'s' if len(required) > 1 else ''} "
+            f"{', '.join(required)}, expected a function of no arguments returning an explorer.Model "
+            "(wrap it: def build(): return yours(...))"
+        )
     return function
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def _required_arguments(function: object) -> list[str]:
+    """The parameters ``function`` cannot be called without (none when its signature is unknown)."""
+    import inspect  # numpy imports it anyway; a child rebuilding the model loads no more than before
+
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):  # some builtins and extension types have no signature
+        return []
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    kinds += (inspect.Parameter.KEYWORD_ONLY,)
+    return [p.name for p in parameters if p.kind in kinds and p.default is inspect.Parameter.empty]
 
 
 def build(path: str):
@@ -91,8 +116,43 @@ def build(path: str):
 
 
 def name_of(path: str) -> str:
-    """A short title for the model a factory builds: its function's name (``tmaze`` for ``x.y:tmaze``)."""
-    return check_path(path).partition(":")[2]
+    """The model's name where it is shown and in file names: module and function (``x.y.tmaze`` for
+    ``x.y:tmaze``), so that two factories both called ``build`` do not collide; only ASCII letters,
+    digits, ``_`` and ``.`` (a non-ASCII identifier's letters become ``_``)."""
+    module, _, function = check_path(path).partition(":")
+    return re.sub(r"[^A-Za-z0-9_.]", "_", f"{module}.{function}")
+
+
+#: The folders whose frames a failing factory's traceback leaves out: explorer's own and importlib's.
+_OWN_FOLDERS = (
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep,
+    os.path.dirname(os.path.abspath(importlib.__file__)) + os.sep,
+)
+
+
+def researcher_traceback(error: BaseException) -> str:
+    """``error``'s traceback as Python prints it, without explorer's and importlib's own frames: the frames
+    of the researcher's files (and the libraries they call), then the error; chained errors alike."""
+    import traceback
+
+    shown = traceback.TracebackException.from_exception(error)
+    seen = set()
+    pending = [shown]
+    while pending:
+        part = pending.pop()
+        if id(part) in seen:
+            continue
+        seen.add(id(part))
+        part.stack = traceback.StackSummary.from_list([f for f in part.stack if _theirs(f.filename)])
+        pending += [p for p in (part.__cause__, part.__context__) if p is not None]
+    return "".join(shown.format())
+
+
+def _theirs(filename: str) -> bool:
+    """Whether a frame's file is the researcher's (or a library's), not explorer's or the import system's."""
+    if filename.startswith("<frozen "):
+        return False
+    return not os.path.abspath(filename).startswith(_OWN_FOLDERS)
 
 
 def child_environment(path: str) -> dict[str, str]:

@@ -32,7 +32,7 @@ class Subject:
 
     @property
     def name(self) -> str:
-        """The subject's title: the factory's function name, or the grid world's repr."""
+        """The subject's title: the factory's module and function (``mymodel.build``), or the grid's repr."""
         if self.path is not None:
             return factories.name_of(self.path)
         return repr(self.agents_of)

@@ -54,7 +54,7 @@ def throughput_table(
     """Every engine x task x n, interleaved: agent-steps/s, bytes per agent, largest n, cold first action.
 
     ``tasks`` are names of :data:`TASKS` or factory paths (``package.module:function``, the researcher's
-    own model; shown by its function's name). Rows (``stage`` is the task): ``throughput_table``
+    own model; shown as ``package.module.function``). Rows (``stage`` is the task): ``throughput_table``
     (agent-steps per second, one figure per repeat: ``n * steps`` over the timed steps' wall seconds),
     ``throughput_table_bytes`` (tracemalloc bytes per agent held after the first step, at every n up to
     ``bytes_max_n`` (all by default; loops up to ``loop_max_n``); JAX's buffers, which tracemalloc cannot
@@ -357,8 +357,9 @@ def throughput_protocol(results: pd.DataFrame) -> str:
     engines = list(dict.fromkeys(rows["variant"]))
     repeats = int(rows["repeats"].max()) if len(rows) else 0
     load = [f"{v:.1f}" if isinstance(v, (int, float)) else "?" for v in meta.get("load_average", ["?", "?"])]
+    theirs = "the researcher's model (named module.function)"
     lines = [
-        "Tasks: " + "; ".join(f"{t}: {DESCRIPTIONS.get(t, 'the researcher model')}" for t in tasks) + ".",
+        "Tasks: " + "; ".join(f"{t}: {DESCRIPTIONS.get(t, theirs)}" for t in tasks) + ".",
         "Engines: " + "; ".join(f"{e}: {LABELS[e]}" for e in engines) + ".",
         f"n: {', '.join(f'{n:,}' for n in sorted(set(rows['n'])))}; {repeats} repeats, engines interleaved "
         "(order rotating), fresh agents each repeat, seed 0 for the model world's draws; median of the "
