@@ -45,8 +45,9 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description=textwrap.fill(
             "Measure the eager agent (before), the lazy agent (after) and the floor (a bare object "
             "with the same fields, or the bare interpreter), interleaved in one run. Prints a table "
-            "of medians and ratios that fits 100 columns and writes every figure with its spread to "
-            "JSON and CSV. The quick profile takes about a minute on 2 cores, the full one several.",
+            "of medians and ratios and one of the engines' agent-steps per second, each within 100 "
+            "columns, and writes every figure with its spread to JSON and CSV. The quick profile "
+            "takes about a minute on 2 cores, the full one several.",
             width=80,
         ),
         epilog="metrics:\n" + "\n".join(f"  {name:<18} {text}" for name, text in METRIC_HELP.items()),

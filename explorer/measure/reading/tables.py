@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pandas as pd
 
+from explorer.measure.reading.engine_table import ENGINE_METRICS, engine_table
 from explorer.measure.reading.estimates import Estimate, difference_from, estimate, import_cost, ratio
 from explorer.names import figure_name
 from explorer.units import RATE, format_value, number
@@ -162,15 +163,65 @@ METHOD_LABELS = {
 
 
 def render(results: pd.DataFrame, width: int = TABLE_WIDTH) -> str:
-    """The scorecard as plain text within ``width`` columns: medians and ratios, then the targets.
+    """The scorecard as plain text within ``width`` columns: medians and ratios, the engines' figures
+    (:func:`~explorer.measure.reading.engine_table.engine_table`), then the targets.
 
     One block per metric, one line per method / stage; each cell is the median in a readable unit,
     marked ``!`` when the spread (max - min) exceeds it. Min, max, intervals and N stay in the
     JSON/CSV the bench writes beside it.
     """
     overhead = results[results["metric"] == "monitor_overhead"]
-    results = results[results["metric"] != "monitor_overhead"]
+    engines = engine_table(results, width)
+    results = results[(results["metric"] != "monitor_overhead") & ~results["metric"].isin(ENGINE_METRICS)]
     card = scorecard(results)
+    lines, notes = [], []
+    if not card.empty:
+        lines = _variant_lines(card, width)
+        notes.append(
+            "Median over repeats; ! = noisy (max - min > median); ≈ 0 (±x) = a difference (above the "
+            "bare interpreter, or the hooks above a hook-free copy) that its interval cannot tell from zero; "
+            "lower is better for all"
+            + (
+                ", except /s (agent-steps per second, higher is better)"
+                if (card["unit"] == RATE).any()
+                else ""
+            )
+            + ". Min, max, intervals, N and the other variants are in the JSON/CSV."
+        )
+    paired = overhead[overhead["variant"] == "disabled_minus_hook_free"]
+    if len(paired) and not math.isnan(paired["median"].iloc[0]):
+        hooks = estimate(
+            paired,
+            metric="monitor_overhead",
+            variant="disabled_minus_hook_free",
+            method=str(paired["method"].iloc[0]),
+            stage=str(paired["stage"].iloc[0]),
+        )
+        notes.append(f"Lifecycle hooks, events disabled, per spawn: {hooks.text()}.")
+    lines += [textwrap.fill(note, width) for note in notes]
+    if engines:
+        lines += ["", engines] if lines else [engines]
+    lines.append("")
+    lines.append(textwrap.fill(_targets_heading(results), width))
+    units = {name: unit for name, _, unit in TARGETS}
+    for name, figure, limit in target_estimates(results):
+        verdict = target_verdict(figure, limit)
+        lines.append(
+            textwrap.fill(f"{verdict}: {name}", width, initial_indent="  ", subsequent_indent="    ")
+        )
+        lines.append(
+            textwrap.fill(
+                f"{figure.text()}, limit {format_value(limit, units[name])}",
+                width,
+                initial_indent="    ",
+                subsequent_indent="    ",
+            )
+        )
+    return "\n".join(lines)
+
+
+def _variant_lines(card: pd.DataFrame, width: int) -> list[str]:
+    """The first table: one block per metric, one line per method / stage, a column per variant and ratio."""
     variants = [v for v in TABLE_VARIANTS if v in card.columns]
     ratios = [c for c in ("eager/lazy", "lazy/floor") if card.get(c, pd.Series(dtype=float)).notna().any()]
     rows: list[list[str] | str] = []
@@ -195,42 +246,29 @@ def render(results: pd.DataFrame, width: int = TABLE_WIDTH) -> str:
             lines += [row[0], _table_line(["", *row[1:]], widths)]
         else:
             lines.append(_table_line(row, widths))
-    notes = [
-        "Median over repeats; ! = noisy (max - min > median); ≈ 0 (±x) = a difference (above the "
-        "bare interpreter, or the hooks above a hook-free copy) that its interval cannot tell from zero; "
-        "lower is better for all"
-        + (", except /s (agent-steps per second, higher is better)" if (card["unit"] == RATE).any() else "")
-        + ". Min, max, intervals, N and the "
-        "other variants are in the JSON/CSV."
-    ]
-    paired = overhead[overhead["variant"] == "disabled_minus_hook_free"]
-    if len(paired) and not math.isnan(paired["median"].iloc[0]):
-        hooks = estimate(
-            paired,
-            metric="monitor_overhead",
-            variant="disabled_minus_hook_free",
-            method=str(paired["method"].iloc[0]),
-            stage=str(paired["stage"].iloc[0]),
-        )
-        notes.append(f"Lifecycle hooks, events disabled, per spawn: {hooks.text()}.")
-    lines += [textwrap.fill(note, width) for note in notes]
-    lines.append("")
-    lines.append("Targets (met when the upper end of the figure's interval is within the limit):")
-    units = {name: unit for name, _, unit in TARGETS}
-    for name, figure, limit in target_estimates(results):
-        verdict = "met" if figure.within(limit) else ("not measured" if not figure.measured else "NOT met")
-        lines.append(
-            textwrap.fill(f"{verdict}: {name}", width, initial_indent="  ", subsequent_indent="    ")
-        )
-        lines.append(
-            textwrap.fill(
-                f"{figure.text()}, limit {format_value(limit, units[name])}",
-                width,
-                initial_indent="    ",
-                subsequent_indent="    ",
-            )
-        )
-    return "\n".join(lines)
+    return lines
+
+
+def target_verdict(figure: Estimate, limit: float) -> str:
+    """``met`` (the interval's upper end within ``limit``), ``NOT met`` (its lower end above: measured
+    over), ``undecided`` (the interval reaches both sides: not a measured regression) or ``not measured``."""
+    if not figure.measured:
+        return "not measured"
+    if figure.within(limit):
+        return "met"
+    return "NOT met" if figure.low > limit else "undecided"
+
+
+def _targets_heading(results: pd.DataFrame) -> str:
+    """What the targets are: explorer's own gates, whatever model is measured, and how to read them."""
+    load = results.attrs.get("load_average_1_5_15") or []
+    loaded = f"; 1-minute load average {load[0]:.1f} at the start" if load else ""
+    return (
+        "explorer's own targets, whichever model is measured: its lazy agent against a bare object with "
+        "the same fields, and `import explorer`. met: the interval's upper end is within the limit; NOT "
+        "met: its lower end is above; undecided: it reaches both sides (intervals widen under load"
+        f"{loaded}), not a measured regression: re-measure on an idle machine."
+    )
 
 
 def _table_cell(row: pd.Series, variant: str) -> str:
