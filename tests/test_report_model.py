@@ -48,10 +48,10 @@ def test_grid_only_sections_give_way_to_one_note_naming_the_section_and_the_mode
     )
     shown = scoped(nbformat.from_dict(notebook), "my_models:two_rooms")
     sources = [cell.source for cell in shown.cells]
-    assert "Model `two_rooms`** (`my_models:two_rooms`)" in sources[1]  # under the heading
+    assert "Model `my_models.two_rooms`** (`my_models:two_rooms`)" in sources[1]  # under the heading
     note = next(s for s in sources if "Threads" in s)
     assert "**Threads: one against two**: this section measures explorer's own grid world" in note
-    assert "not run for the model `two_rooms`" in note
+    assert "not run for the model `my_models.two_rooms`" in note
     assert not any("thread_scaling" in s for s in sources)
     assert "save(table)" in sources  # the model's own cells run
     grid = scoped(nbformat.from_dict(notebook), None)
