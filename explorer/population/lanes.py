@@ -65,6 +65,28 @@ def scratch_shapes(n_states: int, n_actions: int, lanes: int) -> tuple[tuple[int
     return (4, n_states, lanes), (2 + n_actions, lanes), (6 + n_chunks, max(n_states, lanes))
 
 
+def prior_terms(predecessors: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each state's prior under each action as the kernel reads it, ``b[neighbours[t, u]] weights[t, u] +
+    b[t] weights[t, 5 + u]``: in a grid the states action ``u`` takes to ``t`` are ``t`` itself (blocked)
+    and at most one neighbour moving in (weights 1 where they are, 0 where not)."""
+    n_actions, n_states = count.shape
+    neighbours = np.tile(np.arange(n_states, dtype=np.int64)[:, None], (1, n_actions))
+    weights = np.zeros((n_states, 2 * n_actions))
+    for u in range(n_actions):
+        for t in range(n_states):
+            sources = [int(p) for p in predecessors[u, t, : count[u, t]]]
+            others = [p for p in sources if p != t]
+            if n_actions != 5 or len(others) > 1:
+                raise ValueError(
+                    f"the lanes kernel needs 5 actions, each taking at most one state besides t to t (a "
+                    f"grid's), got {n_actions} actions and states {sources} taken to {t} by action {u}"
+                )
+            if others:
+                neighbours[t, u], weights[t, u] = others[0], 1.0
+            weights[t, n_actions + u] = 1.0 if t in sources else 0.0
+    return neighbours, weights
+
+
 def default_threads() -> int:
     """numba's thread count when numba is loaded (``numba.set_num_threads`` included), else what numba
     would take: ``NUMBA_NUM_THREADS``, else the CPU count."""
@@ -96,6 +118,7 @@ class LanesBackend:
             np.ascontiguousarray(model.successors.T),
             predecessors,
             count,
+            *prior_terms(predecessors, count),
             model.emitters,
             model.emitter_probs,
             model.emitter_count,
