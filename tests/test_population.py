@@ -168,6 +168,27 @@ def test_the_seed_makes_tie_breaking_reproducible(engine):
     assert not np.array_equal(first, other)
 
 
+def test_the_lanes_prior_terms_sum_the_predecessor_table_and_refuse_what_is_not_a_grid():
+    from explorer.population.lanes import prior_terms
+    from explorer.population.sparse_model import build_sparse_model, predecessor_table
+
+    model = build_sparse_model(ODD_WORLDS[0])
+    table, count = predecessor_table(model.successors)
+    neighbours, weights = prior_terms(table, count)
+    belief = np.random.default_rng(0).random(model.n_states)
+    for u in range(5):  # each action's prediction, B[:, :, u] @ belief, from the two terms
+        expected = np.zeros(model.n_states)
+        np.add.at(expected, model.successors[:, u], belief)
+        got = belief[neighbours[:, u]] * weights[:, u] + belief * weights[:, 5 + u]
+        np.testing.assert_allclose(got, expected, rtol=1e-15)
+    two_others = np.array([[0, 1, 1], [1, 1, 2], [2, 2, 2]], dtype=np.int32)  # 0 and 1 both go to 1
+    with pytest.raises(ValueError, match=r"needs 5 actions.*got 3 actions"):
+        prior_terms(*predecessor_table(two_others))
+    merging = np.repeat(np.array([[1], [1], [1], [3]], dtype=np.int32), 5, axis=1)  # 0, 1 and 2 go to 1
+    with pytest.raises(ValueError, match=r"states \[0, 1, 2\] taken to 1 by action 0"):
+        prior_terms(*predecessor_table(merging))
+
+
 @pytest.mark.parametrize("threads", [1, 2, 3])
 def test_each_lanes_thread_draws_its_tie_keys_where_the_dense_engines_one_draw_would(threads):
     from explorer.population.lanes import lanes_for
