@@ -147,14 +147,15 @@ def kernel_profile(
 ) -> pd.DataFrame:
     """CPU seconds per agent-step of the lanes engine on one thread, cut after each stage, interleaved.
 
-    Stages (cumulative, :data:`PROFILE_STAGES`): ``prior`` (every action's prediction through the
-    predecessor table, kept where it is the agent's last action), ``posterior`` (the likelihood and the
-    normalisation), ``utility``, ``ambiguity`` (the predicted states above pymdp's threshold, found
+    Stages (cumulative, :data:`PROFILE_STAGES`): ``prior`` (each state's prediction under the agent's
+    last action, two weighted terms per action; the likelihood's eps; the next block prefetched),
+    ``posterior`` (the likelihood at the states emitting the observation, the normalisation),
+    ``utility``, ``ambiguity`` (the predicted states above pymdp's threshold, found
     from each chunk's significant states), ``observations`` (the observations they predict),
     ``entropy`` (their logs), ``softmax``, ``selection`` (the marginals, argmax and near-ties: the
-    whole compiled step) and ``host`` (the whole ``Population.step``: checks, tie-breaking and
-    bookkeeping in numpy). CPU time (``time.process_time``) of one thread, so that other work on a
-    shared machine moves it little. A stage's own cost is its time minus the previous one's.
+    whole compiled step) and ``host`` (the whole ``Population.step``: checks, copies and the choice among
+    ties, in compiled code per thread). CPU time (``time.process_time``) of one thread, so that other
+    work on a shared machine moves it little. A stage's own cost is its time minus the previous one's.
     """
     from explorer.population import Population
 
