@@ -7,7 +7,8 @@ import pytest
 
 from explorer.measure.reading.engine_table import engine_table
 from explorer.measure.reading.estimates import Estimate
-from explorer.measure.reading.tables import TABLE_WIDTH, render, target_verdict
+from explorer.measure.reading.tables import TABLE_WIDTH, render
+from explorer.measure.reading.targets import target_verdict
 from explorer.measure.results.stats import failed, frame, summarize
 from explorer.measure.results.storage import load_results
 from explorer.paths import ROOT

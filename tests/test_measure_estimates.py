@@ -8,7 +8,8 @@ import pytest
 
 from explorer.__main__ import main
 from explorer.measure.reading.estimates import Estimate, estimate, import_cost, ratio
-from explorer.measure.reading.tables import scorecard, targets
+from explorer.measure.reading.tables import scorecard
+from explorer.measure.reading.targets import targets
 from explorer.measure.results.stats import frame, summarize
 from explorer.measure.results.storage import load_results
 

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from explorer.measure import PROFILES, run_suite, scorecard
-from explorer.measure.reading.tables import format_value, render, targets
+from explorer.measure.reading.tables import format_value, render
+from explorer.measure.reading.targets import targets
 from explorer.measure.suite import MEASUREMENTS
 
 TINY = {
@@ -84,6 +85,11 @@ def test_targets_and_the_rendered_table(results):
     assert (table["met"] == (table["high"] <= table["limit"])).all()  # the upper end decides
     text = render(results)
     assert "lazy/floor" in text and "met: spawn: lazy agent's constructor / the floor object's" in text
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    engines = lines[lines.index("tmaze") + 1 :]  # the second table: the T-maze's engines at n = 2
+    assert {line.split()[0] for line in engines[:3]} == {"numpy", "numba", "legacy"}
+    assert all(line.split()[1][0].isdigit() for line in engines[:3]), engines[:3]
 
 
 @pytest.mark.parametrize(

@@ -71,7 +71,7 @@ _EXPORTS = {
     "MEASUREMENTS": "explorer.measure.suite",
     "run_suite": "explorer.measure.suite",
     "scorecard": "explorer.measure.reading.tables",
-    "targets": "explorer.measure.reading.tables",
+    "targets": "explorer.measure.reading.targets",
     "monitor_overhead": "explorer.measure.instruments.overhead",
     "Estimate": "explorer.measure.reading.estimates",
     "estimate": "explorer.measure.reading.estimates",

@@ -10,6 +10,7 @@ beside its name. Every figure's spread and every failed cell's reason stay in th
 from __future__ import annotations
 
 import math
+import textwrap
 
 import pandas as pd
 
@@ -38,11 +39,11 @@ def engine_table(results: pd.DataFrame, width: int) -> str:
     measured): per task, engine rows x n columns of agent-steps per second, then one row per ratio,
     resource fraction, machine peak and work figure."""
     shown = results[results["metric"].isin(ENGINE_METRICS)]
+    if shown.empty:
+        return ""
     rates = shown[
         (shown["metric"].isin(("throughput_table", "population_throughput"))) & (shown["unit"] == RATE)
     ]
-    if shown.empty:
-        return ""
     ns = sorted({int(n) for n in rates["n"]})
     blocks = []  # (title, rows of cells)
     for metric, task in dict.fromkeys(zip(rates["metric"], rates["stage"], strict=True)):
@@ -70,7 +71,7 @@ def engine_table(results: pd.DataFrame, width: int) -> str:
     lines = []
     if blocks:
         kept = [header[i] for i in keep]
-        lines.append(_fill(_legend(kept), width))
+        lines.append(textwrap.fill(_legend(kept), width))
         lines.append(_line(kept, widths))
         for title, rows in blocks:
             lines.append(title)
@@ -78,10 +79,10 @@ def engine_table(results: pd.DataFrame, width: int) -> str:
     figures = _figure_rows(shown)
     if figures:
         heading = (
-            "Ratios of explorer's fastest engine over pymdp's (against explorer's own targets), the fraction "
-            "of this machine's limit reached, its peak and the work of one agent-step:"
+            "Ratios between engines (beside explorer's own targets for its engines), the fraction of this "
+            "machine's limit reached, its peak and the work of one agent-step:"
         )
-        lines += ["", _fill(heading, width)]
+        lines += ["", textwrap.fill(heading, width)]
         longest = max(len(figure) for _, figure in figures)
         label_width = min(max(len(label) for label, _ in figures), width - 2 - longest)
         for label, figure in figures:
@@ -195,9 +196,3 @@ def _line(cells: list[str], widths: list[int]) -> str:
     """The label left-aligned, the figures right-aligned, two spaces apart."""
     parts = [cells[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))]
     return "  ".join(parts).rstrip()
-
-
-def _fill(text: str, width: int) -> str:
-    import textwrap
-
-    return textwrap.fill(text, width)

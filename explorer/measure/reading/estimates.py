@@ -146,3 +146,11 @@ def _interval(row: pd.Series) -> tuple[float, float]:
     if low is None or high is None or pd.isna(low) or pd.isna(high):
         return float(row["min"]), float(row["max"])
     return float(low), float(high)
+
+
+def common_n(results: pd.DataFrame, metric: str, variants: tuple[str, ...]) -> int | None:
+    """The largest n every variant in ``variants`` has a measured ``metric`` at (None if none)."""
+    rows = results[(results["metric"] == metric) & results["median"].notna()]
+    sizes = [set(rows.loc[rows["variant"] == v, "n"]) for v in variants]
+    common = set.intersection(*sizes) if sizes else set()
+    return int(max(common)) if common else None

@@ -9,7 +9,8 @@ from dataclasses import replace
 import pandas as pd
 
 from explorer.measure.reading.engine_table import ENGINE_METRICS, engine_table
-from explorer.measure.reading.estimates import Estimate, difference_from, estimate, import_cost, ratio
+from explorer.measure.reading.estimates import Estimate, common_n, difference_from, estimate, ratio
+from explorer.measure.reading.targets import target_lines
 from explorer.names import figure_name
 from explorer.units import RATE, format_value, number
 
@@ -85,67 +86,6 @@ def scorecard(results: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-#: The issue's figures to reach: (target, limit, unit), limits in base units or "x" for ratios.
-TARGETS = (
-    ("spawn: lazy agent's constructor / the floor object's (same run, largest N both measured)", 2.0, "x"),
-    ("memory: lazy agent / floor object, tracemalloc bytes per agent before the first step", 2.0, "x"),
-    (
-        "import: cold `import explorer` above the bare interpreter (paired per-process differences)",
-        0.010,
-        "s",
-    ),
-)
-
-
-def target_estimates(results: pd.DataFrame) -> list[tuple[str, Estimate, float]]:
-    """Each target's name, its measured :class:`Estimate` and its limit."""
-    spawn_n = _common_n(results, "spawn_time", ("lazy", "floor"))
-    spawn = {
-        v: estimate(
-            results,
-            metric="spawn_time",
-            variant=v,
-            method="perf_counter_ns, gc disabled",
-            stage="constructor",
-            n=spawn_n,
-        )
-        for v in ("lazy", "floor")
-    }
-    memory = {
-        v: estimate(
-            results, metric="memory_per_agent", variant=v, method="tracemalloc_slope", stage="spawned"
-        )
-        for v in ("lazy", "floor")
-    }
-    figures = (
-        ratio(spawn["lazy"], spawn["floor"]),
-        ratio(memory["lazy"], memory["floor"]),
-        import_cost(results),
-    )
-    return [(name, figure, limit) for (name, limit, _), figure in zip(TARGETS, figures, strict=True)]
-
-
-def targets(results: pd.DataFrame) -> pd.DataFrame:
-    """The issue's figures to reach, as measured: ``target``, ``value`` (median), ``low``, ``high``
-    (its interval), ``limit``, ``unit``, ``met`` (the interval's upper end within the limit) and
-    ``figure`` (the value as text; "not distinguishable from ..." when a difference's interval
-    reaches zero). A figure not measured is never met."""
-    rows = [
-        {
-            "target": name,
-            "value": figure.value,
-            "low": figure.low,
-            "high": figure.high,
-            "limit": limit,
-            "unit": unit,
-            "met": figure.within(limit),
-            "figure": figure.text(),
-        }
-        for (name, figure, limit), (_, _, unit) in zip(target_estimates(results), TARGETS, strict=True)
-    ]
-    return pd.DataFrame(rows)
-
-
 #: The widest the bench table may be: it is read in a terminal (details stay in the JSON/CSV).
 TABLE_WIDTH = 100
 #: The variants the bench table shows, in order; others (e.g. numpy's own import) are in the JSON/CSV.
@@ -202,21 +142,7 @@ def render(results: pd.DataFrame, width: int = TABLE_WIDTH) -> str:
     if engines:
         lines += ["", engines] if lines else [engines]
     lines.append("")
-    lines.append(textwrap.fill(_targets_heading(results), width))
-    units = {name: unit for name, _, unit in TARGETS}
-    for name, figure, limit in target_estimates(results):
-        verdict = target_verdict(figure, limit)
-        lines.append(
-            textwrap.fill(f"{verdict}: {name}", width, initial_indent="  ", subsequent_indent="    ")
-        )
-        lines.append(
-            textwrap.fill(
-                f"{figure.text()}, limit {format_value(limit, units[name])}",
-                width,
-                initial_indent="    ",
-                subsequent_indent="    ",
-            )
-        )
+    lines += target_lines(results, width)
     return "\n".join(lines)
 
 
@@ -249,28 +175,6 @@ def _variant_lines(card: pd.DataFrame, width: int) -> list[str]:
     return lines
 
 
-def target_verdict(figure: Estimate, limit: float) -> str:
-    """``met`` (the interval's upper end within ``limit``), ``NOT met`` (its lower end above: measured
-    over), ``undecided`` (the interval reaches both sides: not a measured regression) or ``not measured``."""
-    if not figure.measured:
-        return "not measured"
-    if figure.within(limit):
-        return "met"
-    return "NOT met" if figure.low > limit else "undecided"
-
-
-def _targets_heading(results: pd.DataFrame) -> str:
-    """What the targets are: explorer's own gates, whatever model is measured, and how to read them."""
-    load = results.attrs.get("load_average_1_5_15") or []
-    loaded = f"; 1-minute load average {load[0]:.1f} at the start" if load else ""
-    return (
-        "explorer's own targets, whichever model is measured: its lazy agent against a bare object with "
-        "the same fields, and `import explorer`. met: the interval's upper end is within the limit; NOT "
-        "met: its lower end is above; undecided: it reaches both sides (intervals widen under load"
-        f"{loaded}), not a measured regression: re-measure on an idle machine."
-    )
-
-
 def _table_cell(row: pd.Series, variant: str) -> str:
     median = row.get(variant)
     if median is None or (isinstance(median, float) and math.isnan(median)):
@@ -290,14 +194,6 @@ def _table_line(cells: list[str], widths: list[int]) -> str:
     """The label left-aligned, the figures right-aligned, two spaces apart."""
     parts = [cells[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))]
     return "  ".join(parts).rstrip()
-
-
-def _common_n(results: pd.DataFrame, metric: str, variants: tuple[str, ...]) -> int | None:
-    """The largest n every variant in ``variants`` has a measured ``metric`` at (None if none)."""
-    rows = results[(results["metric"] == metric) & results["median"].notna()]
-    sizes = [set(rows.loc[rows["variant"] == v, "n"]) for v in variants]
-    common = set.intersection(*sizes) if sizes else set()
-    return int(max(common)) if common else None
 
 
 def _ratio(a: float | None, b: float | None) -> float:
@@ -361,7 +257,7 @@ def before_after(results: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for label, metric, method, stage, before, after in BEFORE_AFTER:
         mine = results[(results["method"] == method) & (results["stage"] == stage)]
-        n = _common_n(mine, metric, (before, after))  # None: each at its largest (a slope's N differ)
+        n = common_n(mine, metric, (before, after))  # None: each at its largest (a slope's N differ)
         pair = [
             estimate(results, metric=metric, variant=v, method=method, stage=stage, n=n)
             for v in (before, after)
