@@ -8,6 +8,7 @@ import pandas as pd
 
 from explorer.__main__ import main
 from explorer.commands.bench import METRICS as BENCH_METRICS
+from explorer.commands.bench import error_counts
 from explorer.measure.suite import MEASUREMENTS
 
 
@@ -59,3 +60,16 @@ def test_bench_quick_writes_the_json_shape_and_csv(tmp_path, capsys):
     assert len(pd.read_csv(csv_path)) == len(document["results"])
     out = capsys.readouterr().out
     assert "spawn_time" in out and "lazy/floor" in out and f"wrote {json_path}" in out
+
+
+def test_rows_left_out_by_design_are_not_counted_as_failures():
+    from explorer.measure.results.stats import error_text, failed, frame, summarize
+
+    common = {"metric": "throughput_table", "unit": "agent-steps/s", "stage": "mymodel.build", "repeats": 3}
+    rows = [
+        summarize([224.0], metric="throughput_table", unit="agent-steps/s", variant="lazy", n=100),
+        failed(**common, variant="lazy", n=1000, error="not measured: per-object loops run up to n = 100"),
+        failed(**common, variant="sparse", n=100, error="not run: grid worlds only"),
+        failed(**common, variant="jax", n=100, error=error_text(MemoryError("above the limit"))),
+    ]
+    assert error_counts(frame(rows)) == (1, 2)
