@@ -1,8 +1,16 @@
 """The throughput table in Markdown, from a run's record: figures, intervals, why a cell is empty."""
 
+import pandas as pd
 import pytest
 
-from explorer.measure.reading.throughput import blocks, figure, full_tables, replace_block, short_table
+from explorer.measure.reading.throughput import (
+    blocks,
+    figure,
+    full_tables,
+    replace_block,
+    short_table,
+    unexplained_errors,
+)
 from explorer.measure.results.stats import failed, frame, summarize
 
 
@@ -76,3 +84,27 @@ def test_a_block_is_replaced_between_its_markers_only():
         replace_block(text, "u", "new")
     empty = "a\n<!-- t:start -->\n<!-- t:end -->\nb"  # as a page holds it before its first record
     assert replace_block(empty, "t", "new") == "a\n<!-- t:start -->\nnew\n<!-- t:end -->\nb"
+
+
+def test_only_errors_no_row_explains_are_listed_as_broken():
+    assert unexplained_errors(_rows()) == []  # not run, not measured, over the memory limit: said in the rows
+    broke = failed(
+        metric="throughput_table",
+        variant="numpy",
+        n=100,
+        unit="agent-steps/s",
+        repeats=3,
+        error="ValueError: bad shape",
+        stage="tmaze",
+    )
+    # the same "not run" from another instrument (the grid's population) is a failure, not the table's gap
+    other = failed(
+        metric="population_step_time",
+        variant="population",
+        n=100,
+        unit="s",
+        repeats=3,
+        error="not run: grid worlds only",
+    )
+    both = pd.concat([_rows(), frame([broke, other])])
+    assert unexplained_errors(both) == ["ValueError: bad shape", "not run: grid worlds only"]

@@ -16,9 +16,10 @@ import pytest
 from test_report import write_notebook
 
 from explorer.__main__ import main
+from explorer.commands.report import run_report_command
 from explorer.paths import DATA_DIR, NOTEBOOKS_DIR, ROOT
 from explorer.report import build_report
-from explorer.report.output import MARKER, check_out_dir, recover, write_marker
+from explorer.report.output import MARKER, check_out_dir, holds_report, recover, write_marker
 
 
 def snapshot(folder: Path) -> dict[str, bytes | None]:
@@ -104,6 +105,27 @@ def test_absent_empty_marked_and_pre_marker_reports_are_accepted(tmp_path):
     with pytest.raises(ValueError, match="not an explorer report's"):
         check_out_dir(legacy)
     assert not (tmp_path / "new").exists()
+
+
+def test_a_failed_run_says_the_previous_report_is_unchanged_only_where_there_was_one(tmp_path, capsys):
+    # a notebook refused before its kernel starts fails the run as a broken cell would, in milliseconds
+    bare = write_notebook(tmp_path / "01_bare.ipynb", "1 + 1", parameters=False)
+    (tmp_path / "empty").mkdir()
+    outs = {"absent": tmp_path / "absent", "empty": tmp_path / "empty"}
+    outs["previous"] = old_report(tmp_path / "old")
+    before = snapshot(tmp_path)
+    said = {}
+    for kind, out in outs.items():
+        assert run_report_command(out, profile="quick", notebooks=[bare], progress=False) == 1
+        said[kind] = capsys.readouterr().err.strip().splitlines()
+    assert snapshot(tmp_path) == before  # nothing written anywhere, the old report as it was
+    assert said["absent"][0].startswith("report failed: 01_bare.ipynb failed before its first cell")
+    assert said["absent"][1:] == [f"Nothing was written to {outs['absent']}."]
+    assert said["empty"][1:] == [f"Nothing was written to {outs['empty']}."]
+    assert said["previous"][1:] == [f"The previous report in {outs['previous']} is unchanged."]
+    assert [holds_report(out) for out in outs.values()] == [False, False, True]
+    (outs["empty"] / "notes.txt").write_text("mine")
+    assert not holds_report(outs["empty"])  # a user's folder is no report
 
 
 def test_a_report_replaces_the_previous_one_and_is_marked(tmp_path):

@@ -147,7 +147,15 @@ def run_report_command(
         # Until the run installs its own handlers, SIGTERM stops the command as Ctrl-C would.
         previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
         from explorer.report.build import NotebookError, build_report
-        from explorer.report.output import OutputError, ReportInterrupted, check_out_dir, recover
+        from explorer.report.output import (
+            OutputError,
+            ReportInterrupted,
+            check_out_dir,
+            holds_report,
+            recover,
+        )
+
+        had_report = holds_report(out)  # before the run: a failed one leaves ``out`` as it found it
 
         try:
             if recover_only:
@@ -162,12 +170,17 @@ def run_report_command(
             print(error, file=sys.stderr)
             _exit_now(EXIT_INTERRUPTED)
         except NotebookError as error:
-            print(f"report failed: {error}\nThe previous report in {out} is unchanged.", file=sys.stderr)
+            kept = f"The previous report in {out} is unchanged"
+            if not had_report:
+                kept = f"Nothing was written to {out}"
+            print(f"report failed: {error}\n{kept}.", file=sys.stderr)
             return EXIT_FAILED
     except KeyboardInterrupt:
-        # Before the run existed (imports, checks): nothing was written.
-        state = "previous report at {} unchanged" if out.exists() else "nothing written to {}"
-        print("interrupted; " + state.format(out), file=sys.stderr)
+        # Before the run existed (imports, checks): nothing was written, ``out`` is as it was found.
+        from explorer.report.output import holds_report
+
+        state = f"previous report at {out} unchanged" if holds_report(out) else f"nothing written to {out}"
+        print("interrupted; " + state, file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
         if previous is not None:

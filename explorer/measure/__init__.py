@@ -40,6 +40,7 @@ _EXPORTS = {
     "throughput_json": "explorer.measure.instruments.population.table",
     "throughput_record": "explorer.measure.reading.throughput",
     "throughput_note": "explorer.measure.reading.throughput",
+    "unexplained_errors": "explorer.measure.reading.throughput",
     "model_throughput": "explorer.measure.instruments.population.model_limit",
     "world_scaling": "explorer.measure.instruments.population",
     "thread_scaling": "explorer.measure.instruments.population",

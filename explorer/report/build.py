@@ -40,8 +40,8 @@ class NotebookError(RuntimeError):
     """A notebook failed while the report executed it: names the notebook and the cell."""
 
     def __init__(self, notebook: Path, cell: tuple[int, str] | None, detail: str) -> None:
-        where = f"code cell {cell[0]} ({cell[1]!r})" if cell is not None else "before its first cell"
-        super().__init__(f"{notebook.name} failed in {where}: {detail}")
+        where = f"in code cell {cell[0]} ({cell[1]!r})" if cell is not None else "before its first cell"
+        super().__init__(f"{notebook.name} failed {where}: {detail}")
         self.notebook = notebook
         self.cell_index = None if cell is None else cell[0]
 
@@ -99,7 +99,8 @@ def execute_notebook(
     run: ReportRun | None = None,
     model: str | None = None,
 ) -> nbformat.NotebookNode:
-    """Run every cell of ``path`` in a fresh kernel started in the notebook's folder.
+    """Run every cell of ``path`` in a fresh kernel started in the notebook's folder (not the line naming the
+    run its stored outputs come from: the page shows this run).
 
     With ``progress``, the notebook's cells are reported as they run and its duration recorded;
     ``run_id`` is the run its results belong to (see :mod:`explorer.measure.results.run_files`). Within a
@@ -111,9 +112,12 @@ def execute_notebook(
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     from explorer.measure.profiles import PROFILES
+    from explorer.report.store import STAMP_TAG
 
     check_choice("profile", profile, tuple(PROFILES))
     notebook = scoped(nbformat.read(path, as_version=4), model)
+    # the stored outputs' line naming their run is not this run's (a store stamps its own again)
+    notebook.cells = [c for c in notebook.cells if STAMP_TAG not in c.get("metadata", {}).get("tags", [])]
     try:
         inject_profile(notebook, profile, run_id, model)
     except ValueError as error:

@@ -137,6 +137,15 @@ def foreign_entries(folder: Path) -> list[str]:
     return names
 
 
+def holds_report(out_dir: Path) -> bool:
+    """Whether ``out_dir`` holds a previous report (a folder with entries, every one a report's): what a run
+    that fails keeps; an absent or empty folder holds none, and a failed run writes nothing there."""
+    try:
+        return out_dir.is_dir() and any(out_dir.iterdir()) and not foreign_entries(out_dir)
+    except OSError:
+        return False
+
+
 def read_marker(folder: Path) -> dict | None:
     """The report marker in ``folder`` if it is a valid one, else None."""
     try:
@@ -212,7 +221,7 @@ class ReportRun:
         self.kernel_manager = None  # set while a notebook runs, so a signal can stop its kernel
         self._lock_fd: int | None = None
         self._previous_handlers: dict[int, object] = {}
-        self._had_report = out_dir.exists()
+        self._had_report = holds_report(out_dir)
 
     def __enter__(self) -> ReportRun:
         from explorer.files import current_umask

@@ -3,7 +3,7 @@ a note on the page, and cells tagged for a model alone run only when the report 
 
 A notebook keeps one source for both: ``grid-only`` cells (a section measuring the grid's own engines,
 its world sizes, its history) are replaced, each contiguous run of them, by one Markdown note naming
-the section and the model; ``model-only`` cells (also tagged ``nbval-skip``, as the stored notebook is
+every section in it and the model; ``model-only`` cells (also tagged ``nbval-skip``, as the stored notebook is
 the grid's) are dropped when no model is given.
 """
 
@@ -31,19 +31,19 @@ def scoped(notebook: nbformat.NotebookNode, model: str | None) -> nbformat.Noteb
     def close_run() -> None:
         if not run:
             return
-        heading = next(
-            (
-                line.lstrip("#").strip()
-                for cell in run
-                if cell.cell_type == "markdown"
-                for line in cell.source.splitlines()
-                if line.startswith("#")
-            ),
-            None,
-        )
-        what = f"**{heading}**: this section" if heading else "This part of the page"
+        headings = [
+            f"**{line.lstrip('#').strip()}**"
+            for cell in run
+            if cell.cell_type == "markdown"
+            for line in cell.source.splitlines()
+            if line.startswith("#")
+        ]
+        if len(headings) > 1:  # every section left out is named, not only the first
+            what = f"{', '.join(headings[:-1])} and {headings[-1]}: these sections measure"
+        else:
+            what = f"{headings[0]}: this section measures" if headings else "This part of the page measures"
         note = nbformat.v4.new_markdown_cell(
-            f"{what} measures explorer's own grid world (its agents, engines or records), not a model: "
+            f"{what} explorer's own grid world (its agents, engines or records), not a model: "
             f"not run for the model `{name_of(model)}` (`{model}`)."
         )
         note.metadata["tags"] = ["model-note"]

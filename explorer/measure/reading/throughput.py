@@ -66,6 +66,14 @@ def _why(error: str) -> str:
     return "failed"
 
 
+def unexplained_errors(results: pd.DataFrame) -> list[str]:
+    """Every error in ``results`` but the throughput table's deliberate gaps (an engine that does not apply,
+    a loop above its n, over the memory limit, beliefs that part): what broke, to be listed and fixed."""
+    table = results["metric"].astype(str).str.startswith("throughput_table")
+    explained = table & results["error"].map(lambda error: bool(error) and _why(str(error)) != "failed")
+    return sorted(set(results.loc[~explained, "error"]) - {""})
+
+
 def _cell(rows: pd.DataFrame, interval: bool = True) -> str:
     if rows.empty:
         return ""
