@@ -23,7 +23,7 @@ from explorer.measure.harness.factories import name_of
 from explorer.paths import NOTEBOOKS_DIR, REPORTS_DIR
 from explorer.report.pages import compact_images, load_banner, numbered_title, plain_text
 from explorer.report.progress import ReportProgress
-from explorer.report.scope import scoped
+from explorer.report.scope import STAMP_TAG, scoped
 from explorer.report.styles import inline_pruned_styles
 
 if TYPE_CHECKING:
@@ -112,7 +112,6 @@ def execute_notebook(
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     from explorer.measure.profiles import PROFILES
-    from explorer.report.store import STAMP_TAG
 
     check_choice("profile", profile, tuple(PROFILES))
     notebook = scoped(nbformat.read(path, as_version=4), model)

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 GRID_ONLY = "grid-only"
 #: Cells run only for a model (the grid's page has its own): dropped without one.
 MODEL_ONLY = "model-only"
+#: The Markdown line under a stored notebook's title that names its run: a store writes it, a run drops it.
+STAMP_TAG = "stored-run"
 
 
 def scoped(notebook: nbformat.NotebookNode, model: str | None) -> nbformat.NotebookNode:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from explorer.paths import ROOT
+from explorer.report.scope import STAMP_TAG
 
 if TYPE_CHECKING:
     import nbformat
@@ -37,8 +38,6 @@ STORE_PROFILE = "quick"
 HISTORY_NOTEBOOK = "06_history"
 #: Where a stored notebook keeps its run: ``notebook.metadata[METADATA_KEY]`` (run_id, commit, profile).
 METADATA_KEY = "explorer"
-#: The tag of the Markdown line under a stored notebook's title that names its run (replaced each store).
-STAMP_TAG = "stored-run"
 #: Output types read as text when looking for machine-specific strings (images are base64).
 _TEXT_PREFIXES = ("text/", "application/json", "application/vnd.jupyter", "image/svg+xml")
 #: Folders whose names a stored output must never show, whatever machine stores it.
