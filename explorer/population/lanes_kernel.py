@@ -6,8 +6,10 @@ each action's utility, the predicted states above pymdp's threshold and their am
 observations and their entropy, the softmax and the argmax with its near-ties) is a loop over the
 agents innermost, with the same indices for every agent: the compiler turns it into vector
 instructions over 4-8 agents. Where agents differ (their last action, their observation) a select or
-a short scalar fix-up does the job (the prior's select among the five actions stays scalar: measured
-faster than its vector forms). The next block's beliefs are prefetched while a block is stepped.
+a short scalar fix-up does the job; the prior groups a block's agents by last action and computes each
+agent's own action's terms only (scalar code over each group: measured faster than computing all five
+actions and selecting, scalar or vector). The next block's beliefs are prefetched while a block's
+posterior is normalized.
 ``log`` and ``exp`` have no vector form in numba without Intel's
 SVML: the entropy's logarithms and the softmax's exponentials come from
 :mod:`explorer.population.lane_math` (fdlibm's algorithms, one value at a time inside the loop over
@@ -118,16 +120,14 @@ def step_range(
         belief = qs[b]
         first = b * W
         last = last_action[first : first + W]
-        # the next block's beliefs, policy posteriors and last actions are asked for now, a row per
-        # state of this block's prior, so that they arrive while this block is stepped
         ahead = b + 1 < end_block
         line = 64 // qs.itemsize
         # 1. the prior: D after a reset, else B[:, :, a] @ qs, each agent's own a. In a grid the states
-        # action u takes to t are t itself (blocked) and at most one neighbour moving in, so u's
-        # prediction is ``b[neighbour] wn + b[t] ws`` (weights 1 or 0: exact, the predecessor table's
-        # sum), and one pass per state keeps each agent's own (scalar code: measured faster here than
-        # vector selects or 0/1 products over the five). The posterior's likelihood is eps at every
-        # state but a few (step 2): written from the prior while it is in register
+        # action u takes to t are t itself (blocked) and at most one neighbour moving in (the predecessor
+        # table's sum, exact: ``prior_weights`` says which), so the block's agents are grouped by last
+        # action (a counting sort) and each group's prediction of t sums its own terms, none, one or two
+        # (scalar code over the group). The posterior's likelihood is eps at every state but a few
+        # (step 2): written from the prior while it is in register
         if fresh:
             for s in range(S):
                 d = D[s] + LOG_EPS
@@ -135,33 +135,40 @@ def step_range(
                     prior[s, j] = d
                     post[s, j] = d * LOG_EPS
         else:
+            order, starts = targets, observed  # free until step 4
+            for u in range(U + 2):
+                starts[u] = 0
+            for j in range(W):
+                starts[last[j] + 2] += 1
+            for u in range(2, U + 2):
+                starts[u] += starts[u - 1]
+            for j in range(W):  # group u's agents end at starts[u + 1], ascending
+                a = last[j] + 1
+                order[starts[a]] = j
+                starts[a] += 1
             for t in range(S):
-                if ahead:
-                    for k in range(0, W, line):
-                        prefetch(qs, ((b + 1) * S + t) * W + k)
-                    if t < U:
-                        for k in range(0, W, 8):
-                            prefetch(q_pi, ((b + 1) * U + t) * W + k)
-                    elif t == U:
-                        for k in range(0, W, 8):
-                            prefetch(last_action, first + W + k)
                 at, w = prior_neighbours[t], prior_weights[t]
-                own = belief[t]
-                r0, r1, r2, r3, r4 = belief[at[0]], belief[at[1]], belief[at[2]], belief[at[3]], belief[at[4]]
-                n0, n1, n2, n3, n4 = w[0], w[1], w[2], w[3], w[4]
-                s0, s1, s2, s3, s4 = w[5], w[6], w[7], w[8], w[9]
-                row, likelihood = prior[t], post[t]
-                for j in range(W):
-                    a = last[j]
-                    here = own[j]
-                    chosen = r0[j] * n0 + here * s0
-                    chosen = r1[j] * n1 + here * s1 if a == 1 else chosen
-                    chosen = r2[j] * n2 + here * s2 if a == 2 else chosen
-                    chosen = r3[j] * n3 + here * s3 if a == 3 else chosen
-                    chosen = r4[j] * n4 + here * s4 if a == 4 else chosen
-                    value = chosen + LOG_EPS
-                    row[j] = value
-                    likelihood[j] = value * LOG_EPS
+                own, row, likelihood = belief[t], prior[t], post[t]
+                for u in range(U):
+                    moved_in, stayed = w[u] != 0.0, w[U + u] != 0.0
+                    one = belief[at[u]] if moved_in else own
+                    if moved_in and stayed:
+                        for k in range(starts[u], starts[u + 1]):
+                            j = order[k]
+                            value = (one[j] + own[j]) + LOG_EPS
+                            row[j] = value
+                            likelihood[j] = value * LOG_EPS
+                    elif moved_in or stayed:
+                        for k in range(starts[u], starts[u + 1]):
+                            j = order[k]
+                            value = one[j] + LOG_EPS
+                            row[j] = value
+                            likelihood[j] = value * LOG_EPS
+                    else:
+                        for k in range(starts[u], starts[u + 1]):
+                            j = order[k]
+                            row[j] = LOG_EPS
+                            likelihood[j] = LOG_EPS * LOG_EPS
         if upto < 2:
             continue
         # 2. the posterior (A[o] + eps) * (prior + eps), normalized: eps everywhere (written with the
@@ -196,6 +203,17 @@ def step_range(
                 for j in range(W):
                     row[j] /= acc[j]
                     belief[s, j] = row[j]
+                # the next block's beliefs, policy posteriors and last actions are asked for now, a row
+                # per row of this one, so that they arrive while this block is stepped
+                if ahead:
+                    for k in range(0, W, line):
+                        prefetch(qs, ((b + 1) * S + s) * W + k)
+                    if s < U:
+                        for k in range(0, W, 8):
+                            prefetch(q_pi, ((b + 1) * U + s) * W + k)
+                    elif s == U:
+                        for k in range(0, W, 8):
+                            prefetch(last_action, first + W + k)
                 for c in range(n_chunks):
                     above = 0
                     for j in range(c * chunk, (c + 1) * chunk):

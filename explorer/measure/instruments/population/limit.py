@@ -148,10 +148,10 @@ def kernel_profile(
     """CPU seconds per agent-step of the lanes engine on one thread, cut after each stage, interleaved.
 
     Stages (cumulative, :data:`PROFILE_STAGES`): ``prior`` (each state's prediction under the agent's
-    last action, two weighted terms per action; the likelihood's eps; the next block prefetched),
+    last action, only that action's terms, over agents grouped by last action; the likelihood's eps),
     ``posterior`` (the likelihood at the states emitting the observation, the normalisation),
-    ``utility``, ``ambiguity`` (the predicted states above pymdp's threshold, found
-    from each chunk's significant states), ``observations`` (the observations they predict),
+    ``utility`` (the next block prefetched here), ``ambiguity`` (the predicted states above pymdp's
+    threshold, found from each chunk's significant states), ``observations`` (the observations they predict),
     ``entropy`` (their logs), ``softmax``, ``selection`` (the marginals, argmax and near-ties: the
     whole compiled step) and ``host`` (the whole ``Population.step``: checks, copies and the choice among
     ties, in compiled code per thread). CPU time (``time.process_time``) of one thread, so that other
