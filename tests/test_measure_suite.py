@@ -178,3 +178,23 @@ def test_the_full_profile_gives_the_spawn_target_an_interval_inside_min_max():
     values = [*range(repeats - 1), 1000.0]  # one outlying repeat
     low, high = median_interval(values)
     assert high < 1000.0 and low > 0  # one slow repeat no longer sets the interval
+
+
+def test_the_scorecard_leaves_the_engines_to_their_own_table():
+    # 07 under --model showed the model's engines at n = 20, the one n they share with the legacy loop,
+    # not the n = 100,000 they ran at: engines are read per n, in the engine table
+    from explorer.measure.reading.engine_table import engine_table
+    from explorer.measure.reading.tables import scorecard_table
+    from explorer.measure.results.stats import frame, summarize
+
+    common = {"metric": "throughput_table", "unit": "agent-steps/s", "method": "in_process_warm"}
+    rows = [
+        summarize([5e5, 5.2e5, 5.4e5], **common, variant="numba", stage="mine.build", n=20),
+        summarize([3.8e6, 3.9e6, 4e6], **common, variant="numba", stage="mine.build", n=100_000),
+        summarize([350.0, 360.0, 370.0], **common, variant="legacy", stage="mine.build", n=20),
+        summarize([5e-7, 6e-7, 7e-7], metric="spawn_time", variant="lazy", n=300, unit="s"),
+    ]
+    results = frame(rows)
+    assert scorecard_table(results)["figure"].tolist() == ["spawn"]
+    lines = engine_table(results, 100).splitlines()
+    assert lines[lines.index("mine.build") + 1].split() == ["numba", "520,000", "3,900,000"]

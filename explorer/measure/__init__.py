@@ -86,6 +86,7 @@ _EXPORTS = {
     "load_run": "explorer.measure.results.run_files",
     "where_written": "explorer.measure.results.run_files",
     "before_after": "explorer.measure.reading.tables",
+    "engine_table": "explorer.measure.reading.engine_table",
     "scorecard_table": "explorer.measure.reading.tables",
     "hook_free_agent_class": "explorer.measure.instruments.overhead",
 }

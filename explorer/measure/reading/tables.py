@@ -291,10 +291,13 @@ def scorecard_table(results: pd.DataFrame, *, intervals: bool = False) -> pd.Dat
     "first action: import (timed inside)", see :func:`explorer.names.figure_name`),
     the eager, lazy, floor and population medians in their units (with each median's interval if
     ``intervals``), other variants in one ``others`` column, the ratios as ``"465x"``; no column or
-    row without a measurement, so it fits a page.
+    row without a measurement, so it fits a page. The engines' figures (throughput at each n, ratios,
+    the machine's peak) are :func:`~explorer.measure.reading.engine_table.engine_table`'s, as in the bench:
+    here they would be read at the one n every engine shares, a loop's small n.
 
     A difference from the bare interpreter whose interval reaches zero reads ``"≈ 0 (±x)"``.
     """
+    results = results[~results["metric"].isin(ENGINE_METRICS)]
     card = scorecard(results)
     main = [v for v in (*_ORDER, "population") if v in card]
     others = [v for v in sorted(set(card.columns) & set(results["variant"]) - {*_ORDER, "population", ""})]
