@@ -70,6 +70,7 @@ def test_rows_left_out_by_design_are_not_counted_as_failures():
         summarize([224.0], metric="throughput_table", unit="agent-steps/s", variant="lazy", n=100),
         failed(**common, variant="lazy", n=1000, error="not measured: per-object loops run up to n = 100"),
         failed(**common, variant="sparse", n=100, error="not run: grid worlds only"),
-        failed(**common, variant="jax", n=100, error=error_text(MemoryError("above the limit"))),
+        failed(**common, variant="jax", n=100_000, error=error_text(MemoryError("above the limit"))),
+        failed(**common, variant="numba", n=100, error=error_text(RuntimeError("the kernel broke"))),
     ]
-    assert error_counts(frame(rows)) == (1, 2)
+    assert error_counts(frame(rows)) == (1, 3)  # only the RuntimeError failed

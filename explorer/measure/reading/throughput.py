@@ -53,8 +53,9 @@ def figure(value: float) -> str:
     return f"{round(value, digits):,.{max(digits, 0)}f}"
 
 
-def _why(error: str) -> str:
-    """A failed cell in two or three words: why no figure stands there."""
+def why_missing(error: str) -> str:
+    """A row's error in two or three words: why no figure stands there (``failed`` unless left out by design:
+    does not apply, not measured, over the memory limit, beliefs differ)."""
     if error.startswith("not run"):
         return "does not apply"
     if error.startswith("not measured"):
@@ -67,11 +68,12 @@ def _why(error: str) -> str:
 
 
 def unexplained_errors(results: pd.DataFrame) -> list[str]:
-    """Every error in ``results`` but the throughput table's deliberate gaps (an engine that does not apply,
-    a loop above its n, over the memory limit, beliefs that part): what broke, to be listed and fixed."""
+    """Every error in ``results`` but the throughput table's gaps left by design (:func:`why_missing`: an
+    engine that does not apply, a loop above its n, over the memory limit, beliefs that part): what broke.
+    Outside the table's rows the same words are a failure (another instrument's engine that did not run)."""
     table = results["metric"].astype(str).str.startswith("throughput_table")
-    explained = table & results["error"].map(lambda error: bool(error) and _why(str(error)) != "failed")
-    return sorted(set(results.loc[~explained, "error"]) - {""})
+    gaps = results["error"].map(lambda error: bool(error) and why_missing(str(error)) != "failed")
+    return sorted(set(results.loc[~(table & gaps), "error"]) - {""})
 
 
 def _cell(rows: pd.DataFrame, interval: bool = True) -> str:
@@ -79,7 +81,7 @@ def _cell(rows: pd.DataFrame, interval: bool = True) -> str:
         return ""
     row = rows.iloc[0]
     if row["error"]:
-        return _why(str(row["error"]))
+        return why_missing(str(row["error"]))
     shown = figure(float(row["median"]))
     if interval and math.isfinite(float(row["ci_low"])) and math.isfinite(float(row["ci_high"])):
         shown += f" [{figure(float(row['ci_low']))}, {figure(float(row['ci_high']))}]"
