@@ -393,8 +393,9 @@ def test_auto_takes_a_compiled_engine_for_many_agents_or_large_worlds():
 
     assert resolve_backend("auto", 1, 25) == "dense"
     assert resolve_backend("auto", AUTO_SPARSE_WORK // 25, 25) == "lanes"
-    assert resolve_backend("auto", AUTO_SPARSE_WORK // 100, 100) == "sparse"  # measured faster there
-    assert resolve_backend("auto", 1, 10_000) == "sparse"
+    assert resolve_backend("auto", AUTO_SPARSE_WORK // 100, 100) == "lanes"  # measured faster up to 100x100
+    assert resolve_backend("auto", 1, 10_000) == "lanes"
+    assert resolve_backend("auto", 1, 10_201) == "sparse"  # beyond what lanes was measured at
     assert resolve_backend("dense", 10**6, 25) == "dense"
     assert resolve_backend("sparse", 10**6, 25) == "sparse"
     assert Population(GridWorld(), 2000).backend == "lanes"

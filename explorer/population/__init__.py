@@ -41,11 +41,12 @@ AUTO_MODEL: tuple[tuple[str, int], ...] = (("numpy", 1), ("numba", 10_000))
 #: ~0.5 s import (a population of 1,000 agents on 5x5 repays that import in about 200 steps).
 AUTO_SPARSE_WORK = 25_000
 AUTO_DENSE_MAX_STATES = 100
-#: The compiled engine ``auto`` takes: lanes up to this many states, sparse beyond. Measured (CPU time
-#: of one thread, engines interleaved, loaded 2-core machine): lanes 177-247 ns against sparse
-#: 209-277 ns per agent-step at 25 states (n = 100,000), but 635 against 468 ns at 100 states,
-#: 2.0-2.1 against 1.2 us at 400 and 76 against 32 us at 10,000.
-AUTO_LANES_MAX_STATES = 25
+#: The compiled engine ``auto`` takes: lanes up to this many states (a 100x100 world), sparse beyond,
+#: where lanes was not measured. Measured at 5x5 to 100x100 (wall time per agent-step, both engines on
+#: both cores, interleaved, idle 2-core machine, since lanes computes each agent's own action's prior):
+#: lanes 103 against sparse 460 ns at 25 states (n = 100,000), 199 against 612 at 100, 567 against
+#: 1,172 at 400, 3.98 against 6.43 us at 2,500 and 17.1 against 30.1 us at 10,000.
+AUTO_LANES_MAX_STATES = 10_000
 
 
 def resolve_model_backend(backend: str, n: int) -> str:
