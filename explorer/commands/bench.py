@@ -138,8 +138,8 @@ def error_counts(results) -> tuple[int, int]:
     """Rows that failed, and rows left out by design (an engine that does not apply to a task, a loop of
     per-object agents above its small n, an n over the memory limit, beliefs that part), which are no
     failure: one reading of an error for the bench, the tables and the notebooks."""
-    from explorer.measure.reading.throughput import why_missing
+    from explorer.measure.reading.throughput import left_out_by_design
 
-    errors = results["error"].fillna("").astype(str)
-    by_design = errors.map(lambda error: bool(error) and why_missing(error) != "failed")
-    return int(((errors != "") & ~by_design).sum()), int(by_design.sum())
+    by_design = left_out_by_design(results["error"])
+    errors = results["error"].fillna("").astype(str) != ""
+    return int((errors & ~by_design).sum()), int(by_design.sum())

@@ -72,8 +72,14 @@ def unexplained_errors(results: pd.DataFrame) -> list[str]:
     engine that does not apply, a loop above its n, over the memory limit, beliefs that part): what broke.
     Outside the table's rows the same words are a failure (another instrument's engine that did not run)."""
     table = results["metric"].astype(str).str.startswith("throughput_table")
-    gaps = results["error"].map(lambda error: bool(error) and why_missing(str(error)) != "failed")
-    return sorted(set(results.loc[~(table & gaps), "error"]) - {""})
+    return sorted(set(results.loc[~(table & left_out_by_design(results["error"])), "error"]) - {""})
+
+
+def left_out_by_design(errors: pd.Series) -> pd.Series:
+    """Whether each row's error is a gap left by design (:func:`why_missing` reads anything but
+    ``failed``); False for rows without an error."""
+    errors = errors.fillna("").astype(str)
+    return errors.map(lambda error: bool(error) and why_missing(error) != "failed")
 
 
 def _cell(rows: pd.DataFrame, interval: bool = True) -> str:
