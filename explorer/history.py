@@ -80,6 +80,13 @@ HEADLINES: tuple[Headline, ...] = (
              "steady", "", "s", "lower"),
     Headline("population_speedup", "population speed-up over lazy agents", "speedup", "population",
              "steady", "", "x", "higher"),
+    # the lanes engine against its targets (notebook 05's population_throughput and thread_scaling)
+    Headline("lanes_throughput", "lanes engine, agent-steps/s on 5x5", "population_throughput", "population",
+             "steady", "", "agent-steps/s", "higher"),
+    Headline("lanes_over_dense", "lanes engine / dense numpy engine (paired)", "population_throughput",
+             "population", "speedup_over_dense", "", "x", "higher"),
+    Headline("lanes_two_threads", "lanes engine, two threads / one (paired)", "thread_speedup", "population",
+             "threads=2", "", "x", "higher"),
     # instructions counted under Valgrind (explorer.measure.instruments.counts): exact, so a 1% step is real
     *(Headline(f"instructions_{name}", f"instructions: {label}", "instructions", variant, stage,
                _COUNTED, "instructions", "lower")

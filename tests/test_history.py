@@ -185,3 +185,22 @@ def test_report_refuses_a_bad_history_mode_before_any_work(monkeypatch, capsys, 
     assert main(["report", "--out", str(tmp_path / "out")]) == 2
     assert "history mode must be one of" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_lanes_engines_targets_are_headlines_of_the_history():
+    import pandas as pd
+
+    rows = [
+        ("population_throughput", "population", "steady", 10_000, 7.5e6, "agent-steps/s"),
+        ("population_throughput", "population", "steady", 100_000, 1.55e7, "agent-steps/s"),
+        ("population_throughput", "population_dense", "steady", 100_000, 9.7e5, "agent-steps/s"),
+        ("population_throughput", "population", "speedup_over_dense", 100_000, 15.5, "x"),
+        ("thread_speedup", "population", "threads=2", 100_000, 1.8, "x"),
+    ]
+    results = pd.DataFrame(rows, columns=["metric", "variant", "stage", "n", "median", "unit"])
+    results["method"] = "warm"
+    figures = history.headline_figures(results)
+    assert figures["lanes_throughput"]["median"] == 1.55e7  # the largest n measured
+    assert figures["lanes_throughput"]["better"] == "higher"
+    assert figures["lanes_over_dense"]["median"] == 15.5
+    assert figures["lanes_two_threads"]["median"] == 1.8

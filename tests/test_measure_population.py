@@ -182,3 +182,20 @@ def test_engine_first_action_times_fresh_processes_with_numba_apart():
     assert rows[("population", "numba_import")] < 0.01  # the default for one agent never imports it
     assert rows[("population", "total")] < rows[("population", "process_wall")]
     assert ("bare", "process_wall") in rows.index
+
+
+def test_each_repeat_steps_once_untimed_before_its_timed_steps():
+    from explorer.measure.instruments.population.timed_runs import _time_steps
+
+    class Walker:  # times itself: its first step is slow, as after another engine ran
+        self_timed = True
+
+        def __init__(self):
+            self.seconds = [5.0, 1.0, 1.0, 1.0]
+
+        def step(self, _observation):
+            return self.seconds.pop(0)
+
+    walker = Walker()
+    assert _time_steps(walker, [None, None, None]) == 1.0
+    assert walker.seconds == []  # four steps: one untimed, three timed

@@ -36,8 +36,8 @@ def population_scaling(
     """Seconds per agent-step against n: the population's engines, and lazy agents up to ``per_object_max``.
 
     For each n the variants are built and stepped once (the JAX backend compiles there), checked to
-    agree on that step, then timed over ``steps`` steps per repeat, interleaved. Rows: metric
-    ``agent_step_time``, stage ``steady``, unit ``s``; agent-steps per second is ``1 / median``.
+    agree on that step, then timed over ``steps`` steps per repeat (after one untimed), interleaved.
+    Rows: metric ``agent_step_time``, stage ``steady``, unit ``s``; agent-steps per second is ``1 / median``.
     """
     ns = check_sizes("ns", ns)
     per_object_max = check_int("per_object_max", per_object_max, low=0)
@@ -56,7 +56,10 @@ def population_scaling(
         samples, errors = _interleaved(makers, dict.fromkeys(names, n), observations, repeats)
         for name in names:
             common = {"metric": "agent_step_time", "variant": name, "n": n, "unit": "s", "method": WARM}
-            common |= {"stage": "steady", "note": f"{steps} steps per repeat, {world!r}"}
+            common |= {
+                "stage": "steady",
+                "note": f"{steps} timed steps per repeat (after one untimed), {world!r}",
+            }
             rows.append(_row(samples[name], errors.get(name), repeats, common))
     return frame(rows, machine_metadata())
 
@@ -102,7 +105,7 @@ def world_scaling(
     Each side is an open ``side x side`` grid (start in one corner, goal in the other); ``n`` agents
     walk it, each observing its own state (and moving by its own actions). Per side both engines
     are built, stepped once on the same first observations and checked to agree, then timed over
-    ``steps`` steps per repeat, interleaved. No dense model is built for sides past
+    ``steps`` steps per repeat (after one untimed), interleaved. No dense model is built for sides past
     ``dense_max_side``. Rows: metric ``agent_step_time``, stage ``steady``, unit ``s``, note
     ``states=S``; fit the slope with :func:`scaling_slope`.
     """
@@ -122,7 +125,8 @@ def world_scaling(
             common = {"metric": "agent_step_time", "variant": name, "n": n, "unit": "s", "method": WARM}
             common |= {
                 "stage": "steady",
-                "note": f"states={side * side}; side {side}, {steps} steps per repeat",
+                "note": f"states={side * side}; side {side}, "
+                f"{steps} timed steps per repeat (after one untimed)",
             }
             rows.append(_row(samples[name], errors.get(name), repeats, common))
     return frame(rows, machine_metadata())
@@ -150,7 +154,8 @@ def thread_scaling(
     seed: int = 0,
 ) -> pd.DataFrame:
     """Seconds per agent-step of the lanes engine with 1, 2, ... threads, interleaved in one run (each
-    thread calls the compiled kernel on its range of blocks, the GIL released).
+    thread calls the compiled kernel on its range of blocks, the GIL released), ``steps`` timed steps per
+    repeat after one untimed.
 
     Rows: metric ``agent_step_time``, variant ``population``, stage ``threads=k``; metric
     ``thread_speedup`` (unit ``x``): one thread's time over ``k`` threads', paired per repeat.
@@ -175,7 +180,7 @@ def thread_scaling(
         error = error_text(exc)
     finally:
         population._engine.threads = None
-    note = f"{world!r}, {steps} steps per repeat, Python threads calling the compiled kernel"
+    note = f"{world!r}, {steps} timed steps per repeat (after one untimed), Python threads calling the kernel"
     rows = []
     for k in threads:
         common = {"metric": "agent_step_time", "variant": "population", "n": n, "unit": "s", "method": WARM}
@@ -211,7 +216,9 @@ def population_throughput(
     ``population`` (the lanes engine), ``population_float32`` (the same in float32),
     ``population_sparse`` (the kernel agent by agent it replaced) and ``population_dense`` (numpy's dense
     products: the reference) step ``n`` agents, ``population_jax`` ``jax_n`` (its per-agent model
-    copies take ~15 KB each on 5x5; 0 skips it). Rows, all metric ``population_throughput``: stage
+    copies take ~15 KB each on 5x5; 0 skips it), ``steps`` timed steps per repeat after one untimed
+    (the first after another engine refills caches and wakes a core). Rows, all metric
+    ``population_throughput``: stage
     ``steady`` (agent-steps/s, one figure per repeat) per variant, and ratios paired per repeat (unit
     ``x``): ``speedup_over_dense`` and ``speedup_over_sparse`` (the lanes engine over each) and
     ``float32_gain`` (float64's seconds over float32's). The 1-minute load average
@@ -238,7 +245,8 @@ def population_throughput(
     load = f"load average {load_before:.2f} -> {os.getloadavg()[0]:.2f} (1 min)"
     rows = []
     for name, size in sizes.items():
-        note = f"{world!r}, {steps} steps per repeat, 1 / seconds per agent-step; {load}"
+        note = f"{world!r}, {steps} timed steps per repeat (after one untimed), 1 / seconds per agent-step"
+        note += f"; {load}"
         common = {"metric": "population_throughput", "variant": name, "n": size, "method": WARM}
         rates = [1.0 / s for s in samples[name]]
         common |= {"stage": "steady", "unit": "agent-steps/s", "note": note}
