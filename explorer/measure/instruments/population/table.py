@@ -63,7 +63,7 @@ def throughput_table(
     and ``throughput_table_first_action`` (fresh processes, ``cold_repeats`` each: stages import, model,
     spawn, first_step and total). ``run_budget``: seconds one run (a first step and ``steps`` timed ones)
     may take at an n not yet run, projected from the engine's last run (None: no budget). attrs carry the
-    memory limit and the run's peak RSS.
+    memory limit, the run's peak RSS and its duration.
     """
     paths = _paths(tasks)
     engines = tuple(engines)
@@ -82,7 +82,7 @@ def throughput_table(
         run_budget = check_real("run_budget", run_budget, low=0.0)
     models = {task: factories.build(path) for task, path in paths.items()}
     skip = {(e, t): unavailable(e, m) for e in engines for t, m in models.items()}
-    load_before = os.getloadavg()[0]
+    load_before, started = os.getloadavg()[0], time.perf_counter()
     bytes_ns = tuple(n for n in ns if bytes_max_n is None or n <= bytes_max_n) or ns[:1]
     rows = _bytes_rows(models, engines, skip, bytes_ns, loop_max_n, seed, steps, run_budget)
     samples: dict[tuple[str, str, int], list[float]] = {}
@@ -159,6 +159,7 @@ def throughput_table(
     attrs = machine_metadata() | {
         "load_average": [load_before, os.getloadavg()[0]],
         "run_budget_s": run_budget,
+        "duration_s": round(time.perf_counter() - started, 3),  # the bench puts its own whole run's here
     }
     return frame(rows, attrs | _memory_attrs())
 
