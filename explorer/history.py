@@ -85,6 +85,8 @@ HEADLINES: tuple[Headline, ...] = (
              "steady", "", "agent-steps/s", "higher"),
     Headline("lanes_over_dense", "lanes engine / dense numpy engine (paired)", "population_throughput",
              "population", "speedup_over_dense", "", "x", "higher"),
+    Headline("lanes_over_sparse", "lanes engine / sparse kernel (paired)", "population_throughput",
+             "population", "speedup_over_sparse", "", "x", "higher"),
     Headline("lanes_two_threads", "lanes engine, two threads / one (paired)", "thread_speedup", "population",
              "threads=2", "", "x", "higher"),
     # instructions counted under Valgrind (explorer.measure.instruments.counts): exact, so a 1% step is real

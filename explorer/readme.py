@@ -1,4 +1,5 @@
-"""The README's table of headline figures, generated from the newest reference record of the history.
+"""The README's table of headline figures, generated from the newest reference record of the history
+(and its paragraph on the lanes engine, from the newest full one).
 
 Figures are never typed into the README: :func:`update_readme` rewrites the table between two
 marker lines from the newest record in ``data/history/`` (the reference machine's, not
@@ -18,6 +19,10 @@ from explorer.units import RATE, format_spread, format_value
 README = ROOT / "README.md"
 START = "<!-- headline figures: written by explorer.readme.update_readme from data/history/; do not edit -->"
 END = "<!-- end of headline figures -->"
+LANES_START = (
+    "<!-- lanes engine: written by explorer.readme.update_readme from data/history/; do not edit -->"
+)
+LANES_END = "<!-- end of lanes engine -->"
 
 #: (headline in the record, what the README calls it (``{n}``: the record's n), whether to show its
 #: reciprocal as a rate).
@@ -83,6 +88,51 @@ def headline_table(record: dict, source: str = "") -> str:
     return "\n".join(lines)
 
 
+def newest_full_record(folder: Path = HISTORY_DIR) -> tuple[Path, dict] | None:
+    """The newest reference record of a full report holding the lanes engine's throughput, or None: a
+    full run measures it where the engine's targets are set (n = 100,000; a quick run's n is 10,000)."""
+    for path in reversed(reference_records(folder)):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if record.get("profile") == "full" and "lanes_throughput" in record["figures"]:
+            return path, record
+    return None
+
+
+def lanes_text(folder: Path = HISTORY_DIR) -> str:
+    """The README's paragraph on the grid's lanes engine, from :func:`newest_full_record`."""
+    found = newest_full_record(folder)
+    if found is None:
+        return (
+            "No full report has recorded the lanes engine yet "
+            "(`.venv/bin/python -m explorer report --history reference`)."
+        )
+    path, record = found
+    figures = record["figures"]
+
+    def shown(name: str) -> str:
+        figure = figures.get(name)
+        if figure is None:
+            return "not measured"
+        q1, q3 = figure.get("q1"), figure.get("q3")
+        spread = f" {format_spread(q1, q3, figure['unit'])}" if q1 is not None and q3 is not None else ""
+        return f"{format_value(figure['median'], figure['unit'])}{spread}"
+
+    n = figures["lanes_throughput"]["n"]
+    threads_n = figures.get("lanes_two_threads", {}).get("n", n)
+    load = (record.get("load_average_1_5_15") or [None])[0]
+    source = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
+    return (
+        f"**The grid's lanes engine** (the default: agents side by side in SIMD lanes), 5x5 world, "
+        f"n = {n:,}: {shown('lanes_throughput')}, {shown('lanes_over_dense')} the dense numpy engine and "
+        f"{shown('lanes_over_sparse')} the sparse kernel it replaced (paired per repeat in one interleaved "
+        f"run); two threads {shown('lanes_two_threads')} one (n = {threads_n:,}). Medians, the middle half "
+        f"of the repeats in parentheses. From `{source}`: a full report of commit {record['commit'][:7]} "
+        f"on {machine_label(record['machine'])}, {record['utc_time'][:10]}, load average {load} at the "
+        "end. Where the time goes, stage by stage, and the fraction of the machine's bandwidth and flops "
+        "it uses: [notebook 05](notebooks/05_population.ipynb)."
+    )
+
+
 def current_table(folder: Path = HISTORY_DIR) -> str:
     """The table the README should hold now: from the newest reference record in ``folder``."""
     path, record = newest_reference_record(folder)
@@ -97,11 +147,23 @@ def readme_table(text: str) -> str:
     return text.split(START, 1)[1].split(END, 1)[0].strip("\n")
 
 
+def readme_lanes(text: str) -> str | None:
+    """The generated lanes paragraph in a README's ``text`` (between its markers), None without them."""
+    if text.count(LANES_START) != 1 or text.count(LANES_END) != 1:
+        return None
+    return text.split(LANES_START, 1)[1].split(LANES_END, 1)[0].strip("\n")
+
+
 def rewritten(text: str, folder: Path = HISTORY_DIR) -> str:
-    """A README's ``text`` with the table between its markers written from the newest reference record."""
+    """A README's ``text`` with the table between its markers written from the newest reference record
+    (and the lanes paragraph, where its markers are, from the newest full one)."""
     readme_table(text)  # raises without the markers
     before, after = text.split(START, 1)[0], text.split(END, 1)[1]
-    return f"{before}{START}\n{current_table(folder)}\n{END}{after}"
+    text = f"{before}{START}\n{current_table(folder)}\n{END}{after}"
+    if readme_lanes(text) is None:
+        return text
+    before, after = text.split(LANES_START, 1)[0], text.split(LANES_END, 1)[1]
+    return f"{before}{LANES_START}\n{lanes_text(folder)}\n{LANES_END}{after}"
 
 
 def update_readme(path: Path = README, folder: Path = HISTORY_DIR) -> bool:

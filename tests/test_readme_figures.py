@@ -85,3 +85,38 @@ def test_the_throughput_tables_in_the_readme_and_the_docs_are_the_committed_reco
 
     assert RECORD.is_file(), f"{RECORD.name} is the committed record of the full throughput table"
     assert stale_tables() == [], "not the record's tables: run .venv/bin/python -m explorer readme"
+
+
+def test_the_readme_lanes_paragraph_is_the_newest_full_records():
+    text = readme.README.read_text(encoding="utf-8")
+    assert readme.readme_lanes(text) == readme.lanes_text(), (
+        "the README's lanes paragraph is not the newest full record's: run python -m explorer readme"
+    )
+
+
+def test_the_lanes_paragraph_comes_from_the_newest_full_record(tmp_path, newer_history):
+    assert "No full report" in readme.lanes_text(tmp_path)  # no record at all
+    _, record = readme.newest_reference_record()
+    full = dict(record, profile="full", utc_time="2099-02-01T00:00:00+00:00", commit="fedcba9" + "0" * 33)
+    full["figures"] = {
+        "lanes_throughput": {"median": 1.55e7, "q1": 1.5e7, "q3": 1.6e7, "n": 100_000,
+                             "unit": "agent-steps/s", "better": "higher"},
+        "lanes_over_dense": {"median": 15.5, "q1": 15.0, "q3": 16.0, "n": 100_000, "unit": "x",
+                             "better": "higher"},
+        "lanes_two_threads": {"median": 1.8, "q1": 1.75, "q3": 1.85, "n": 100_000, "unit": "x",
+                              "better": "higher"},
+    }  # fmt: skip
+    (newer_history / "20990201T000000Z-fedcba90-x.json").write_text(json.dumps(full))
+    text = readme.lanes_text(newer_history)
+    assert "n = 100,000: 15,500,000 agent-steps/s (15,000,000 to 16,000,000 agent-steps/s)" in text
+    assert "15.5x" in text and "two threads 1.8x" in text and "fedcba9" in text
+    assert "sparse kernel" in text and "not measured" in text  # no lanes_over_sparse in this record
+    # a newer quick record does not replace it: the paragraph is the full run's
+    (newer_history / "20990301T000000Z-abcdef01-y.json").write_text(
+        json.dumps(dict(record, utc_time="2099-03-01"))
+    )
+    assert readme.lanes_text(newer_history) == text
+    copy = tmp_path / "README.md"
+    copy.write_text(readme.README.read_text(encoding="utf-8"))
+    readme.update_readme(copy, newer_history)
+    assert readme.readme_lanes(copy.read_text()) == text

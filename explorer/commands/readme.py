@@ -12,7 +12,8 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "readme",
         help="regenerate the README's table of headline figures from the newest reference history record",
         description="Rewrite the table between the README's markers from the newest record in data/history/ "
-        "(the reference machine's, not local/), atomically; everything else in the README is kept.",
+        "(the reference machine's, not local/), and the lanes engine's paragraph from the newest full "
+        "report's record, atomically; everything else in the README is kept.",
     )
     readme.add_argument(
         "--check", action="store_true", help="change nothing; exit 1 when the table is not the record's"
@@ -24,10 +25,11 @@ def run(args: argparse.Namespace) -> int:
     """Rewrite the tables (or with ``--check`` only compare them: 1 when one differs): the headline
     figures from the newest reference record, the throughput table from ``data/throughput_table.json``."""
     from explorer.measure.reading.throughput import RECORD, stale_tables, write_tables
-    from explorer.readme import README, current_table, readme_table, update_readme
+    from explorer.readme import README, current_table, lanes_text, readme_lanes, readme_table, update_readme
 
     if args.check:
-        current = readme_table(README.read_text(encoding="utf-8")) == current_table()
+        text = README.read_text(encoding="utf-8")
+        current = readme_table(text) == current_table() and readme_lanes(text) in (None, lanes_text())
         print(f"readme: the table {'matches' if current else 'does not match'} the newest reference record")
         stale = stale_tables()
         for path in stale:
