@@ -394,6 +394,7 @@ def history(runs: pd.DataFrame, steps: pd.DataFrame, *, columns: int = 3) -> Fig
     # its limit (a dozen records drew 06 at 102 kB gzip at matplotlib's 100 dpi)
     fig, axes = plt.subplots(rows, columns, figsize=(3.5 * columns, 2.5 * rows), squeeze=False, dpi=80)
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    counts_ax = None  # the instruction counts' panel
     for ax, panel in zip(axes.flat, panels, strict=False):
         lines = counted if panel == "instructions" else [panel]
         labelled = 0  # step labels in this panel so far: each hangs below the one before
@@ -442,7 +443,7 @@ def history(runs: pd.DataFrame, steps: pd.DataFrame, *, columns: int = 3) -> Fig
         if panel == "instructions":
             ax.set_ylabel("change from the first count (%)", fontsize=8)
             ax.set_title("instructions (exact counts), lower is better", fontsize=8)
-            ax.legend(fontsize=5, loc="best")
+            counts_ax = ax
         else:
             shown = runs[runs["headline"] == panel]
             label = axis_label(
@@ -453,8 +454,17 @@ def history(runs: pd.DataFrame, steps: pd.DataFrame, *, columns: int = 3) -> Fig
         ax.set_xticks(range(len(ticks)), ticks, rotation=60, ha="right", fontsize=6)
         ax.tick_params(axis="y", labelsize=7)
         ax.grid(True, alpha=0.3)
-    for ax in list(axes.flat)[len(panels) :]:
+    spare = list(axes.flat)[len(panels) :]
+    for ax in spare:
         ax.set_visible(False)
+    if counts_ax is not None:  # its many lines' legend in a free slot of the grid, else inside it
+        if spare:
+            spare[0].set_visible(True)
+            spare[0].axis("off")
+            spare[0].legend(*counts_ax.get_legend_handles_labels(), fontsize=6, loc="center left",
+                            title="instructions", title_fontsize=7)  # fmt: skip
+        else:
+            counts_ax.legend(fontsize=5, loc="best")
     if panels[0] != "instructions":
         axes.flat[0].legend(fontsize=6)
     _finish(fig)

@@ -409,3 +409,16 @@ def test_coinciding_lines_stay_visible():
 def test_scaling_draws_at_the_size_asked():
     fig = plots.scaling(results(), "spawn_time", size=(5.2, 3.4))
     assert tuple(fig.get_size_inches()) == (5.2, 3.4)
+
+
+def test_the_instruction_counts_legend_takes_a_free_slot_not_the_panel():
+    from explorer.history import HISTORY_DIR, history_steps, load_history
+
+    runs = load_history(HISTORY_DIR)
+    assert (runs["unit"] == "instructions").any()  # the reference history holds counted runs
+    fig = plots.history(runs, history_steps(runs))
+    counts = [ax for ax in fig.axes if ax.get_title().startswith("instructions")]
+    legends = [ax.get_legend() for ax in fig.axes if ax.get_visible() and ax.get_legend() is not None]
+    assert len(counts) == 1 and counts[0].get_legend() is None
+    assert any(legend.get_title().get_text() == "instructions" for legend in legends)
+    fig.clf()
