@@ -3,8 +3,9 @@
 pymdp's rule, kept by the dense engine, draws the keys of every tied agent at once, in agent order:
 ``rng.random((tied, actions))``. Here thread ``t`` waits for the tie counts of the threads before it,
 starts from the generator's PCG64 state advanced past their keys (numpy's ``PCG64.advance``) and
-draws and chooses for its own agents in compiled code (``explorer.population.lanes_kernel.choose_tied``):
-the same numbers as the one call, and no thread left to draw for every agent while the others wait.
+draws and chooses for its own agents in compiled code (``explorer.population.lanes_kernel.choose_tied``,
+four chains of draws side by side): the same numbers as the one call, and no thread left to draw for
+every agent while the others wait.
 """
 
 from __future__ import annotations

@@ -33,6 +33,9 @@ STAGES = ("prior", "posterior", "utility", "ambiguity", "observations", "entropy
 #: width compiled in as a constant: the compiled step took 163-167 ns per agent-step with 128, 168-174
 #: with 64, 223-237 with 32 (fewer chunks, less of their bookkeeping), 151-196 with 256.
 CHUNK = 128
+#: Tied agents chosen for per batch of the choice among ties (four chains of draws side by side fill a
+#: batch's states, then its keys are computed in vector instructions): a multiple of 4.
+TIE_SLOTS = 128
 #: Agents per block are a multiple of this; a block narrower than ``CHUNK`` is one chunk.
 LANE_MULTIPLE = 32
 #: The compiled kernel and choice among ties, and the files their code comes from (its on-disk cache's key).
@@ -240,11 +243,19 @@ class LanesBackend:
 
     def _chooser(self, t: int) -> tuple[Callable[[], None], np.ndarray, np.ndarray, np.random.PCG64]:
         """Thread ``t``'s choice among ties: the compiled call bound to its control row (first agent, end,
-        actions) and PCG64 words, and a generator to advance states with; loaded on the first tie."""
+        actions), PCG64 words and scratch, and a generator to advance states with; loaded on the first tie."""
         with self._chooser_lock:
             while len(self._choosers) <= t:
                 control, words = np.zeros(3, dtype=np.int64), np.zeros(4, dtype=np.uint64)
-                arrays = (control, self._ties, words, self._actions)
+                states = np.zeros((2 * self.n_actions + 1, TIE_SLOTS), dtype=np.uint64)
+                arrays = (
+                    control,
+                    self._ties,
+                    words,
+                    self._actions,
+                    states,
+                    np.zeros((2, TIE_SLOTS), dtype=np.int64),
+                )
                 call = native_function(CHOOSER, KERNEL_SOURCES, arrays).bind(arrays)
                 self._choosers.append((call, control, words, np.random.PCG64(0)))
             return self._choosers[t]
