@@ -49,7 +49,7 @@ def test_memory_has_slope_peak_and_lazy_reference_rows():
     rows = df.set_index(["variant", "stage", "method"])["median"]
     spawned = rows[("population", "spawned", "tracemalloc_slope")]
     # qs and q_pi (float64), observations, last and argmax actions and tie masks (int64), in blocks
-    # of 512 agent slots (the slope over 1,000-4,000 agents carries the last block's spare slots)
+    # of 128 agent slots at 5x5 (the slope over 1,000-4,000 agents carries the last block's spare slots)
     assert spawned == pytest.approx(30 * 8 + 4 * 8, rel=0.05)
     assert rows[("population", "after_first_step", "tracemalloc_slope")] <= 1024
     assert rows[("population", "during_step", "tracemalloc_peak")] > 0

@@ -194,12 +194,13 @@ def test_the_lanes_prior_terms_sum_the_predecessor_table_and_refuse_what_is_not_
 def test_each_lanes_thread_draws_its_tie_keys_where_the_dense_engines_one_draw_would(threads, untied):
     from explorer.population.lanes import lanes_for
 
-    n = 3 * lanes_for(25) + 5  # four blocks: a thread's range ends mid-way through the ties
+    lanes = lanes_for(25)
+    n = 3 * lanes + 5  # four blocks: a thread's range ends mid-way through the ties
     observations = np.zeros(n, dtype=int)
     if untied == "three":  # three agents elsewhere: not tied, skipped among the tied
-        observations[[4, 700, 1500]] = 12
+        observations[[4, lanes + lanes * 3 // 8, 3 * lanes - 36]] = 12
     else:  # a thread's four chains of draws find unequal numbers of ties (none in some)
-        observations[100:1000] = 12
+        observations[lanes // 5 : 2 * lanes - 24] = 12
     lanes_population = Population(GridWorld(), n, backend="lanes", seed=7)
     lanes_population._engine.threads = threads
     dense_population = Population(GridWorld(), n, backend="dense", seed=7)
