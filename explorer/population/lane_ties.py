@@ -2,10 +2,10 @@
 
 pymdp's rule, kept by the dense engine, draws the keys of every tied agent at once, in agent order:
 ``rng.random((tied, actions))``. Here thread ``t`` waits for the tie counts of the threads before it,
-starts from the generator's PCG64 state advanced past their keys (numpy's ``PCG64.advance``) and
-draws and chooses for its own agents in compiled code (``explorer.population.lanes_kernel.choose_tied``,
-four chains of draws side by side): the same numbers as the one call, and no thread left to draw for
-every agent while the others wait.
+then draws and chooses for its own agents in compiled code (``explorer.population.lanes_kernel.choose_tied``,
+four chains of draws side by side), from the generator's PCG64 state jumped past the keys of the threads
+before it (as numpy's ``PCG64.advance`` jumps): the same numbers as the one call, and no thread left to
+draw for every agent while the others wait.
 """
 
 from __future__ import annotations
@@ -33,12 +33,14 @@ class ThreadTies:
         tie_masks: np.ndarray,
         starts: Sequence[int],
         n_actions: int,
-        chooser: Callable[[int], tuple[Callable[[], None], np.ndarray, np.ndarray, np.random.PCG64]],
+        chooser: Callable[[int], tuple[Callable[[], None], np.ndarray, np.ndarray]],
     ) -> None:
         self.rng, self.tie_masks, self.starts, self.n_actions = rng, tie_masks, starts, n_actions
-        #: thread -> its bound choose_tied, control row, PCG64 words, and a PCG64 to advance copies with
+        #: thread -> its bound choose_tied, control row and PCG64 words (left at its last draw's state)
         self.chooser = chooser
         self.state = rng.bit_generator.state
+        state, increment = self.state["state"]["state"], self.state["state"]["inc"]
+        self.words = (state >> 64, state & _WORD, increment >> 64, increment & _WORD)
         threads = len(starts) - 1
         self.before = [0] + [0] * threads  # keys drawn by the threads before each
         self.ready = [threading.Event() for _ in range(threads + 1)]
@@ -56,10 +58,9 @@ class ThreadTies:
         self.before[t + 1] = skipped + tied * self.n_actions
         self.ready[t + 1].set()
         if tied:
-            call, control, words, generator = self.chooser(t)
-            state, increment = self._advanced(generator, skipped), self.state["state"]["inc"]
-            words[:] = (state >> 64, state & _WORD, increment >> 64, increment & _WORD)
-            control[:] = (first, end, self.n_actions)
+            call, control, words = self.chooser(t)
+            words[:] = self.words
+            control[:] = (first, end, self.n_actions, skipped)
             call()
 
     def fail(self) -> None:
@@ -69,14 +70,10 @@ class ThreadTies:
             event.set()
 
     def finish(self) -> None:
-        """The generator where one ``random((tied, actions))`` would have left it (its buffered 32 bits
-        kept, as ``random`` keeps them)."""
-        if self.before[-1]:
-            advanced = self._advanced(self.chooser(0)[3], self.before[-1])
-            inner = {"state": advanced, "inc": self.state["state"]["inc"]}
+        """The generator where one ``random((tied, actions))`` would have left it: where the last thread
+        that drew left its words (its buffered 32 bits kept, as ``random`` keeps them)."""
+        drew = [t for t in range(len(self.before) - 1) if self.before[t + 1] > self.before[t]]
+        if drew:
+            words = self.chooser(drew[-1])[2]
+            inner = {"state": (int(words[0]) << 64) | int(words[1]), "inc": self.state["state"]["inc"]}
             self.rng.bit_generator.state = {**self.state, "state": inner}
-
-    def _advanced(self, generator: np.random.PCG64, draws: int) -> int:
-        """The 128-bit PCG64 state ``draws`` draws on from this step's start (``generator`` moved there)."""
-        generator.state = self.state
-        return generator.advance(draws).state["state"]["state"]

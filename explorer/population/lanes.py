@@ -245,12 +245,12 @@ class LanesBackend:
         if ties is not None:
             ties.finish()
 
-    def _chooser(self, t: int) -> tuple[Callable[[], None], np.ndarray, np.ndarray, np.random.PCG64]:
+    def _chooser(self, t: int) -> tuple[Callable[[], None], np.ndarray, np.ndarray]:
         """Thread ``t``'s choice among ties: the compiled call bound to its control row (first agent, end,
-        actions), PCG64 words and scratch, and a generator to advance states with; loaded on the first tie."""
+        actions, draws skipped), PCG64 words and scratch, and those two rows; loaded on the first tie."""
         with self._chooser_lock:
             while len(self._choosers) <= t:
-                control, words = np.zeros(3, dtype=np.int64), np.zeros(4, dtype=np.uint64)
+                control, words = np.zeros(4, dtype=np.int64), np.zeros(4, dtype=np.uint64)
                 states = np.zeros((2 * self.n_actions + 1, TIE_SLOTS), dtype=np.uint64)
                 arrays = (
                     control,
@@ -261,7 +261,7 @@ class LanesBackend:
                     np.zeros((2, TIE_SLOTS), dtype=np.int64),
                 )
                 call = native_function(CHOOSER, KERNEL_SOURCES, arrays).bind(arrays)
-                self._choosers.append((call, control, words, np.random.PCG64(0)))
+                self._choosers.append((call, control, words))
             return self._choosers[t]
 
     def _bind_thread(self) -> None:

@@ -398,9 +398,10 @@ def choose_in_turn(
 @njit(_nrt=False, error_model="numpy")
 def choose_tied(control, tie_masks, pcg, actions, states, slots):  # pragma: no cover - tested against dense
     """Agents ``control[0]`` to ``control[1]`` (excluded) whose ``tie_masks`` is not 0, in order: each draws
-    ``control[2]`` keys from PCG64 (``pcg``: state high and low words, increment high and low, uint64; the
-    state is left after the last draw) and takes the tied action (a bit of its mask) with the largest key,
-    the first of equal ones: ``np.where(tied, rng.random((tied, actions)), -1).argmax(axis=1)``.
+    ``control[2]`` keys from PCG64 (``pcg``: state high and low words, increment high and low, uint64,
+    jumped ``control[3]`` draws on first; the state is left after the last draw) and takes the tied action
+    (a bit of its mask) with the largest key, the first of equal ones:
+    ``np.where(tied, rng.random((tied, actions)), -1).argmax(axis=1)``.
 
     Each PCG64 step waits on the one before (a 128-bit product): four chains run side by side instead,
     one per quarter of the agents, each starting from the state jumped past the quarters before it. A
@@ -420,10 +421,14 @@ def choose_tied(control, tie_masks, pcg, actions, states, slots):  # pragma: no 
         tied1 += tie_masks[np.uint64(j)] != 0
     for j in range(start2, start3):
         tied2 += tie_masks[np.uint64(j)] != 0
-    high0, low0 = pcg[0], pcg[1]
-    high1, low1 = advanced(high0, low0, increment_high, increment_low, n_actions * tied0)
-    high2, low2 = advanced(high0, low0, increment_high, increment_low, n_actions * (tied0 + tied1))
-    high3, low3 = advanced(high0, low0, increment_high, increment_low, n_actions * (tied0 + tied1 + tied2))
+    base_high, base_low, skipped = pcg[0], pcg[1], control[3]
+    high0, low0 = advanced(base_high, base_low, increment_high, increment_low, skipped)
+    skipped += n_actions * tied0
+    high1, low1 = advanced(base_high, base_low, increment_high, increment_low, skipped)
+    skipped += n_actions * tied1
+    high2, low2 = advanced(base_high, base_low, increment_high, increment_low, skipped)
+    skipped += n_actions * tied2
+    high3, low3 = advanced(base_high, base_low, increment_high, increment_low, skipped)
     agent0, agent1, agent2, agent3 = first, start1, start2, start3
     agents, masks = slots[0], slots[1]
     highs, lows, tops = states[:n_actions], states[n_actions : 2 * n_actions], states[2 * n_actions]
