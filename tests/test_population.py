@@ -2,8 +2,10 @@
 
 import os
 import random
+import signal
 import subprocess
 import sys
+import time
 import tracemalloc
 from pathlib import Path
 
@@ -187,6 +189,58 @@ def test_the_lanes_prior_terms_sum_the_predecessor_table_and_refuse_what_is_not_
     merging = np.repeat(np.array([[1], [1], [1], [3]], dtype=np.int32), 5, axis=1)  # 0, 1 and 2 go to 1
     with pytest.raises(ValueError, match=r"states \[0, 1, 2\] taken to 1 by action 0"):
         prior_terms(*predecessor_table(merging))
+
+
+def test_lanes_worker_threads_are_kept_across_steps_raise_in_the_caller_and_end_with_the_population():
+    import gc
+    import threading
+
+    def workers():
+        return [t for t in threading.enumerate() if t.name.startswith("explorer-lanes")]
+
+    before = set(workers())
+    population = Population(GridWorld(), 3 * 512, backend="lanes", seed=1)
+    population._engine.threads = 2
+    observations = np.zeros(3 * 512, dtype=int)
+    population.step(observations)
+    kept = set(workers()) - before
+    population.step(observations)
+    assert len(kept) == 1 and set(workers()) - before == kept  # the same thread, not one per step
+    call = population._engine._calls[1]
+    population._engine._calls[1] = lambda: 1 / 0
+    with pytest.raises(ZeroDivisionError):
+        population.step(observations)
+    population._engine._calls[1] = call
+    population.step(observations)  # the worker still serves
+    del population, call
+    gc.collect()
+    for thread in kept:
+        thread.join(timeout=10)
+        assert not thread.is_alive()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork only")
+def test_a_forked_child_steps_the_lanes_engine_on_threads_of_its_own():
+    population = Population(GridWorld(), 3 * 512, backend="lanes", seed=1)
+    population._engine.threads = 2
+    observations = np.zeros(3 * 512, dtype=int)
+    expected = Population(GridWorld(), 3 * 512, backend="lanes", seed=1)
+    expected.step(observations)
+    population.step(observations)
+    pid = os.fork()
+    if pid == 0:  # the child: the parent's worker thread does not run here
+        same = False
+        try:
+            same = np.array_equal(population.step(observations), expected.step(observations))
+        finally:
+            os._exit(0 if same else 1)
+    deadline = time.monotonic() + 30
+    while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if done[0] == 0:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    assert done[0] == pid and os.waitstatus_to_exitcode(done[1]) == 0
 
 
 @pytest.mark.parametrize("untied", ["three", "a stretch"])
