@@ -197,6 +197,34 @@ def test_exp_and_log_of_one_value_in_a_fastmath_loop_stay_within_a_few_ulps_of_n
     assert np.array_equal(out[:4], [0.0, 0.0, 0.0, 1.0])
 
 
+def test_quotient_in_a_fastmath_loop_is_the_division_bit_for_bit():
+    from numba import njit
+
+    from explorer.population.lane_math import QUOTIENT_FLOOR, quotient, reciprocal
+    from explorer.population.lanes_kernel import FASTMATH
+
+    @njit(_nrt=False, error_model="numpy", fastmath=FASTMATH)
+    def divide(a, b, y, out):  # as the lanes kernel calls them: in vectorized loops
+        for j in range(a.shape[0]):
+            y[j] = reciprocal(b[j])
+        for j in range(a.shape[0]):
+            out[j] = quotient(a[j], b[j], y[j])
+
+    rng, m = np.random.default_rng(2), 200_000
+    near_two = (2.0 - rng.integers(0, 2**20, m) * 2.0**-52) * np.exp2(rng.integers(-60, 60, m))
+    cases = [
+        (10 ** rng.uniform(-32, 0, m), rng.uniform(1e-32, 25, m)),  # beliefs and their sums
+        (np.exp(-rng.uniform(0, 600, m)), rng.uniform(1, 5, m)),  # exps and their sums (softmax)
+        ((1 + rng.integers(0, 2**20, m) * 2.0**-52) * np.exp2(rng.integers(-60, 60, m)), near_two),
+        (np.exp(rng.uniform(np.log(QUOTIENT_FLOOR / 8), 600, m)), np.exp(rng.uniform(-80, 80, m))),
+    ]
+    y, out = np.empty(m), np.empty(m)
+    for a, b in cases:
+        divide(a, b, y, out)
+        assert np.array_equal(out, a / b)
+    assert np.count_nonzero(a * y != a / b) > m // 10  # the product alone is not the quotient
+
+
 def test_auto_takes_numba_for_many_agents_of_a_model_and_numpy_without_it(monkeypatch):
     from explorer import population
 

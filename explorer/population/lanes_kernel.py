@@ -13,7 +13,10 @@ posterior is normalized.
 ``log`` and ``exp`` have no vector form in numba without Intel's
 SVML: the entropy's logarithms and the softmax's exponentials come from
 :mod:`explorer.population.lane_math` (fdlibm's algorithms, one value at a time inside the loop over
-agents, which the compiler vectorizes whole; within 3 ulps).
+agents, which the compiler vectorizes whole; within 3 ulps). Each division by an agent's sum (the
+posterior's normalisation, the softmax's, pymdp's marginals) is one reciprocal per agent and
+:func:`explorer.population.lane_math.quotient` per value: the division's result bit for bit, for about
+a fifth of its cost.
 The kernel steps a range of blocks; threads each take a range (:mod:`explorer.population.lanes`). It
 allocates nothing and is compiled without numba's runtime, so that its object code, kept on disk by
 :mod:`explorer.population.native`, runs in a process that never imports numba. ``fastmath``
@@ -29,7 +32,7 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from explorer.population.lane_math import exp_value, log_value
+from explorer.population.lane_math import QUOTIENT_FLOOR, exp_value, log_value, quotient, reciprocal
 from explorer.population.lanes import CHUNK
 from explorer.population.pcg64 import advanced, next_state, output
 
@@ -173,7 +176,9 @@ def step_range(
         if upto < 2:
             continue
         # 2. the posterior (A[o] + eps) * (prior + eps), normalized: eps everywhere (written with the
-        # prior) but at the few states that emit each agent's own observation (a scalar fix-up per agent)
+        # prior) but at the few states that emit each agent's own observation (a scalar fix-up per agent);
+        # divided by the sum through its reciprocal (quotient: the division's rounding; every value is
+        # at least eps * eps, far above QUOTIENT_FLOOR)
         for j in range(W):
             o = observations[first + j]
             for k in range(emitter_count[o]):
@@ -184,10 +189,12 @@ def step_range(
         for s in range(S):
             for j in range(W):
                 acc[j] += post[s, j]
+        for j in range(W):
+            g[j] = reciprocal(acc[j])
         if upto < 3:
             for s in range(S):
                 for j in range(W):
-                    post[s, j] /= acc[j]
+                    post[s, j] = quotient(post[s, j], acc[j], g[j])
                     belief[s, j] = post[s, j]
             continue
         # (the normalisation's last pass, row by row) 3. utility: the posterior . (utility weight of
@@ -202,7 +209,7 @@ def step_range(
             for s in range(first_row, end_row):
                 row = post[s]
                 for j in range(W):
-                    row[j] /= acc[j]
+                    row[j] = quotient(row[j], acc[j], g[j])
                     belief[s, j] = row[j]
                 # the next block's beliefs, policy posteriors and last actions are asked for now, a row
                 # per row of this one, so that they arrive while this block is stepped
@@ -318,13 +325,19 @@ def step_range(
                 acc[j] = max(acc[j], G[u, j])
         for j in range(W):
             g[j] = 0.0
+        tiny = 0
         for u in range(U):
             for j in range(W):
                 G[u, j] = exp_value(G[u, j] - acc[j])
                 g[j] += G[u, j]
+                tiny += G[u, j] < QUOTIENT_FLOOR
+        # divided by the sum through its reciprocal (quotient) unless an exp of the block is below
+        # QUOTIENT_FLOOR (then by division; so are the marginals below, a fifth of them at least)
+        for j in range(W):
+            acc[j] = reciprocal(g[j])
         for u in range(U):
             for j in range(W):
-                q_pi[b, u, j] = G[u, j] / g[j]
+                q_pi[b, u, j] = quotient(G[u, j], g[j], acc[j]) if tiny == 0 else G[u, j] / g[j]
         if upto < 8:
             continue
         # 8. pymdp legacy's action marginals (q_pi normalized again), argmax and near-ties, action by
@@ -334,9 +347,11 @@ def step_range(
         for u in range(U):
             for j in range(W):
                 g[j] += q_pi[b, u, j]
+        for j in range(W):
+            acc[j] = reciprocal(g[j])
         for u in range(U):
             for j in range(W):
-                G[u, j] = q_pi[b, u, j] / g[j]
+                G[u, j] = quotient(q_pi[b, u, j], g[j], acc[j]) if tiny == 0 else q_pi[b, u, j] / g[j]
         for j in range(W):
             acc[j] = G[0, j]
         for u in range(1, U):
