@@ -251,10 +251,10 @@ class LanesBackend:
             ties.finish()
 
     def _workers(self, count: int) -> ThreadPoolExecutor:
-        """At least ``count`` worker threads for the threads after the first, kept from step to step (than a
-        thread started per step, measured 0.1-0.2 ms less per 2-thread step at 5x5, n = 100,000, loaded
-        machine); new ones in a forked child, where the parent's threads do not run. They end when this
-        engine is collected or the interpreter exits."""
+        """At least ``count`` worker threads for the threads after the first, kept from step to step
+        (measured 0.1-0.2 ms less per 2-thread step than a thread started per step, at 5x5, n = 100,000,
+        loaded machine); new ones in a forked child, where the parent's threads do not run. They end when
+        this engine is collected or the interpreter exits."""
         pool, pid = self._pool
         if pool is None or pid != os.getpid() or pool._max_workers < count:
             from concurrent.futures import ThreadPoolExecutor  # 8 ms to import: not for one thread
