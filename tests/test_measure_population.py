@@ -199,3 +199,14 @@ def test_each_repeat_steps_once_untimed_before_its_timed_steps():
     walker = Walker()
     assert _time_steps(walker, [None, None, None]) == 1.0
     assert walker.seconds == []  # four steps: one untimed, three timed
+
+
+def test_a_first_action_on_an_empty_cache_may_import_numba_a_warm_one_may_not():
+    from explorer.measure.instruments.population.footprint import first_action_code
+
+    warm, cold = first_action_code("lanes"), first_action_code("lanes", cold_cache=True)
+    # a warm cache's lanes child proves numba stays out; an empty cache's compiles with it (the full
+    # profile's compile_first_run failed on that assertion before)
+    assert 'assert False or "numba" not in sys.modules' in warm
+    assert 'assert True or "numba" not in sys.modules' in cold
+    assert 'assert True or' in first_action_code("sparse", pre_import="import numba")

@@ -55,7 +55,7 @@ population.step([0])
 _t4 = time.perf_counter()
 import json
 import sys
-assert {pre_import!r} or "numba" not in sys.modules, "backend {backend} imported numba"
+assert {numba_expected!r} or "numba" not in sys.modules, "backend {backend} imported numba"
 print(json.dumps({{"numba_import": _t1 - _t0, "import": _t2 - _t0, "spawn": _t3 - _t2,
                    "first_step": _t4 - _t3, "total": _t4 - _t0}}))
 """
@@ -104,6 +104,18 @@ def big_world_memory(side: int = 100, n: int = 10_000, steps: int = 3, repeats: 
     return frame(rows, machine_metadata())
 
 
+#: The compiled engines' variants, their backends and what their children import first (timed apart).
+BACKENDS = {"population_lanes": "lanes", "population_sparse": "sparse"}
+PRE_IMPORT = {"population_lanes": "", "population_sparse": "import numba"}
+
+
+def first_action_code(backend: str, pre_import: str = "", cold_cache: bool = False) -> str:
+    """A child's code timing ``backend``'s cold first action; it fails if numba was imported where it
+    must not be: never with ``pre_import``, or on an empty cache (``cold_cache``), where numba compiles."""
+    numba_expected = bool(pre_import) or cold_cache
+    return FIRST_ACTION_CHILD.format(pre_import=pre_import, backend=backend, numba_expected=numba_expected)
+
+
 def engine_first_action(repeats: int = 7, compile_runs: int = 1) -> pd.DataFrame:
     """Cold first action (fresh process: import + spawn of one agent + first step) per engine.
 
@@ -118,13 +130,13 @@ def engine_first_action(repeats: int = 7, compile_runs: int = 1) -> pd.DataFrame
     repeats = check_int("repeats", repeats, low=1)
     compile_runs = check_int("compile_runs", compile_runs, low=0)
     codes = {
-        "population": FIRST_ACTION_CHILD.format(pre_import="", backend="auto"),
-        "population_lanes": FIRST_ACTION_CHILD.format(pre_import="", backend="lanes"),
-        "population_sparse": FIRST_ACTION_CHILD.format(pre_import="import numba", backend="sparse"),
+        "population": first_action_code("auto"),
+        "population_lanes": first_action_code("lanes"),
+        "population_sparse": first_action_code("sparse", pre_import="import numba"),
         "bare": "print('{}')",  # the bare interpreter (and one print, to report)
     }
-    for name in ("population_lanes", "population_sparse"):
-        run_child(codes[name], timeout=900)  # fills the on-disk cache if it is empty
+    for name in BACKENDS:  # fills the on-disk cache if it is empty (numba compiles there)
+        run_child(first_action_code(BACKENDS[name], PRE_IMPORT[name], cold_cache=True), timeout=900)
     samples: dict[tuple[str, str], list[float]] = {}
     errors: dict[str, str] = {}
     for repeat in range(repeats):
@@ -138,12 +150,13 @@ def engine_first_action(repeats: int = 7, compile_runs: int = 1) -> pd.DataFrame
             if name != "bare":
                 for stage in ("numba_import", "import", "spawn", "first_step", "total"):
                     samples.setdefault((name, stage), []).append(child.data[stage])
-    for _, name in itertools.product(range(compile_runs), ("population_lanes", "population_sparse")):
+    for _, name in itertools.product(range(compile_runs), BACKENDS):
         with tempfile.TemporaryDirectory() as cache:
             environment = dict(os.environ)
             os.environ["NUMBA_CACHE_DIR"] = cache
             try:
-                child = run_child(codes[name], timeout=900)
+                compiling = first_action_code(BACKENDS[name], pre_import=PRE_IMPORT[name], cold_cache=True)
+                child = run_child(compiling, timeout=900)
                 samples.setdefault((name, "compile_first_run"), []).append(child.data["total"])
             except Exception as exc:
                 errors[f"{name}_compile"] = error_text(exc)
