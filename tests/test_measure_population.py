@@ -209,4 +209,4 @@ def test_a_first_action_on_an_empty_cache_may_import_numba_a_warm_one_may_not():
     # profile's compile_first_run failed on that assertion before)
     assert 'assert False or "numba" not in sys.modules' in warm
     assert 'assert True or "numba" not in sys.modules' in cold
-    assert 'assert True or' in first_action_code("sparse", pre_import="import numba")
+    assert "assert True or" in first_action_code("sparse", pre_import="import numba")
