@@ -224,8 +224,11 @@ def step_range(
                             prefetch(last_action, first + W + k)
                 for c in range(n_chunks):
                     above = 0
-                    for j in range(c * chunk, (c + 1) * chunk):
-                        above += row[j] > significant_cut
+                    # indexed from 0: from c * chunk, which the compiler cannot prove non-negative, numba's
+                    # fix-up of negative indices stayed in the loop and its loads became gathers
+                    lanes_of_chunk = row[c * chunk : (c + 1) * chunk]
+                    for j in range(chunk):
+                        above += lanes_of_chunk[j] > significant_cut
                     if above:
                         significant[c, n_significant[c]] = s
                         n_significant[c] += 1
