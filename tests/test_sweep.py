@@ -180,3 +180,15 @@ def test_ctrl_c_while_workers_start_is_one_line_not_their_tracebacks(tmp_path, e
     assert process.returncode == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert err.strip().splitlines()[-1].startswith("sweep: "), err
+
+
+def test_in_a_notebook_a_dask_sweep_shows_dasks_progress_widget(cluster_client, monkeypatch):
+    import explorer.sweeps as sweeps
+
+    monkeypatch.setattr(sweeps, "_in_notebook", lambda: True)  # as in a Jupyter kernel (the full report's 09)
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda *objects, **_: shown.extend(objects))
+    small = dict(SPEC, seeds=1)
+    table = sweep(**small, client=cluster_client)  # failed: "No clients found" (not Dask's default client)
+    assert (table["error"] == "").all() and table.attrs["summary"]["executor"] == "dask"
+    assert shown and type(shown[0]).__name__ == "ProgressWidget"

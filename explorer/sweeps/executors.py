@@ -89,8 +89,11 @@ def on_dask(runs: list[Run], client, *, widget: bool = False) -> Iterator[tuple[
         }
         if widget and futures:
             from distributed import progress
+            from IPython.display import display
 
-            progress(list(futures), notebook=True, multi=False)
+            # this client's scheduler, named: the client is not Dask's default (no global state is set);
+            # shown now: progress() returns the bar, which Jupyter displays only as a cell's last value
+            display(progress(list(futures), notebook=True, multi=False, scheduler=client.scheduler.address))
         for future in as_completed(futures, loop=client.loop):
             yield futures[future], _result(future.result)
         for run in runs:
