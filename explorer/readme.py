@@ -123,7 +123,9 @@ def lanes_text(folder: Path = HISTORY_DIR) -> str:
     source = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
     return (
         f"**The grid's lanes engine** (the default: agents side by side in SIMD lanes), 5x5 world, "
-        f"n = {n:,}: {shown('lanes_throughput')}, {shown('lanes_over_dense')} the dense numpy engine and "
+        f"n = {n:,}, each agent walking to the goal and staying there (most timed steps find it there; "
+        "the table above times fresh agents' first steps, beliefs spread, a dearer step): "
+        f"{shown('lanes_throughput')}, {shown('lanes_over_dense')} the dense numpy engine and "
         f"{shown('lanes_over_sparse')} the sparse kernel it replaced (paired per repeat in one interleaved "
         f"run); two threads {shown('lanes_two_threads')} one (n = {threads_n:,}). Medians, the middle half "
         f"of the repeats in parentheses. From `{source}`: a full report of commit {record['commit'][:7]} "

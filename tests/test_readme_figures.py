@@ -34,6 +34,8 @@ def newer_history(tmp_path) -> Path:
     shutil.copytree(HISTORY_DIR, folder, ignore=shutil.ignore_patterns("local"))
     _, record = readme.newest_reference_record()
     record["utc_time"] = "2099-01-01T00:00:00+00:00"
+    # a quick report's, as --store records: the lanes paragraph keeps the full one's
+    record["profile"] = "quick"
     record["commit"] = "abcdef0" + record["commit"][7:]
     record["figures"]["spawn_lazy"] = dict(record["figures"]["spawn_lazy"], median=3.0e-7)
     (folder / "20990101T000000Z-abcdef01-x.json").write_text(json.dumps(record))
@@ -49,8 +51,11 @@ def test_update_rewrites_only_the_table_atomically(tmp_path, newer_history):
     table = readme.readme_table(text)
     assert "| 300 ns |" in table and "abcdef0" in table
     assert table != readme.readme_table(original)
-    outside = text.replace(table, "")
-    assert outside == original.replace(readme.readme_table(original), "")
+    # outside the generated blocks nothing changed (the lanes paragraph names its record's path)
+    outside = text.replace(table, "").replace(readme.readme_lanes(text), "")
+    assert outside == original.replace(readme.readme_table(original), "").replace(
+        readme.readme_lanes(original), ""
+    )
     assert readme.update_readme(copy, newer_history) is False  # now current: nothing written
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
 
@@ -108,12 +113,13 @@ def test_the_lanes_paragraph_comes_from_the_newest_full_record(tmp_path, newer_h
     }  # fmt: skip
     (newer_history / "20990201T000000Z-fedcba90-x.json").write_text(json.dumps(full))
     text = readme.lanes_text(newer_history)
-    assert "n = 100,000: 15,500,000 agent-steps/s (15,000,000 to 16,000,000 agent-steps/s)" in text
+    assert "n = 100,000, each agent walking" in text
+    assert "): 15,500,000 agent-steps/s (15,000,000 to 16,000,000 agent-steps/s)" in text
     assert "15.5x" in text and "two threads 1.8x" in text and "fedcba9" in text
     assert "sparse kernel" in text and "not measured" in text  # no lanes_over_sparse in this record
     # a newer quick record does not replace it: the paragraph is the full run's
     (newer_history / "20990301T000000Z-abcdef01-y.json").write_text(
-        json.dumps(dict(record, utc_time="2099-03-01"))
+        json.dumps(dict(record, utc_time="2099-03-01", profile="quick"))
     )
     assert readme.lanes_text(newer_history) == text
     copy = tmp_path / "README.md"

@@ -22,7 +22,7 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="execute the notebooks and export them as HTML pages",
         description="Execute every notebook in notebooks/ in a fresh kernel with the current code and "
         "export each to an offline HTML page, with index.html linking them. The full profile takes "
-        "about 6 minutes on 2 idle cores, --quick about 4. Progress names the notebook and cell under "
+        "about 35 minutes on 2 idle cores, --quick about 4. Progress names the notebook and cell under "
         "way; a table of durations follows at the end.",
     )
     report.add_argument("--quick", action="store_true", help="the quick measurement profile (as CI runs it)")
