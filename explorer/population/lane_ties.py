@@ -2,7 +2,7 @@
 
 pymdp's rule, kept by the dense engine, draws the keys of every tied agent at once, in agent order:
 ``rng.random((tied, actions))``. Here thread ``t`` waits for the tie counts of the threads before it,
-then draws and chooses for its own agents in compiled code (``explorer.population.lanes_kernel.choose_tied``,
+then draws and chooses for its own agents in compiled code (``explorer.population.tie_choice.choose_tied``,
 four chains of draws side by side), from the generator's PCG64 state jumped past the keys of the threads
 before it (as numpy's ``PCG64.advance`` jumps): the same numbers as the one call, and no thread left to
 draw for every agent while the others wait.

@@ -44,9 +44,10 @@ TIE_SLOTS = 128
 LANE_MULTIPLE = 32
 #: The compiled kernel and choice among ties, and the files their code comes from (its on-disk cache's key).
 KERNEL = "explorer.population.lanes_kernel:step_range"
-CHOOSER = "explorer.population.lanes_kernel:choose_tied"
+CHOOSER = "explorer.population.tie_choice:choose_tied"
 KERNEL_SOURCES = tuple(
-    Path(__file__).parent / name for name in ("lanes_kernel.py", "lane_math.py", "pcg64.py", "lanes.py")
+    Path(__file__).parent / name
+    for name in ("lanes_kernel.py", "tie_choice.py", "lane_math.py", "pcg64.py", "lanes.py")
 )
 
 #: Bytes a block's scratch may take (four ``states x W`` float64 arrays, and the block's beliefs):
