@@ -2,10 +2,8 @@
 
 import os
 import random
-import signal
 import subprocess
 import sys
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -219,28 +217,42 @@ def test_lanes_worker_threads_are_kept_across_steps_raise_in_the_caller_and_end_
         assert not thread.is_alive()
 
 
+#: Forks a process whose lanes engine has a worker thread; the child steps it (exit 0: the same actions).
+#: In a fresh interpreter: in pytest's own process an imported JAX warns on any fork (an error here).
+FORKED_CHILD = """
+import os, signal, time
+import numpy as np
+from explorer import GridWorld, Population
+population = Population(GridWorld(), 3 * 512, backend="lanes", seed=1)
+population._engine.threads = 2
+observations = np.zeros(3 * 512, dtype=int)
+expected = Population(GridWorld(), 3 * 512, backend="lanes", seed=1)
+expected.step(observations)
+population.step(observations)
+pid = os.fork()
+if pid == 0:  # the child: the parent's worker thread does not run here
+    same = False
+    try:
+        same = np.array_equal(population.step(observations), expected.step(observations))
+    finally:
+        os._exit(0 if same else 1)
+deadline = time.monotonic() + 30
+while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+    time.sleep(0.01)
+if done[0] == 0:
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+raise SystemExit(0 if done[0] == pid and os.waitstatus_to_exitcode(done[1]) == 0 else 1)
+"""
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork only")
 def test_a_forked_child_steps_the_lanes_engine_on_threads_of_its_own():
-    population = Population(GridWorld(), 3 * 512, backend="lanes", seed=1)
-    population._engine.threads = 2
-    observations = np.zeros(3 * 512, dtype=int)
-    expected = Population(GridWorld(), 3 * 512, backend="lanes", seed=1)
-    expected.step(observations)
-    population.step(observations)
-    pid = os.fork()
-    if pid == 0:  # the child: the parent's worker thread does not run here
-        same = False
-        try:
-            same = np.array_equal(population.step(observations), expected.step(observations))
-        finally:
-            os._exit(0 if same else 1)
-    deadline = time.monotonic() + 30
-    while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    if done[0] == 0:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-    assert done[0] == pid and os.waitstatus_to_exitcode(done[1]) == 0
+    import subprocess
+    import sys
+
+    child = subprocess.run([sys.executable, "-c", FORKED_CHILD], capture_output=True, text=True, timeout=120)
+    assert child.returncode == 0, child.stderr[-2000:]
 
 
 @pytest.mark.parametrize("untied", ["three", "a stretch"])
