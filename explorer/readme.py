@@ -120,7 +120,7 @@ def lanes_text(folder: Path = HISTORY_DIR) -> str:
     n = figures["lanes_throughput"]["n"]
     threads_n = figures.get("lanes_two_threads", {}).get("n", n)
     load = (record.get("load_average_1_5_15") or [None])[0]
-    source = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
+    source = _source(path)
     return (
         f"**The grid's lanes engine** (the default: agents side by side in SIMD lanes), 5x5 world, "
         f"n = {n:,}, each agent walking to the goal and staying there (most timed steps find it there; "
@@ -138,8 +138,13 @@ def lanes_text(folder: Path = HISTORY_DIR) -> str:
 def current_table(folder: Path = HISTORY_DIR) -> str:
     """The table the README should hold now: from the newest reference record in ``folder``."""
     path, record = newest_reference_record(folder)
-    source = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
+    source = _source(path)
     return headline_table(record, source)
+
+
+def _source(path: Path) -> str:
+    """How the README names a record: its path in the checkout, else its file name."""
+    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
 
 
 def readme_table(text: str) -> str:

@@ -131,8 +131,7 @@ def engine_first_action(repeats: int = 7, compile_runs: int = 1) -> pd.DataFrame
     compile_runs = check_int("compile_runs", compile_runs, low=0)
     codes = {
         "population": first_action_code("auto"),
-        "population_lanes": first_action_code("lanes"),
-        "population_sparse": first_action_code("sparse", pre_import="import numba"),
+        **{name: first_action_code(BACKENDS[name], PRE_IMPORT[name]) for name in BACKENDS},
         "bare": "print('{}')",  # the bare interpreter (and one print, to report)
     }
     for name in BACKENDS:  # fills the on-disk cache if it is empty (numba compiles there)
@@ -155,7 +154,7 @@ def engine_first_action(repeats: int = 7, compile_runs: int = 1) -> pd.DataFrame
             environment = dict(os.environ)
             os.environ["NUMBA_CACHE_DIR"] = cache
             try:
-                compiling = first_action_code(BACKENDS[name], pre_import=PRE_IMPORT[name], cold_cache=True)
+                compiling = first_action_code(BACKENDS[name], PRE_IMPORT[name], cold_cache=True)
                 child = run_child(compiling, timeout=900)
                 samples.setdefault((name, "compile_first_run"), []).append(child.data["total"])
             except Exception as exc:
